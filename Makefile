@@ -1,0 +1,35 @@
+# The README's commands. `make demo` and `make test` each set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH ?= torch==2.13.0
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(VENV)/.installed
+
+# torch first, pinned: a bare `torch` requirement would pull a 5 GB CUDA build here.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+demo: setup
+	$(PY) -m deepstart.examples digits demo/digits
+	$(VENV)/bin/deepstart train demo/digits --out demo/model
+	$(VENV)/bin/deepstart predict demo/model demo/digits/3/0003.png demo/digits/7/0007.png
+
+test: setup
+	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests ran"; rc=0; fi; exit $$rc
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+bench: setup
+	$(PY) bench/cats_dogs.py
+
+clean:
+	rm -rf $(VENV) demo

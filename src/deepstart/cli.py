@@ -1,0 +1,213 @@
+"""The `deepstart` command: a thin layer over deepstart.api.Predictor."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, log
+from .config import describe
+from .errors import DeepstartError
+
+SETTING_TYPES = {"test_size": "fraction_or_count", "val_size": "fraction_or_count"}
+
+
+class FractionOrCount(click.ParamType):
+    name = "FRACTION|COUNT"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return value
+        try:
+            return float(value) if any(ch in value for ch in ".eE") else int(value)
+        except ValueError:
+            self.fail(f"Expected a fraction like 0.2 or a count like 500. Received: {value!r}", param, ctx)
+
+
+def setting_options(command):
+    """One --option per training setting, with the help text stored beside its default."""
+    for name, default, help_text in reversed(describe()):
+        flag = "--" + name.replace("_", "-")
+        if isinstance(default, bool):
+            decl, kind = f"{flag}/--no-{flag[2:]}", None
+        elif name in SETTING_TYPES:
+            decl, kind = flag, FractionOrCount()
+        else:
+            decl, kind = flag, float if name == "time_limit" or isinstance(default, float) else int
+        command = click.option(decl, name, type=kind, default=default, show_default=True, help=help_text)(
+            command
+        )
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="deepstart")
+@click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
+def cli(quiet: bool) -> None:
+    """deepstart: from your data to a trained, explained deep-learning model, on a CPU.
+
+    \b
+    deepstart train photos/ --out model/        # photos/cats/*.jpg, photos/dogs/*.jpg
+    deepstart evaluate model/ photos_test/ --json
+    deepstart predict model/ new.jpg
+    deepstart info model/
+    """
+    log.setup(verbose=not quiet)
+
+
+@cli.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("model"),
+    show_default=True,
+    help="Folder to write the model to (created; an older model there is replaced).",
+)
+@click.option(
+    "--test",
+    "test",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Separate labelled data for the final test (instead of --test-size).",
+)
+@click.option("--target", default=None, help="CSV column that holds the labels (detected if not given).")
+@click.option(
+    "--images",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder the CSV's file names are relative to (detected if not given).",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "image"]),
+    default="auto",
+    show_default=True,
+    help="What the data is; auto detects it.",
+)
+@setting_options
+def train(data, out, test, target, images, task, **settings):
+    """Train a classifier on DATA: a folder with one subfolder per class, or a CSV
+    that lists image files and their labels."""
+    from . import artifact
+    from .api import Predictor
+    from .summary import train_summary
+
+    artifact.check_out_dir(out)  # fail before the expensive work, not after
+    predictor = Predictor(**settings).fit(data, target=target, test=test, images=images)
+    predictor.save(out)
+    click.echo(train_summary(predictor.manifest(), str(out)))
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--target", default=None, help="CSV column that holds the labels.")
+@click.option(
+    "--images",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder the CSV's file names are relative to.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (accuracy, macro_f1, n, ...).")
+def evaluate(model, data, target, images, as_json):
+    """Measure MODEL on labelled DATA (a class-folder tree or a CSV)."""
+    from .api import Predictor
+    from .summary import metrics_text
+
+    metrics = Predictor.load(model).evaluate(data, target=target, images=images)
+    if as_json:
+        click.echo(json.dumps(metrics))
+    else:
+        click.echo("\n".join(metrics_text(metrics)))
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the predictions to this CSV file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the predictions as one JSON list.")
+def predict(model, inputs, out, as_json):
+    """Predict the class of each input (image files, or folders of them)."""
+    from .api import Predictor
+
+    predictor = Predictor.load(model)
+    records = predictor.predict_records(inputs)
+    if out is not None:
+        _write_csv(out, records, predictor.classes_)
+    if as_json:
+        click.echo(json.dumps(records))
+    else:
+        for r in records:
+            if "error" in r:
+                click.echo(f"{r['input']}\t(skipped: {r['error']})")
+            else:
+                probs = ", ".join(f"{c} {p:.3f}" for c, p in r["probabilities"].items())
+                click.echo(f"{r['input']}\t{r['label']}\t({probs})")
+    if all("error" in r for r in records):
+        raise DeepstartError("No input could be read as an image; give image files (JPEG, PNG, ...).")
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole manifest as JSON.")
+def info(model, as_json):
+    """Describe MODEL: what it is, its classes, its test metrics, its data."""
+    from . import artifact
+    from .summary import train_summary
+
+    manifest, _ = artifact.load(model)
+    if as_json:
+        click.echo(json.dumps(manifest, indent=2))
+        return
+    click.echo(train_summary(manifest))
+    click.echo(
+        f"Data fingerprint: {manifest['data']['fingerprint'][:16]}  "
+        f"deepstart {manifest['versions']['deepstart']}, format {manifest['format_version']}"
+    )
+
+
+def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["input", "label", *[f"p_{c}" for c in classes], "error"])
+    for r in records:
+        probs = (
+            [f"{r['probabilities'][c]:.6f}" for c in classes] if "probabilities" in r else [""] * len(classes)
+        )
+        writer.writerow([r["input"], r.get("label", ""), *probs, r.get("error", "")])
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(buffer.getvalue())
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; bad input ends with one line on stderr and exit code 2."""
+    log.setup()
+    try:
+        result = cli.main(args=argv, prog_name="deepstart", standalone_mode=False)
+    except click.UsageError as e:
+        where = f" (see: {e.ctx.command_path} --help)" if e.ctx else ""
+        click.echo(f"deepstart: {e.format_message()}{where}", err=True)
+        return 2
+    except DeepstartError as e:
+        click.echo(f"deepstart: {e}", err=True)
+        return 2
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("deepstart: interrupted; nothing was written.", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Finding the examples and labels in what the user points at: a folder of class
+subfolders, or a CSV that lists image files and their labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError
+from .images import is_hidden, list_image_files, looks_like_image_path
+
+LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "species")
+TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}
+
+
+@dataclass
+class Examples:
+    """Inputs of one modality, with their labels when known."""
+
+    kind: str  # "image"
+    items: list[Path]
+    labels: list[str] | None
+    origin: str  # how to name the source in messages
+
+
+def read_labeled(source, target: str | None = None, images: str | Path | None = None) -> Examples:
+    """Read labelled examples from a folder of class subfolders or a CSV file."""
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"{path} does not exist; give a folder of class subfolders or a CSV file.")
+    if path.is_dir():
+        if target is not None:
+            raise DataError(f"--target names a column, but {path} is a folder; drop --target.")
+        return _read_class_folders(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return _read_image_table(path, target, images)
+    raise DataError(
+        f"{path} is neither a folder nor a CSV/TSV file; give a folder with one subfolder "
+        "per class, or a CSV that lists image files and labels."
+    )
+
+
+def read_unlabeled(inputs) -> Examples:
+    """Image files (or folders of them) to predict on."""
+    items: list[Path] = []
+    for value in inputs:
+        path = Path(value)
+        if path.is_dir():
+            items.extend(list_image_files(path))
+        elif path.is_file():
+            items.append(path)
+        else:
+            raise DataError(f"{path} does not exist; give image files or folders of images.")
+    if not items:
+        raise DataError("No input files were given; name image files or folders of images.")
+    return Examples("image", items, None, ", ".join(str(v) for v in inputs)[:200])
+
+
+def _read_class_folders(root: Path) -> Examples:
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not is_hidden(p))
+    items, labels = [], []
+    for class_dir in class_dirs:
+        files = list_image_files(class_dir)
+        items.extend(files)
+        labels.extend([class_dir.name] * len(files))
+    if not items:
+        loose = [p for p in root.iterdir() if p.is_file() and not is_hidden(p)]
+        if loose:
+            raise DataError(
+                f"{root} holds files but no class subfolders; put each class in its own "
+                f"subfolder ({root / 'cats'}/, {root / 'dogs'}/)."
+            )
+        raise DataError(f"{root} has no images; put each class's images in a subfolder of it.")
+    return Examples("image", items, labels, str(root))
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV/TSV as strings, with a clear error when it is not a table."""
+    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    try:
+        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as e:
+        reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise DataError(f"{path} cannot be read as a table ({reason}); give a CSV file.") from None
+
+
+def _read_image_table(path: Path, target: str | None, images) -> Examples:
+    table = read_table(path)
+    table.columns = [str(c).strip() for c in table.columns]
+    path_col = _image_column(table, path)
+    label_col = _label_column(table, path, path_col, target)
+    names = table[path_col].str.strip()
+    labels = table[label_col].str.strip()
+    empty = [i + 2 for i in range(len(labels)) if labels.iloc[i] == "" or names.iloc[i] == ""]
+    if empty:
+        raise DataError(
+            f"{len(empty)} rows of {path.name} have an empty file name or label (line "
+            f"{', '.join(map(str, empty[:5]))}); fill them in or remove those rows."
+        )
+    base = _find_image_folder(path, list(names), images)
+    files = [base / n for n in names]
+    missing = [n for n, f in zip(names, files) if not f.is_file()]
+    if missing:
+        raise DataError(
+            f"{len(missing)} files listed in {path.name} are not in {base} (e.g. '{missing[0]}'); "
+            "fix the names, or pass --images with the folder that holds them."
+        )
+    return Examples("image", files, list(labels), str(path))
+
+
+def _image_column(table: pd.DataFrame, path: Path) -> str:
+    if table.empty:
+        raise DataError(f"{path} has no rows; list one image file and its label per row.")
+    for column in table.columns:
+        values = [v for v in table[column].head(200) if v.strip()]
+        if values and sum(looks_like_image_path(v.strip()) for v in values) >= 0.9 * len(values):
+            return column
+    raise DataError(
+        f"No column of {path.name} lists image files (columns: {', '.join(table.columns)}); "
+        "give a column of file names such as 'cat1.jpg'."
+    )
+
+
+def _label_column(table: pd.DataFrame, path: Path, path_col: str, target: str | None) -> str:
+    if target is not None:
+        if target not in table.columns:
+            raise DataError(
+                f"Column '{target}' is not in {path.name} (columns: {', '.join(table.columns)}); "
+                "pass one of those to --target."
+            )
+        return target
+    others = [c for c in table.columns if c != path_col]
+    if len(others) == 1:
+        return others[0]
+    named = [c for c in others if c.lower() in LABEL_NAMES]
+    if len(named) == 1:
+        return named[0]
+    if not others:
+        raise DataError(f"{path.name} has no label column; add one (e.g. 'label') beside the file names.")
+    raise DataError(
+        f"Cannot tell which column of {path.name} holds the labels (columns: "
+        f"{', '.join(table.columns)}); pass it with --target."
+    )
+
+
+def _find_image_folder(csv_path: Path, names: list[str], images) -> Path:
+    """The folder the CSV's file names are relative to: --images, the CSV's folder, or
+    a folder up to two levels below it (as in 'train.csv' beside 'Train/')."""
+    sample = names[:20]
+    if images is not None:
+        base = Path(images)
+        if not base.is_dir():
+            raise DataError(f"--images {base} is not a folder; give the folder that holds the images.")
+        return base
+    root = csv_path.parent
+    candidates = [root]
+    for child in sorted(p for p in root.iterdir() if p.is_dir() and not is_hidden(p)):
+        candidates.append(child)
+        candidates.extend(sorted(p for p in child.iterdir() if p.is_dir() and not is_hidden(p)))
+    for base in candidates:
+        if sum((base / n).is_file() for n in sample) > len(sample) // 2:
+            return base
+    raise DataError(
+        f"The files listed in {csv_path.name} (e.g. '{sample[0]}') are not beside it nor in a "
+        "folder below it; pass --images with the folder that holds them."
+    )

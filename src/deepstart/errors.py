@@ -1,0 +1,17 @@
+"""Typed errors: callers can catch them; the CLI turns them into one line and exit code 2."""
+
+
+class DeepstartError(Exception):
+    """Base class of every error deepstart raises on purpose (bad input, bad settings)."""
+
+
+class ConfigError(DeepstartError, ValueError):
+    """A setting or argument has an invalid value."""
+
+
+class DataError(DeepstartError, ValueError):
+    """The data cannot be used as given (empty, unreadable, too few examples...)."""
+
+
+class ModelFileError(DeepstartError, ValueError):
+    """A model directory is missing, incomplete, tampered with or from another version."""

@@ -1,0 +1,90 @@
+"""Running a frozen network the fastest way measured on the machine: ONNX Runtime on a
+CPU (about 4x eager PyTorch for EfficientNet-Lite0 on 2 cores), PyTorch on a GPU."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..cache import cache_dir
+from ..log import say
+
+
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class FrozenNetwork:
+    """Calls a network that never trains: float32 array (B, ...) in, float32 array out."""
+
+    def __init__(self, build: Callable[[], nn.Module], key: str, example: torch.Tensor):
+        self.key = key
+        self._session = None
+        self._module: nn.Module | None = None
+        if device().type == "cpu" and _onnxruntime_available():
+            try:
+                self._session = _session(_exported(build, key, example))
+            except Exception as e:  # noqa: BLE001 - any export failure falls back to PyTorch
+                say(f"ONNX Runtime is not usable here ({type(e).__name__}); using PyTorch.")
+        if self._session is None:
+            self._module = build().to(device()).eval()
+
+    @property
+    def engine(self) -> str:
+        return "onnxruntime" if self._session is not None else f"pytorch-{device().type}"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self._session is not None:
+            return self._session.run(None, {"input": x})[0]
+        with torch.inference_mode():
+            out = self._module(torch.from_numpy(x).to(device()))
+        return out.float().cpu().numpy()
+
+
+def _onnxruntime_available() -> bool:
+    if os.environ.get("DEEPSTART_ENGINE", "") == "pytorch":
+        return False
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _exported(build: Callable[[], nn.Module], key: str, example: torch.Tensor) -> Path:
+    """Export to ONNX once per machine and network version; reuse the file afterwards."""
+    path = cache_dir() / "onnx" / f"{key}-torch{torch.__version__}.onnx"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    say("Preparing the network for fast CPU inference (once per machine)...")
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            build().eval(),
+            (example,),
+            str(tmp),
+            input_names=["input"],
+            output_names=["output"],
+            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+            dynamo=False,
+        )
+    tmp.replace(path)
+    return path
+
+
+def _session(path: Path):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = torch.get_num_threads()
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
