@@ -34,7 +34,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
     backbone = BACKBONES.get(manifest["encoder"]["name"], manifest["encoder"]["name"])
     n_total = data["n_train"] + data["n_validation"]
     lines = [
-        f"Trained an {manifest["modality"]} classifier for {len(classes)} classes "
+        f"Trained an {manifest['modality']} classifier for {len(classes)} classes "
         f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''}) on {n_total:,} images "
         f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch).",
         f"Model: {backbone} + a linear classifier; best epoch {history['best_epoch']} of "
