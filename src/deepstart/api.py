@@ -58,6 +58,7 @@ class Predictor:
             x_test, t_names, _, test_skipped = self._encode(test_examples, "Reading test images")
             y_test = self._label_ids(t_names, test_examples.origin)
         train_idx, val_idx = (rest[i] for i in stratified_split(y[rest], s.val_size, s.seed + 1))
+        torch.manual_seed(s.seed)  # the head's initial weights
         self.head_ = build_head(self._head_spec())
         self.history_ = train_head(
             self.head_, _tensors(x[train_idx], y[train_idx]), _tensors(x[val_idx], y[val_idx]), s
@@ -75,7 +76,11 @@ class Predictor:
             "skipped": [{"file": f, "reason": r} for f, r in skipped + test_skipped],
             "fingerprint": _fingerprint(hashes, y_names),
         }
-        self.fit_seconds_ = time.perf_counter() - start
+        self.training_ = {
+            "settings": s.to_dict(),
+            "history": self.history_.to_dict(),
+            "seconds": round(time.perf_counter() - start, 2),
+        }
         return self
 
     def _encode(self, examples: Examples, desc: str):
@@ -175,11 +180,7 @@ class Predictor:
             "head": self._head_spec() | {"trained_on": "frozen encoder features"},
             "metrics": self.metrics_,
             "data": self.data_,
-            "training": {
-                "settings": self.settings.to_dict(),
-                "history": self.history_.to_dict(),
-                "seconds": round(getattr(self, "fit_seconds_", 0.0), 2),
-            },
+            "training": self.training_,
             "versions": _versions(),
         }
 
@@ -215,7 +216,7 @@ class Predictor:
             )
         self.head_.eval()
         self.metrics_, self.data_ = manifest.get("metrics", {}), manifest.get("data", {})
-        self.history_manifest_ = manifest.get("training", {})
+        self.training_ = manifest.get("training", {})
         return self
 
 

@@ -72,7 +72,7 @@ class ImageEncoder:
             try:
                 known = cache.get([h for h in hashes if h is not None])
                 todo = [i for i, h in enumerate(hashes) if h is not None and h not in known]
-                computed, skipped = self._compute(pool, paths, todo, desc)
+                computed, skipped = self._compute(pool, paths, todo, desc) if todo else ({}, [])
                 cache.put({hashes[i]: v for i, v in computed.items()})
             finally:
                 cache.close()

@@ -78,7 +78,7 @@ def _read_class_folders(root: Path) -> Examples:
 
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV/TSV as strings, with a clear error when it is not a table."""
-    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    sep = {".tsv": "\t", ".csv": ","}.get(path.suffix.lower())  # None: let pandas sniff
     try:
         return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, engine="python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as e:
@@ -147,21 +147,19 @@ def _label_column(table: pd.DataFrame, path: Path, path_col: str, target: str | 
 
 def _find_image_folder(csv_path: Path, names: list[str], images) -> Path:
     """The folder the CSV's file names are relative to: --images, the CSV's folder, or
-    a folder up to two levels below it (as in 'train.csv' beside 'Train/')."""
+    a folder up to three levels below it (as in 'train.csv' beside 'Train/Images/train/')."""
     sample = names[:20]
     if images is not None:
         base = Path(images)
         if not base.is_dir():
             raise DataError(f"--images {base} is not a folder; give the folder that holds the images.")
         return base
-    root = csv_path.parent
-    candidates = [root]
-    for child in sorted(p for p in root.iterdir() if p.is_dir() and not is_hidden(p)):
-        candidates.append(child)
-        candidates.extend(sorted(p for p in child.iterdir() if p.is_dir() and not is_hidden(p)))
-    for base in candidates:
-        if sum((base / n).is_file() for n in sample) > len(sample) // 2:
-            return base
+    level = [csv_path.parent]
+    for _depth in range(4):
+        for base in level:
+            if sum((base / n).is_file() for n in sample) > len(sample) // 2:
+                return base
+        level = [c for b in level for c in sorted(b.iterdir()) if c.is_dir() and not is_hidden(c)][:200]
     raise DataError(
         f"The files listed in {csv_path.name} (e.g. '{sample[0]}') are not beside it nor in a "
         "folder below it; pass --images with the folder that holds them."

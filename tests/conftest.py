@@ -1,0 +1,68 @@
+"""Shared fixtures: a private feature cache, small image folders made from data that
+scikit-learn ships, and a helper that runs the CLI the way a user does."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from deepstart.cli import main
+from deepstart.examples import write_digits
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """One cache for the whole run (the ONNX export happens once), never the user's."""
+    path = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DEEPSTART_CACHE", str(path))
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        yield path
+
+
+@pytest.fixture(scope="session")
+def digits_root(tmp_path_factory) -> Path:
+    """scikit-learn's digits 0, 1 and 7 as PNG class folders, 24 images each."""
+    full = write_digits(tmp_path_factory.mktemp("digits_all"), limit=400)
+    root = tmp_path_factory.mktemp("digits")
+    for label in ("0", "1", "7"):
+        (root / label).mkdir()
+        for f in sorted((full / label).iterdir())[:24]:
+            (root / label / f.name).write_bytes(f.read_bytes())
+    return root
+
+
+@pytest.fixture(scope="session")
+def trained(digits_root, tmp_path_factory):
+    """A model trained once through the CLI, shared by tests that only read it."""
+    out = tmp_path_factory.mktemp("models") / "digits_model"
+    code, _, err = run_cli("train", str(digits_root), "--out", str(out), "--epochs", "60")
+    assert code == 0, err
+    return out
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run `deepstart ARGS` in-process; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def image_bytes(mode: str = "RGB", size=(64, 48), fmt: str = "PNG", **save) -> bytes:
+    """A small picture in any PIL mode, encoded as fmt."""
+    rng = np.random.default_rng(0)
+    rgb = Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8))
+    image = (
+        rgb.convert(mode)
+        if mode not in ("I;16",)
+        else Image.fromarray(rng.integers(0, 65535, (size[1], size[0]), dtype=np.uint16))
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **save)
+    return buffer.getvalue()

@@ -1,0 +1,141 @@
+"""Bad input gets one plain line naming the problem and the fix, exit code 2, no
+traceback, and nothing half-written; bad files among good ones are skipped and listed."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import image_bytes, run_cli
+
+
+def make_classes(root, digits_root, counts: dict) -> None:
+    """root/<class>/ with counts[class] images copied from the digits."""
+    for label, n in counts.items():
+        (root / label).mkdir(parents=True)
+        for f in sorted((digits_root / label).iterdir())[:n]:
+            shutil.copy(f, root / label / f.name)
+
+
+def assert_refused(args, match: str, out=None) -> str:
+    code, stdout, stderr = run_cli("-q", *args)
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deepstart: "), stderr
+    assert "Traceback" not in stderr and match in lines[0], lines[0]
+    if out is not None:
+        assert not out.exists(), "a model was written although training failed"
+        assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.tmp")]
+    return lines[0]
+
+
+def test_missing_path(tmp_path):
+    assert_refused(["train", str(tmp_path / "nope"), "--out", str(tmp_path / "m")], "does not exist")
+
+
+def test_empty_folder(tmp_path):
+    (tmp_path / "photos").mkdir()
+    out = tmp_path / "m"
+    assert_refused(["train", str(tmp_path / "photos"), "--out", str(out)], "has no images", out)
+
+
+def test_images_without_class_folders(tmp_path):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.png").write_bytes(image_bytes())
+    assert_refused(["train", str(tmp_path / "photos")], "no class subfolders")
+
+
+def test_one_class_only(tmp_path, digits_root):
+    make_classes(tmp_path / "photos", digits_root, {"0": 6})
+    out = tmp_path / "m"
+    assert_refused(["train", str(tmp_path / "photos"), "--out", str(out)], "only one class", out)
+
+
+def test_class_with_one_image(tmp_path, digits_root):
+    make_classes(tmp_path / "photos", digits_root, {"0": 6, "1": 1})
+    out = tmp_path / "m"
+    line = assert_refused(["train", str(tmp_path / "photos"), "--out", str(out)], "Class '1' has only 1", out)
+    assert "add images" in line
+
+
+def test_bad_files_are_skipped_and_listed(tmp_path, digits_root):
+    photos = tmp_path / "photos"
+    make_classes(photos, digits_root, {"0": 6, "1": 6})
+    (photos / "0" / "notes.txt").write_text("my notes")
+    truncated = image_bytes("RGB", size=(120, 120), fmt="JPEG")
+    (photos / "1" / "half.jpg").write_bytes(truncated[: len(truncated) // 2])
+    (photos / "1" / "bomb.png").write_bytes(image_bytes("L", size=(3000, 3000)))
+    (photos / "0" / ".hidden.png").write_bytes(b"ignored")
+    out = tmp_path / "m"
+    code, stdout, stderr = run_cli(
+        "train", str(photos), "--out", str(out), "--epochs", "3", "--max-pixels", "1000000"
+    )
+    assert code == 0, stderr
+    skipped = {
+        s["file"].rsplit("/", 1)[1]: s["reason"]
+        for s in json.loads((out / "manifest.json").read_text())["data"]["skipped"]
+    }
+    assert skipped == {
+        "notes.txt": "not an image file",
+        "half.jpg": "truncated image",
+        "bomb.png": skipped["bomb.png"],
+    }
+    assert skipped["bomb.png"].startswith("too large")
+    assert "notes.txt: not an image file" in stderr and "Skipped 3 unusable files" in stdout
+
+
+def test_all_files_unusable(tmp_path):
+    for label in ("a", "b"):
+        (tmp_path / "photos" / label).mkdir(parents=True)
+        (tmp_path / "photos" / label / "x.jpg").write_text("not a photo")
+    out = tmp_path / "m"
+    assert_refused(["train", str(tmp_path / "photos"), "--out", str(out)], "usable image", out)
+
+
+def test_any_image_mode_and_unicode_paths_train(tmp_path, digits_root):
+    photos = tmp_path / "my photos"
+    make_classes(photos, digits_root, {"0": 5, "1": 5})
+    (photos / "0").rename(photos / "zéro 0")
+    for i, mode in enumerate(["L", "CMYK", "RGBA", "P", "I;16"]):
+        fmt = "JPEG" if mode == "CMYK" else "PNG"
+        (photos / "1" / f"mode {i} ✓.{fmt.lower()}").write_bytes(image_bytes(mode, fmt=fmt))
+    out = tmp_path / "modèle final"
+    code, stdout, stderr = run_cli("train", str(photos), "--out", str(out), "--epochs", "3")
+    assert code == 0, stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["classes"] == ["1", "zéro 0"] and manifest["data"]["skipped"] == []
+
+
+def test_out_is_a_folder_of_other_files(tmp_path, digits_root):
+    make_classes(tmp_path / "photos", digits_root, {"0": 5, "1": 5})
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    assert_refused(["train", str(tmp_path / "photos"), "--out", str(out)], "not a deepstart model")
+    assert [p.name for p in out.iterdir()] == ["thesis.docx"]
+
+
+def test_invalid_setting(tmp_path):
+    line = assert_refused(["train", str(tmp_path), "--test-size", "1.5"], "test_size")
+    assert "Received: 1.5" in line
+
+
+def test_evaluate_a_folder_that_is_not_a_model(tmp_path, digits_root):
+    assert_refused(["evaluate", str(tmp_path), str(digits_root)], "manifest.json")
+
+
+def test_evaluate_with_unknown_classes(trained, tmp_path, digits_root):
+    make_classes(tmp_path / "photos", digits_root, {"0": 3, "1": 3})
+    (tmp_path / "photos" / "1").rename(tmp_path / "photos" / "3")
+    assert_refused(["evaluate", str(trained), str(tmp_path / "photos")], "not trained on (3)")
+
+
+def test_predict_nothing_readable(trained, tmp_path):
+    (tmp_path / "x.jpg").write_text("no")
+    code, _, stderr = run_cli("-q", "predict", str(trained), str(tmp_path / "x.jpg"))
+    assert code == 2 and "No input could be read" in stderr
+
+
+@pytest.mark.parametrize("option", ["--nonsense", "--epochs=zero"])
+def test_usage_errors_are_one_line(tmp_path, option):
+    assert_refused(["train", str(tmp_path), option], "--help")
