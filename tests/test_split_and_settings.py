@@ -47,3 +47,15 @@ def test_invalid_settings_name_what_was_expected(settings, match):
 def test_unknown_setting_is_a_type_error():
     with pytest.raises(TypeError):
         Predictor(learning_rate=0.1)
+
+
+def test_unknown_task_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ConfigError, match="Expected one of: auto, image. Received: 'sound'"):
+        Predictor().fit(tmp_path / "does-not-matter", task="sound")
+
+
+def test_cli_task_choices_are_the_encoders():
+    from deepstart.config import TASKS
+    from deepstart.encoders import ENCODERS
+
+    assert TASKS == tuple(ENCODERS)

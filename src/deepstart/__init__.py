@@ -1,8 +1,15 @@
 """deepstart: from your data to a trained, explained, served deep-learning model."""
 
+from .errors import ConfigError, DataError, DeepstartError, ModelFileError
+
 __version__ = "0.1.0"
-
-from .api import Predictor  # noqa: E402
-from .errors import ConfigError, DataError, DeepstartError, ModelFileError  # noqa: E402
-
 __all__ = ["ConfigError", "DataError", "DeepstartError", "ModelFileError", "Predictor", "__version__"]
+
+
+def __getattr__(name: str):
+    # Imported on first use, so `deepstart --help` does not wait for PyTorch to load.
+    if name == "Predictor":
+        from .api import Predictor
+
+        return Predictor
+    raise AttributeError(f"module 'deepstart' has no attribute {name!r}")

@@ -16,7 +16,7 @@ from .config import Settings
 from .data.sources import Examples, read_labeled, read_unlabeled
 from .data.split import check_class_sizes, stratified_split
 from .encoders import ENCODERS
-from .errors import DataError, ModelFileError
+from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics
 from .log import say
 from .models import build_head
@@ -34,14 +34,19 @@ class Predictor:
         self.settings = Settings(**settings)
 
     # -- training -------------------------------------------------------------
-    def fit(self, data, target: str | None = None, test=None, images=None) -> Predictor:
+    def fit(self, data, target: str | None = None, test=None, images=None, task: str = "auto") -> Predictor:
         """Train on data (a folder of class subfolders or a CSV of image files and labels).
 
         test: separate labelled data for the final test; otherwise settings.test_size
-        of data is held out (stratified).
+        of data is held out (stratified). task: "auto" (detect) or one of ENCODERS.
         """
         start = time.perf_counter()
         s = self.settings
+        if task != "auto" and task not in ENCODERS:
+            raise ConfigError(
+                f"Invalid value for task (--task). Expected one of: auto, {', '.join(ENCODERS)}. "
+                f"Received: {task!r}"
+            )
         examples = read_labeled(data, target, images)
         test_examples = read_labeled(test, target, images) if test is not None else None
         self.encoder_ = ENCODERS[examples.kind](s.workers, s.max_pixels, s.cache)

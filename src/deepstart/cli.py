@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__, log
-from .config import describe
+from .config import TASKS, describe
 from .errors import DeepstartError
 
 SETTING_TYPES = {"test_size": "fraction_or_count", "val_size": "fraction_or_count"}
@@ -85,7 +85,7 @@ def cli(quiet: bool) -> None:
 )
 @click.option(
     "--task",
-    type=click.Choice(["auto", "image"]),
+    type=click.Choice(["auto", *TASKS]),
     default="auto",
     show_default=True,
     help="What the data is; auto detects it.",
@@ -99,7 +99,7 @@ def train(data, out, test, target, images, task, **settings):
     from .summary import train_summary
 
     artifact.check_out_dir(out)  # fail before the expensive work, not after
-    predictor = Predictor(**settings).fit(data, target=target, test=test, images=images)
+    predictor = Predictor(**settings).fit(data, target=target, test=test, images=images, task=task)
     predictor.save(out)
     click.echo(train_summary(predictor.manifest(), str(out)))
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
+TASKS = ("image",)  # the modalities deepstart trains; deepstart.encoders.ENCODERS has one each
+
 
 def _setting(default, help: str, check, expected: str):
     return field(default=default, metadata={"help": help, "check": check, "expected": expected})

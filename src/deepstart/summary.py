@@ -41,7 +41,8 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         f"{len(history['epochs'])} ({history['stopped']}).",
     ]
     if data["skipped"]:
-        lines.append(f"Skipped {len(data['skipped'])} unusable files (listed in manifest.json).")
+        lines.append(f"Skipped {len(data['skipped'])} unusable files (all listed in manifest.json):")
+        lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
     held = "held-out images" if not data.get("test_source") else f"images of {data['test_source']}"
     lines.append(f"Test on {test['n']:,} {held}, never seen in training:")
     lines += ["  " + line for line in metrics_text(test)]
