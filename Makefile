@@ -17,9 +17,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(PY) -m deepstart.examples digits demo/digits
+	$(PY) -m deepstart.examples digits demo/digits demo/new
 	$(VENV)/bin/deepstart train demo/digits --out demo/model
-	$(VENV)/bin/deepstart predict demo/model demo/digits/3/0003.png demo/digits/7/0007.png
+	$(VENV)/bin/deepstart predict demo/model demo/new
 
 test: setup
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests ran"; rc=0; fi; exit $$rc
