@@ -34,7 +34,7 @@ def test_changed_weights_are_refused(trained, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "change", [{"head": {"name": "os.system"}}, {"classes": None}, {"format_version": 99}]
+    "change", [{"net": {"name": "os.system"}}, {"classes": None}, {"format_version": 99}]
 )
 def test_changed_manifest_is_refused(trained, tmp_path, change):
     copy = shutil.copytree(trained, tmp_path / "m")
@@ -69,5 +69,5 @@ def test_saving_over_an_older_model_replaces_it(trained, tmp_path):
     out = shutil.copytree(trained, tmp_path / "model")
     (out / "stale.txt").write_text("from an older version")
     Predictor.load(trained).save(out)
-    assert sorted(p.name for p in out.iterdir()) == [artifact.MANIFEST, artifact.WEIGHTS]
+    assert sorted(p.name for p in out.iterdir()) == [artifact.MANIFEST, artifact.WEIGHTS, "training_curve.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]

@@ -10,7 +10,7 @@ from PIL import Image
 from sklearn.datasets import load_sample_images
 
 from deepstart.data.images import decode
-from deepstart.encoders import ImageEncoder
+from deepstart.encoders import FeatureEncoder
 from deepstart.models import efficientnet
 
 DAISY, PALACE, BELL_COTE = 985, 698, 442  # ImageNet class indices
@@ -23,7 +23,7 @@ def sample_photos():
     for image in load_sample_images().images:
         buffer = io.BytesIO()
         Image.fromarray(image).save(buffer, "PNG")
-        photos.append(decode(buffer.getvalue(), efficientnet.INPUT_SIZE, 10**8))
+        photos.append(decode(buffer.getvalue(), efficientnet.PIXELS, 10**8))
     return np.stack(photos)
 
 
@@ -47,7 +47,7 @@ def test_untrained_network_does_not(sample_photos):
 
 
 def test_onnx_runtime_features_match_pytorch(sample_photos):
-    encoder = ImageEncoder()
+    encoder = FeatureEncoder()
     assert encoder.network.engine == "onnxruntime"
     x = efficientnet.normalize(sample_photos)
     with torch.no_grad():
@@ -59,7 +59,7 @@ def test_second_encoding_comes_from_the_cache(tmp_path, monkeypatch):
     for i in range(3):
         Image.fromarray(np.full((40, 40, 3), 60 * i, np.uint8)).save(tmp_path / f"{i}.png")
     files = sorted(tmp_path.iterdir())
-    encoder = ImageEncoder()
+    encoder = FeatureEncoder()
     first = encoder.encode(files)
 
     def fail(*args):

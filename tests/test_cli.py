@@ -1,6 +1,7 @@
 """The four commands end to end, as a user runs them, on digits that scikit-learn ships."""
 
 import csv
+import re
 import json
 
 import pytest
@@ -11,7 +12,7 @@ from deepstart import Predictor
 
 def test_train_writes_a_model_and_a_readable_summary(trained):
     files = sorted(p.name for p in trained.iterdir())
-    assert files == ["manifest.json", "model.safetensors"]
+    assert files == ["manifest.json", "model.safetensors", "training_curve.png"]
     manifest = json.loads((trained / "manifest.json").read_text())
     assert manifest["classes"] == ["0", "1", "7"]
     assert manifest["encoder"]["name"] == "efficientnet_lite0"
@@ -41,7 +42,9 @@ def test_predict_prints_label_and_probabilities(trained, digits_root, tmp_path):
     code, out, _ = run_cli("predict", str(trained), *files, "--out", str(tmp_path / "p.csv"))
     assert code == 0
     lines = out.strip().splitlines()
-    assert len(lines) == 3 and all("0 0." in line and "7 0." in line for line in lines)
+    assert len(lines) == 3
+    assert all(re.search(r"\(0 [01]\.\d{3}, 1 [01]\.\d{3}, 7 [01]\.\d{3}\)$", line) for line in lines)
+    assert [line.split("\t")[1] for line in lines] == ["0", "1", "7"]
     rows = list(csv.DictReader(open(tmp_path / "p.csv")))
     assert [r["input"] for r in rows] == files
     assert all(abs(sum(float(r[f"p_{c}"]) for c in "017") - 1) < 1e-4 for r in rows)
@@ -76,7 +79,7 @@ def test_separate_test_folder_and_same_seed_same_model(digits_root, tmp_path):
     a = Predictor(epochs=20, seed=3).fit(digits_root, test=digits_root)
     b = Predictor(epochs=20, seed=3).fit(digits_root, test=digits_root)
     assert a.metrics_["test"]["n"] == 72  # the whole test folder, none held out of it
-    for (name, wa), wb in zip(a.head_.state_dict().items(), b.head_.state_dict().values()):
+    for (name, wa), wb in zip(a.net_.state_dict().items(), b.net_.state_dict().values()):
         assert (wa == wb).all(), name
 
 

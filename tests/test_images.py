@@ -8,9 +8,10 @@ import pytest
 from PIL import Image
 
 from conftest import image_bytes
-from deepstart.data.images import ImageProblem, decode
+from deepstart.data.images import ImageProblem, Pixels, decode
 
 SIZE = 32
+PIXELS = Pixels(SIZE)
 
 
 @pytest.mark.parametrize(
@@ -29,7 +30,7 @@ SIZE = 32
     ],
 )
 def test_every_common_mode_becomes_rgb(mode, fmt):
-    pixels = decode(image_bytes(mode, fmt=fmt), SIZE, 10**6)
+    pixels = decode(image_bytes(mode, fmt=fmt), PIXELS, 10**6)
     assert pixels.shape == (SIZE, SIZE, 3) and pixels.dtype == np.uint8
 
 
@@ -37,7 +38,7 @@ def test_sixteen_bit_image_keeps_its_range():
     ramp = (np.linspace(0, 65535, 64 * 64).reshape(64, 64)).astype(np.uint16)
     buffer = io.BytesIO()
     Image.fromarray(ramp).save(buffer, "PNG")
-    pixels = decode(buffer.getvalue(), SIZE, 10**6)
+    pixels = decode(buffer.getvalue(), PIXELS, 10**6)
     assert pixels.min() < 30 and pixels.max() > 225  # scaled to 8 bits, not clipped to white
 
 
@@ -45,7 +46,7 @@ def test_transparent_area_becomes_white():
     rgba = np.zeros((40, 40, 4), np.uint8)  # fully transparent black
     buffer = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buffer, "PNG")
-    assert decode(buffer.getvalue(), SIZE, 10**6).min() == 255
+    assert decode(buffer.getvalue(), PIXELS, 10**6).min() == 255
 
 
 def test_exif_rotation_is_applied():
@@ -56,7 +57,7 @@ def test_exif_rotation_is_applied():
     exif[0x0112] = 6
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, "JPEG", exif=exif, quality=95)
-    pixels = decode(buffer.getvalue(), SIZE, 10**6).mean(axis=2)
+    pixels = decode(buffer.getvalue(), PIXELS, 10**6).mean(axis=2)
     top, bottom = pixels[: SIZE // 4].mean(), pixels[-SIZE // 4 :].mean()
     assert top < 60 and bottom > 190  # black moved to the top, white to the bottom
 
@@ -64,16 +65,16 @@ def test_exif_rotation_is_applied():
 def test_decompression_bomb_is_refused():
     big = image_bytes("L", size=(3000, 3000))  # 9 megapixels, compresses to little
     with pytest.raises(ImageProblem, match="too large"):
-        decode(big, SIZE, max_pixels=1_000_000)
+        decode(big, PIXELS, max_pixels=1_000_000)
 
 
 def test_truncated_image_is_refused():
     data = image_bytes("RGB", size=(200, 200), fmt="JPEG")
     with pytest.raises(ImageProblem, match="truncated|unreadable"):
-        decode(data[: len(data) // 2], SIZE, 10**6)
+        decode(data[: len(data) // 2], PIXELS, 10**6)
 
 
 @pytest.mark.parametrize("data", [b"", b"hello, I am a text file\n", b"\x89PNG\r\n\x1a\n garbage"])
 def test_non_image_bytes_are_refused(data):
     with pytest.raises(ImageProblem):
-        decode(data, SIZE, 10**6)
+        decode(data, PIXELS, 10**6)

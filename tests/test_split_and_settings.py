@@ -54,8 +54,8 @@ def test_unknown_task_is_refused_before_any_work(tmp_path):
         Predictor().fit(tmp_path / "does-not-matter", task="sound")
 
 
-def test_cli_task_choices_are_the_encoders():
-    from deepstart.config import TASKS
-    from deepstart.encoders import ENCODERS
+def test_setting_choices_match_the_models():
+    from deepstart.config import ACTIVATIONS
+    from deepstart.models.layers import ACTIVATIONS as BUILT
 
-    assert TASKS == tuple(ENCODERS)
+    assert ACTIVATIONS == tuple(BUILT)

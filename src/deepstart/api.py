@@ -1,5 +1,5 @@
 """Predictor: the one facade the CLI and Python users share.
-source -> examples -> encoder (frozen, cached) -> head (trained) -> artifact -> predictions."""
+source -> examples -> encoder -> network (trained) -> artifact -> predictions."""
 
 from __future__ import annotations
 
@@ -12,15 +12,20 @@ import numpy as np
 import torch
 
 from . import __version__, artifact
-from .config import Settings
+from .config import TASKS, Settings
 from .data.sources import Examples, read_labeled, read_unlabeled
 from .data.split import check_class_sizes, stratified_split
-from .encoders import ENCODERS
+from .encoders import encoder_from_spec, survey
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics
+from .fitting import train_net
 from .log import say
-from .models import build_head
-from .train import fit as train_head
+from .models import build_net
+from .recipes import choose
+from .train import predict_logits
+from .train.checkpoint import Checkpoint
+from .train.curves import training_curve_png
+from .train.diagnostics import diagnose
 
 
 class Predictor:
@@ -34,44 +39,77 @@ class Predictor:
         self.settings = Settings(**settings)
 
     # -- training -------------------------------------------------------------
-    def fit(self, data, target: str | None = None, test=None, images=None, task: str = "auto") -> Predictor:
-        """Train on data (a folder of class subfolders or a CSV of image files and labels).
+    def fit(
+        self,
+        data,
+        y=None,
+        *,
+        target=None,
+        test=None,
+        images=None,
+        task: str = "auto",
+        checkpoint=None,
+        resume: bool = False,
+    ) -> Predictor:
+        """Train on data: a folder of class subfolders, a CSV of image files and labels,
+        or an image array (N, H, W[, C]) with labels y.
 
-        test: separate labelled data for the final test; otherwise settings.test_size
-        of data is held out (stratified). task: "auto" (detect) or one of ENCODERS.
+        test: separate labelled data for the final test (a path, or (X, y)); otherwise
+        settings.test_size of data is held out (stratified). checkpoint: a folder for
+        training state after every epoch; resume=True continues from it.
         """
-        start = time.perf_counter()
-        s = self.settings
-        if task != "auto" and task not in ENCODERS:
+        start, s = time.perf_counter(), self.settings
+        if task != "auto" and task not in TASKS:
             raise ConfigError(
-                f"Invalid value for task (--task). Expected one of: auto, {', '.join(ENCODERS)}. "
+                f"Invalid value for task (--task). Expected one of: auto, {', '.join(TASKS)}. "
                 f"Received: {task!r}"
             )
-        examples = read_labeled(data, target, images)
-        test_examples = read_labeled(test, target, images) if test is not None else None
-        self.encoder_ = ENCODERS[examples.kind](s.workers, s.max_pixels, s.cache)
-        x, y_names, hashes, skipped = self._encode(examples, "Reading training images")
-        self.classes_ = _sorted_classes(y_names)
-        needed, why = (2, "to train and validate") if test is not None else (3, "to train, validate and test")
-        check_class_sizes(y_names, self.classes_, needed, why)
-        y = self._label_ids(y_names, examples.origin)
+        if resume and checkpoint is None:
+            raise ConfigError("resume=True needs the checkpoint folder to resume from.")
+        examples = read_labeled(data, y, target, images)
+        test_examples = _read_test(test, target, images)
+        recipe = choose(survey(examples.items), s)
+        say(f"Model: {recipe.name}, because {recipe.reason}.")
+        self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
+        x, names, hashes, skipped = self._encode(examples, "Reading training images")
+        self.classes_ = _sorted_classes(names)
+        needed, why = (2, "to train and validate") if test_examples else (3, "to train, validate and test")
+        check_class_sizes(names, self.classes_, needed, why)
+        labels = self._label_ids(names, examples.origin)
         if test_examples is None:
-            rest, test_idx = stratified_split(y, s.test_size, s.seed)
-            x_test, y_test, test_skipped = x[test_idx], y[test_idx], []
+            rest, test_idx = stratified_split(labels, s.test_size, s.seed)
+            x_test, y_test, test_skipped = x[test_idx], labels[test_idx], []
         else:
-            rest = np.arange(len(y))
+            rest = np.arange(len(labels))
             x_test, t_names, _, test_skipped = self._encode(test_examples, "Reading test images")
             y_test = self._label_ids(t_names, test_examples.origin)
-        train_idx, val_idx = (rest[i] for i in stratified_split(y[rest], s.val_size, s.seed + 1))
-        torch.manual_seed(s.seed)  # the head's initial weights
-        self.head_ = build_head(self._head_spec())
-        self.history_ = train_head(
-            self.head_, _tensors(x[train_idx], y[train_idx]), _tensors(x[val_idx], y[val_idx]), s
+        train_idx, val_idx = (rest[i] for i in stratified_split(labels[rest], s.val_size, s.seed + 1))
+        train, val = _tensors(x, labels, train_idx), _tensors(x, labels, val_idx)
+        fingerprint = _fingerprint(hashes, names)
+        ckpt = (
+            None
+            if checkpoint is None
+            else Checkpoint(
+                checkpoint,
+                {
+                    "fingerprint": fingerprint,
+                    "classes": self.classes_,
+                    "recipe": recipe.name,
+                    "settings": {
+                        k: v for k, v in s.to_dict().items() if k not in ("workers", "cache", "time_limit")
+                    },
+                },
+            )
         )
+        self.net_, self.history_ = train_net(recipe, len(self.classes_), train, val, s, ckpt, resume)
+        self.net_spec_ = recipe.net_spec(len(self.classes_))
         self.metrics_ = {
-            "validation": self._metrics(x[val_idx], y[val_idx]),
-            "test": self._metrics(x_test, y_test),
+            "validation": self._metrics(val[0], val[1].numpy()),
+            "test": self._metrics(torch.from_numpy(x_test), y_test),
         }
+        self.diagnostics_ = diagnose(
+            self.net_, self.history_, _sample(train, 4096, s.seed), val, self.classes_
+        )
         self.data_ = {
             "source": examples.origin,
             "test_source": test_examples.origin if test_examples else None,
@@ -79,13 +117,15 @@ class Predictor:
             "n_validation": len(val_idx),
             "n_test": len(y_test),
             "skipped": [{"file": f, "reason": r} for f, r in skipped + test_skipped],
-            "fingerprint": _fingerprint(hashes, y_names),
+            "fingerprint": fingerprint,
         }
         self.training_ = {
             "settings": s.to_dict(),
             "history": self.history_.to_dict(),
             "seconds": round(time.perf_counter() - start, 2),
         }
+        if ckpt is not None:
+            ckpt.remove()
         return self
 
     def _encode(self, examples: Examples, desc: str):
@@ -96,7 +136,7 @@ class Predictor:
             say(f"  ... and {len(encoded.skipped) - 10} more skipped files")
         if not encoded.kept:
             raise DataError(
-                f"None of the {len(examples.items)} files in {examples.origin} is a usable image."
+                f"None of the {len(examples.items)} inputs in {examples.origin} is a usable image."
             )
         labels = [examples.labels[i] for i in encoded.kept] if examples.labels else None
         return encoded.features, labels, encoded.hashes, encoded.skipped
@@ -111,66 +151,64 @@ class Predictor:
             )
         return np.array([index[n] for n in names], dtype=np.int64)
 
-    def _head_spec(self) -> dict:
-        return {
-            "name": "linear",
-            "in_features": self.encoder_.dim,
-            "n_classes": len(self.classes_),
-            "dropout": self.settings.dropout,
-        }
-
     # -- using the model ------------------------------------------------------
     def predict_proba(self, inputs) -> np.ndarray:
         """(N, n_classes) probabilities, columns in the order of classes_."""
-        examples = read_unlabeled(_as_list(inputs))
-        encoded = self._check_fitted().encoder_.encode(examples.items, "Reading images")
+        _, encoded = self._encode_unlabeled(inputs)
         if encoded.skipped:
             file, reason = encoded.skipped[0]
             raise DataError(f"{file}: {reason}; remove it or replace it with a readable image.")
-        return self._proba(encoded.features)
+        return self._proba(torch.from_numpy(encoded.features))
 
     def predict(self, inputs) -> list[str]:
         """The most likely class of each input."""
         return [self.classes_[k] for k in self.predict_proba(inputs).argmax(1)]
 
     def predict_records(self, inputs) -> list[dict]:
-        """One record per input file: its label and probabilities, or why it was skipped."""
-        examples = read_unlabeled(_as_list(inputs))
-        encoded = self._check_fitted().encoder_.encode(examples.items, "Reading images")
-        reasons, proba = dict(encoded.skipped), dict(zip(encoded.kept, self._proba(encoded.features)))
+        """One record per input: its label and probabilities, or why it was skipped."""
+        examples, encoded = self._encode_unlabeled(inputs)
+        reasons = dict(encoded.skipped)
+        proba = dict(zip(encoded.kept, self._proba(torch.from_numpy(encoded.features))))
+        names = [f"array[{i}]" for i in range(len(inputs))] if isinstance(inputs, np.ndarray) else None
         records = []
-        for i, path in enumerate(examples.items):
+        for i, item in enumerate(examples.items):
+            name = names[i] if names else str(item)
             if i not in proba:
-                records.append({"input": str(path), "error": reasons.get(str(path), "cannot be read")})
+                records.append({"input": name, "error": reasons.get(name, "cannot be read")})
                 continue
             p = proba[i]
             records.append(
                 {
-                    "input": str(path),
+                    "input": name,
                     "label": self.classes_[int(p.argmax())],
                     "probabilities": {c: float(v) for c, v in zip(self.classes_, p)},
                 }
             )
         return records
 
-    def evaluate(self, data, target: str | None = None, images=None) -> dict:
+    def evaluate(self, data, y=None, *, target=None, images=None) -> dict:
         """Metrics on labelled data: accuracy, macro_f1, n, per_class, confusion_matrix."""
-        examples = read_labeled(data, target, images)
+        examples = read_labeled(data, y, target, images)
         self._check_fitted()
         x, names, _, skipped = self._encode(examples, "Reading test images")
-        metrics = self._metrics(x, self._label_ids(names, examples.origin))
+        metrics = self._metrics(torch.from_numpy(x), self._label_ids(names, examples.origin))
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in skipped]
         return metrics
 
-    def _proba(self, x: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return torch.softmax(self.head_(torch.from_numpy(x)), dim=1).numpy()
+    def _encode_unlabeled(self, inputs):
+        examples = read_unlabeled(_as_list(inputs))
+        return examples, self._check_fitted().encoder_.encode(examples.items, "Reading images")
 
-    def _metrics(self, x: np.ndarray, y: np.ndarray) -> dict:
+    def _proba(self, x: torch.Tensor) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros((0, len(self.classes_)), np.float32)
+        return torch.softmax(predict_logits(self.net_, x), dim=1).numpy()
+
+    def _metrics(self, x: torch.Tensor, y: np.ndarray) -> dict:
         return classification_metrics(y, self._proba(x).argmax(1), self.classes_)
 
     def _check_fitted(self) -> Predictor:
-        if not hasattr(self, "head_"):
+        if not hasattr(self, "net_"):
             raise ModelFileError("This Predictor is not trained yet; call fit() or Predictor.load() first.")
         return self
 
@@ -181,18 +219,26 @@ class Predictor:
             "task": "classification",
             "modality": self.encoder_.kind,
             "classes": self.classes_,
+            "model": self.recipe_,
             "encoder": self.encoder_.spec(),
-            "head": self._head_spec() | {"trained_on": "frozen encoder features"},
+            "net": self.net_spec_,
             "metrics": self.metrics_,
+            "diagnostics": self.diagnostics_,
             "data": self.data_,
             "training": self.training_,
             "versions": _versions(),
         }
 
     def save(self, out) -> Path:
-        """Write the model folder (safetensors + manifest.json), atomically."""
-        tensors = {f"head.{k}": v for k, v in self.head_.state_dict().items()}
-        return artifact.save(out, self.manifest(), tensors)
+        """Write the model folder (safetensors, manifest.json, training curve), atomically."""
+        history = self.training_.get("history", {})
+        files = (
+            {"training_curve.png": training_curve_png(history["epochs"], history["best_epoch"])}
+            if history.get("epochs")
+            else {}
+        )
+        tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
+        return artifact.save(out, self.manifest(), tensors, files)
 
     @classmethod
     def load(cls, path) -> Predictor:
@@ -200,36 +246,51 @@ class Predictor:
         manifest, tensors = artifact.load(path)
         settings = manifest.get("training", {}).get("settings", {})
         self = cls(**{k: v for k, v in settings.items() if k in Settings.__dataclass_fields__})
+        s = self.settings
         try:
-            spec, head_spec = manifest["encoder"], dict(manifest["head"])
             self.classes_ = [str(c) for c in manifest["classes"]]
-            self.encoder_ = ENCODERS[spec["kind"]](
-                self.settings.workers, self.settings.max_pixels, self.settings.cache
-            )
-            head_spec.pop("trained_on", None)
-            self.head_ = build_head(head_spec)
-            state = {k.removeprefix("head."): v for k, v in tensors.items()}
-            self.head_.load_state_dict(state, strict=True)
-        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            self.encoder_ = encoder_from_spec(manifest["encoder"], s.workers, s.max_pixels, s.cache)
+            self.net_spec_, self.recipe_ = dict(manifest["net"]), manifest["model"]
+            self.net_ = build_net(self.net_spec_)
+            self.net_.load_state_dict({k.removeprefix("net."): v for k, v in tensors.items()}, strict=True)
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
             raise ModelFileError(
                 f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
             ) from None
-        if spec.get("weights_sha256") != self.encoder_.spec()["weights_sha256"]:
+        expected = manifest["encoder"].get("weights_sha256")
+        if expected and expected != self.encoder_.spec().get("weights_sha256"):
             raise ModelFileError(
-                f"{path} was trained on other {spec.get('name')} weights than those installed; "
-                f"reinstall {spec.get('package')} or train again."
+                f"{path} was trained on other pretrained weights than those installed; "
+                f"reinstall {manifest['encoder'].get('package')} or train again."
             )
-        self.head_.eval()
+        self.net_.eval()
         self.metrics_, self.data_ = manifest.get("metrics", {}), manifest.get("data", {})
-        self.training_ = manifest.get("training", {})
+        self.diagnostics_, self.training_ = manifest.get("diagnostics", []), manifest.get("training", {})
         return self
 
 
-def _tensors(x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
+def _read_test(test, target, images) -> Examples | None:
+    if test is None:
+        return None
+    if isinstance(test, tuple):
+        return read_labeled(*test)
+    return read_labeled(test, None, target, images)
 
 
-def _as_list(inputs) -> list:
+def _tensors(x: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(np.ascontiguousarray(x[idx])), torch.from_numpy(labels[idx])
+
+
+def _sample(data: tuple, n: int, seed: int) -> tuple:
+    if len(data[1]) <= n:
+        return data
+    idx = torch.randperm(len(data[1]), generator=torch.Generator().manual_seed(seed))[:n]
+    return data[0][idx], data[1][idx]
+
+
+def _as_list(inputs):
+    if isinstance(inputs, np.ndarray):
+        return inputs
     return [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
 
 
@@ -248,7 +309,7 @@ def _fingerprint(hashes: list[str], labels: list[str]) -> str:
 
 
 def _versions() -> dict:
-    import onnxruntime  # noqa: PLC0415 - optional at import time elsewhere
+    import onnxruntime
     import sklearn
 
     return {

@@ -37,8 +37,11 @@ def check_out_dir(out: Path) -> None:
         )
 
 
-def save(out: str | Path, manifest: dict, tensors: dict[str, torch.Tensor]) -> Path:
-    """Write the model to out atomically; an older model there is replaced."""
+def save(
+    out: str | Path, manifest: dict, tensors: dict[str, torch.Tensor], files: dict | None = None
+) -> Path:
+    """Write the model to out atomically; an older model there is replaced.
+    files: extra {name: bytes} for people (a training curve), never read back."""
     out = Path(out)
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +50,8 @@ def save(out: str | Path, manifest: dict, tensors: dict[str, torch.Tensor]) -> P
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, tmp / WEIGHTS)
         manifest = {**manifest, "format_version": FORMAT_VERSION, "weights_sha256": _sha256(tmp / WEIGHTS)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        for name, data in (files or {}).items():
+            (tmp / name).write_bytes(data)
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():
             out.rename(old)

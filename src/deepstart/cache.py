@@ -3,7 +3,6 @@ the expensive network. One SQLite file: safe to share between runs."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from pathlib import Path
@@ -17,10 +16,6 @@ def cache_dir() -> Path:
         return Path(os.environ["DEEPSTART_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "deepstart"
-
-
-def content_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class FeatureCache:

@@ -12,9 +12,7 @@ import click
 
 from . import __version__, log
 from .config import TASKS, describe
-from .errors import DeepstartError
-
-SETTING_TYPES = {"test_size": "fraction_or_count", "val_size": "fraction_or_count"}
+from .errors import DeepstartError, TrainingInterrupted
 
 
 class FractionOrCount(click.ParamType):
@@ -30,18 +28,26 @@ class FractionOrCount(click.ParamType):
 
 
 def setting_options(command):
-    """One --option per training setting, with the help text stored beside its default."""
-    for name, default, help_text in reversed(describe()):
-        flag = "--" + name.replace("_", "-")
-        if isinstance(default, bool):
+    """One --option per setting, with the help text and default stored beside it."""
+    for info in reversed(describe()):
+        flag = "--" + info.name.replace("_", "-")
+        if info.type == "bool":
             decl, kind = f"{flag}/--no-{flag[2:]}", None
-        elif name in SETTING_TYPES:
+        elif info.choices:
+            decl, kind = flag, click.Choice(info.choices)
+        elif "int" in info.type and "float" in info.type:
             decl, kind = flag, FractionOrCount()
         else:
-            decl, kind = flag, float if name == "time_limit" or isinstance(default, float) else int
-        command = click.option(decl, name, type=kind, default=default, show_default=True, help=help_text)(
-            command
+            decl, kind = flag, float if info.type.startswith("float") else int
+        option = click.option(
+            decl,
+            info.name,
+            type=kind,
+            default=info.default,
+            show_default=info.default is not None,
+            help=info.help,
         )
+        command = option(command)
     return command
 
 
@@ -90,8 +96,9 @@ def cli(quiet: bool) -> None:
     show_default=True,
     help="What the data is; auto detects it.",
 )
+@click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
 @setting_options
-def train(data, out, test, target, images, task, **settings):
+def train(data, out, test, target, images, task, resume, **settings):
     """Train a classifier on DATA: a folder with one subfolder per class, or a CSV
     that lists image files and their labels."""
     from . import artifact
@@ -99,7 +106,10 @@ def train(data, out, test, target, images, task, **settings):
     from .summary import train_summary
 
     artifact.check_out_dir(out)  # fail before the expensive work, not after
-    predictor = Predictor(**settings).fit(data, target=target, test=test, images=images, task=task)
+    checkpoint = out.parent / f".{out.name}.checkpoint"
+    predictor = Predictor(**settings).fit(
+        data, target=target, test=test, images=images, task=task, checkpoint=checkpoint, resume=resume
+    )
     predictor.save(out)
     click.echo(train_summary(predictor.manifest(), str(out)))
 
@@ -203,6 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     except DeepstartError as e:
         click.echo(f"deepstart: {e}", err=True)
         return 2
+    except TrainingInterrupted as stop:
+        click.echo(
+            f"deepstart: stopped after epoch {stop.epochs_done}; no model was written. To continue, "
+            "run the same command with --resume.",
+            err=True,
+        )
+        return 130
     except (click.Abort, KeyboardInterrupt):
         click.echo("deepstart: interrupted; nothing was written.", err=True)
         return 130

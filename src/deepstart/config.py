@@ -9,11 +9,15 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
-TASKS = ("image",)  # the modalities deepstart trains; deepstart.encoders.ENCODERS has one each
+MODELS = ("auto", "transfer", "cnn", "fine-tune")
+ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
+TASKS = ("image",)  # the modalities deepstart trains
 
 
-def _setting(default, help: str, check, expected: str):
-    return field(default=default, metadata={"help": help, "check": check, "expected": expected})
+def _setting(default, help: str, check, expected: str, choices: tuple = ()):
+    return field(
+        default=default, metadata={"help": help, "check": check, "expected": expected, "choices": choices}
+    )
 
 
 def _is_fraction_or_count(v) -> bool:
@@ -58,10 +62,25 @@ class Settings:
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         "a whole number of at least 0",
     )
-    epochs: int = _setting(
-        200,
-        "Most passes over the training data (training stops early when validation stops improving).",
-        _positive_int,
+    model: str = _setting(
+        "auto",
+        "Which model: auto (small images: cnn; photos: transfer), transfer (frozen pretrained "
+        "network + classifier), cnn (trained from scratch), fine-tune (pretrained network trained end to end).",
+        lambda v: v in MODELS,
+        "one of " + ", ".join(MODELS),
+        MODELS,
+    )
+    fine_tune: bool = _setting(
+        False,
+        "Train the pretrained network end to end (slower; same as --model fine-tune).",
+        lambda v: isinstance(v, bool),
+        "true or false",
+    )
+    epochs: int | None = _setting(
+        None,
+        "Most passes over the training data (default: chosen by the model; training stops "
+        "early when validation stops improving).",
+        lambda v: v is None or _positive_int(v),
         "a whole number of at least 1",
     )
     patience: int = _setting(
@@ -73,15 +92,22 @@ class Settings:
     batch_size: int = _setting(
         128, "Examples per training step.", _positive_int, "a whole number of at least 1"
     )
-    lr: float = _setting(
-        3e-3,
-        "Peak learning rate of the one-cycle schedule.",
-        _positive_number,
+    lr: float | None = _setting(
+        None,
+        "Peak learning rate of the one-cycle schedule (default: 0.003; 0.0003 when fine-tuning).",
+        lambda v: v is None or _positive_number(v),
         "a number above 0",
+    )
+    optimizer: str = _setting(
+        "adamw",
+        "Optimizer: adamw or sgd (with Nesterov momentum).",
+        lambda v: v in ("adamw", "sgd"),
+        "adamw or sgd",
+        ("adamw", "sgd"),
     )
     weight_decay: float = _setting(
         1e-2,
-        "AdamW weight decay (a regulariser: larger fights overfitting).",
+        "Weight decay (a regulariser: larger fights overfitting).",
         _non_negative_number,
         "a number of at least 0",
     )
@@ -90,6 +116,20 @@ class Settings:
         "Dropout before the classifier layer (a regulariser).",
         lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1,
         "a number from 0 up to (not including) 1",
+    )
+    activation: str = _setting(
+        "relu",
+        "Activation of the CNN trained from scratch: " + ", ".join(ACTIVATIONS) + ".",
+        lambda v: v in ACTIVATIONS,
+        "one of " + ", ".join(ACTIVATIONS),
+        ACTIVATIONS,
+    )
+    augment: bool = _setting(
+        True,
+        "Randomly shift, turn and scale training images (photos are also mirrored; small "
+        "images such as digits are not).",
+        lambda v: isinstance(v, bool),
+        "true or false",
     )
     time_limit: float | None = _setting(
         None,
@@ -129,6 +169,18 @@ class Settings:
         return dataclasses.asdict(self)
 
 
-def describe() -> list[tuple[str, object, str]]:
-    """(name, default, help) for every setting, for the CLI and the docs."""
-    return [(f.name, f.default, f.metadata["help"]) for f in dataclasses.fields(Settings)]
+@dataclass(frozen=True)
+class SettingInfo:
+    name: str
+    default: object
+    help: str
+    type: str  # the annotation, e.g. "float | None"
+    choices: tuple
+
+
+def describe() -> list[SettingInfo]:
+    """Every setting with its default, help, type and choices, for the CLI and the docs."""
+    return [
+        SettingInfo(f.name, f.default, f.metadata["help"], str(f.type), f.metadata["choices"])
+        for f in dataclasses.fields(Settings)
+    ]

@@ -1,8 +1,11 @@
-"""Frozen pretrained encoders: raw inputs -> feature vectors, batched, parallel, cached.
-Each modality has one; the trained head on top is the same kind of model for all."""
+"""Encoders turn raw inputs into the arrays a network trains on, batched and in
+parallel: pixels for networks that learn from pixels, frozen pretrained features
+(cached by content hash) for transfer learning. Each modality plugs in here."""
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .cache import FeatureCache, content_hash
-from .data.images import ImageProblem, decode
+from .cache import FeatureCache
+from .data.images import ImageProblem, Pixels, decode, probe
 from .log import progress
 from .models import efficientnet
 from .models.runtime import FrozenNetwork
@@ -21,82 +24,99 @@ BATCH = 32
 
 @dataclass
 class Encoded:
-    """Features of the inputs that could be read, and why the others could not."""
+    """Arrays for the inputs that could be read, and why the others could not."""
 
-    features: np.ndarray  # (N_ok, D) float32
+    features: np.ndarray  # (N_ok, ...) float32 features or uint8 pixels (N_ok, C, H, W)
     kept: list[int]  # positions of the N_ok inputs in the input list
     hashes: list[str]  # content hash (sha256) of each kept input
     skipped: list[tuple[str, str]]  # (input, reason)
 
 
-class ImageEncoder:
-    """Photos -> 1280-d EfficientNet-Lite0 ImageNet features (global average pool)."""
+@dataclass
+class Survey:
+    """What a sample of the images looks like, read from their headers."""
+
+    sizes: Counter  # (width, height) -> count
+    grey: float  # fraction of greyscale images
+
+    @property
+    def common_size(self) -> tuple[int, int]:
+        return self.sizes.most_common(1)[0][0] if self.sizes else (0, 0)
+
+
+def survey(items, sample: int = 500) -> Survey:
+    """Sizes and colour of up to `sample` evenly spread images (headers only)."""
+    picks = np.unique(np.linspace(0, len(items) - 1, min(sample, len(items))).astype(int))
+    sizes, grey, n = Counter(), 0, 0
+    for i in picks:
+        try:
+            found = probe(_read(items[int(i)]))
+        except OSError:
+            found = None
+        if found is not None:
+            sizes[found[:2]] += 1
+            grey += found[2]
+            n += 1
+    return Survey(sizes, grey / max(n, 1))
+
+
+class PixelEncoder:
+    """Images -> (N, C, H, W) uint8 pixels, for networks that learn from pixels."""
 
     kind = "image"
-    dim = efficientnet.FEATURE_DIM
+    name = "pixels"
+    cached = False
 
-    def __init__(self, workers: int = 2, max_pixels: int = 50_000_000, cache: bool = True):
-        self.workers = workers
-        self.max_pixels = max_pixels
-        self.use_cache = cache
-        self._network: FrozenNetwork | None = None
+    def __init__(self, pixels: Pixels, workers: int = 2, max_pixels: int = 50_000_000, cache: bool = True):
+        self.pixels, self.workers, self.max_pixels = pixels, workers, max_pixels
+        self.use_cache = cache and self.cached
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.pixels.channels, self.pixels.size, self.pixels.size)
 
     def spec(self) -> dict:
         """What the manifest records, so that loading rebuilds the same encoder."""
-        return {
-            "kind": self.kind,
-            "name": efficientnet.NAME,
-            "package": efficientnet.PACKAGE,
-            "weights_sha256": efficientnet.weights_sha256(),
-            "input_size": efficientnet.INPUT_SIZE,
-            "crop": "resize shorter side to 256, centre crop 224, RGB",
-            "normalize": "(x / 255 - 0.5) / 0.5",
-            "feature_dim": self.dim,
-        }
+        return {"kind": self.kind, "name": self.name, **self.pixels.to_dict()}
 
-    @property
-    def network(self) -> FrozenNetwork:
-        if self._network is None:
-            size = efficientnet.INPUT_SIZE
-            self._network = FrozenNetwork(
-                efficientnet.build_features,
-                key=f"{efficientnet.NAME}-{efficientnet.weights_sha256()[:16]}",
-                example=torch.zeros(1, 3, size, size),
-            )
-        return self._network
+    def transform(self, batch: np.ndarray) -> np.ndarray:
+        return batch.transpose(0, 3, 1, 2)  # (B, H, W, C) -> (B, C, H, W)
 
-    def encode(self, paths: list[Path], desc: str = "Reading images") -> Encoded:
+    def cache_key(self) -> str:
+        return f"{self.name}-{self.pixels.size}-{self.pixels.channels}-{self.pixels.crop}"
+
+    def encode(self, items, desc: str = "Reading images") -> Encoded:
         with ThreadPoolExecutor(self.workers) as pool:
-            hashes = list(pool.map(_hash_or_none, paths))
-            cache = FeatureCache(self.network.key, enabled=self.use_cache)
+            hashes = list(pool.map(_hash_or_none, items))
+            cache = FeatureCache(self.cache_key(), enabled=self.use_cache)
             try:
                 known = cache.get([h for h in hashes if h is not None])
                 todo = [i for i, h in enumerate(hashes) if h is not None and h not in known]
-                computed, skipped = self._compute(pool, paths, todo, desc) if todo else ({}, [])
+                computed, skipped = self._compute(pool, items, todo, desc) if todo else ({}, [])
                 cache.put({hashes[i]: v for i, v in computed.items()})
             finally:
                 cache.close()
-        features, kept = [], []
+        arrays, kept = [], []
         for i, h in enumerate(hashes):
-            vector = known[h] if h in known else computed.get(i)
-            if vector is not None:
-                features.append(vector)
+            array = known[h] if h in known else computed.get(i)
+            if array is not None:
+                arrays.append(array)
                 kept.append(i)
-        kept_hashes = [hashes[i] for i in kept]
-        skipped += [(str(paths[i]), "cannot be read") for i, h in enumerate(hashes) if h is None]
-        skipped.sort()
-        stacked = np.stack(features) if features else np.zeros((0, self.dim), np.float32)
-        return Encoded(stacked, kept, kept_hashes, skipped)
+        skipped += [(_name(items, i), "cannot be read") for i, h in enumerate(hashes) if h is None]
+        stacked = np.stack(arrays) if arrays else np.zeros((0, *self.out_shape()), np.float32)
+        return Encoded(stacked, kept, [hashes[i] for i in kept], sorted(skipped))
 
-    def _compute(self, pool, paths, todo, desc):
-        """Decode in threads one batch ahead while the network runs the current batch."""
+    def out_shape(self) -> tuple[int, ...]:
+        return self.shape
+
+    def _compute(self, pool, items, todo, desc):
+        """Decode in threads one batch ahead while the current batch is transformed."""
         computed: dict[int, np.ndarray] = {}
         skipped: list[tuple[str, str]] = []
-        batches = [todo[s : s + BATCH] for s in range(0, len(todo), BATCH)]
-        size = efficientnet.INPUT_SIZE
+        batches = [todo[s : s + BATCH * 8] for s in range(0, len(todo), BATCH * 8)]
 
         def submit(batch):
-            return [pool.submit(_decode_file, paths[i], size, self.max_pixels) for i in batch]
+            return [pool.submit(_decode_item, items[i], self.pixels, self.max_pixels) for i in batch]
 
         ahead = submit(batches[0]) if batches else []
         with progress(total=len(todo), desc=desc, unit="img") as bar:
@@ -106,32 +126,88 @@ class ImageEncoder:
                 for i, future in zip(batch, current):
                     result = future.result()
                     if isinstance(result, str):
-                        skipped.append((str(paths[i]), result))
+                        skipped.append((_name(items, i), result))
                     else:
                         pixels.append(result)
                         ok.append(i)
-                if pixels:
-                    out = self.network(efficientnet.normalize(np.stack(pixels)))
-                    computed.update(zip(ok, out))
+                for s in range(0, len(ok), BATCH):
+                    computed.update(zip(ok[s : s + BATCH], self.transform(np.stack(pixels[s : s + BATCH]))))
                 bar.update(len(batch))
         return computed, skipped
 
 
-def _hash_or_none(path: Path) -> str | None:
+class FeatureEncoder(PixelEncoder):
+    """Photos -> 1280-d EfficientNet-Lite0 ImageNet features (global average pool),
+    computed by a frozen network in ONNX Runtime and cached by content hash."""
+
+    name = efficientnet.NAME
+    cached = True
+
+    def __init__(self, workers: int = 2, max_pixels: int = 50_000_000, cache: bool = True, **_):
+        super().__init__(efficientnet.PIXELS, workers, max_pixels, cache)
+        self._network: FrozenNetwork | None = None
+
+    def spec(self) -> dict:
+        return {
+            **super().spec(),
+            "package": efficientnet.PACKAGE,
+            "weights_sha256": efficientnet.weights_sha256(),
+            "normalize": "(x / 255 - 0.5) / 0.5",
+            "feature_dim": efficientnet.FEATURE_DIM,
+        }
+
+    def out_shape(self) -> tuple[int, ...]:
+        return (efficientnet.FEATURE_DIM,)
+
+    def cache_key(self) -> str:
+        return f"{efficientnet.NAME}-{efficientnet.weights_sha256()[:16]}"
+
+    @property
+    def network(self) -> FrozenNetwork:
+        if self._network is None:
+            size = efficientnet.INPUT_SIZE
+            self._network = FrozenNetwork(
+                efficientnet.build_features, key=self.cache_key(), example=torch.zeros(1, 3, size, size)
+            )
+        return self._network
+
+    def transform(self, batch: np.ndarray) -> np.ndarray:
+        return self.network(efficientnet.normalize(batch))
+
+
+def encoder_from_spec(spec: dict, workers: int, max_pixels: int, cache: bool) -> PixelEncoder:
+    """Rebuild the encoder a manifest describes."""
+    if spec["name"] == FeatureEncoder.name:
+        return FeatureEncoder(workers, max_pixels, cache)
+    if spec["name"] == PixelEncoder.name:
+        pixels = Pixels(int(spec["size"]), int(spec["channels"]), bool(spec["crop"]))
+        return PixelEncoder(pixels, workers, max_pixels, cache)
+    raise KeyError(f"unknown encoder {spec['name']!r}")
+
+
+def _read(item) -> bytes | np.ndarray:
+    return item if isinstance(item, np.ndarray) else Path(item).read_bytes()
+
+
+def _name(items, i: int) -> str:
+    return f"array[{i}]" if isinstance(items, np.ndarray) else str(items[i])
+
+
+def _hash_or_none(item) -> str | None:
     try:
-        return content_hash(path)
+        data = _read(item)
     except OSError:
         return None
+    if isinstance(data, np.ndarray):
+        return hashlib.sha256(str(data.shape).encode() + data.tobytes()).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
-def _decode_file(path: Path, size: int, max_pixels: int) -> np.ndarray | str:
-    """(size, size, 3) uint8 pixels, or the reason the file cannot be used."""
+def _decode_item(item, pixels: Pixels, max_pixels: int) -> np.ndarray | str:
+    """(size, size, channels) uint8 pixels, or the reason the input cannot be used."""
     try:
-        return decode(path.read_bytes(), size, max_pixels)
+        return decode(_read(item), pixels, max_pixels)
     except ImageProblem as problem:
         return str(problem)
     except OSError:
         return "cannot be read"
-
-
-ENCODERS = {"image": ImageEncoder}

@@ -15,3 +15,11 @@ class DataError(DeepstartError, ValueError):
 
 class ModelFileError(DeepstartError, ValueError):
     """A model directory is missing, incomplete, tampered with or from another version."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training after at least one epoch: its checkpoint can be resumed."""
+
+    def __init__(self, epochs_done: int):
+        super().__init__(epochs_done)
+        self.epochs_done = epochs_done

@@ -25,7 +25,7 @@ def warn(message: str) -> None:
     logger.warning(message)
 
 
-def progress(iterable=None, *, total=None, desc: str = "", unit: str = "it"):
+def progress(iterable=None, *, total=None, desc: str = "", unit: str = "it", initial: int = 0):
     """A progress bar on stderr, shown only on a terminal and when messages are on."""
     from tqdm.auto import tqdm
 
@@ -33,6 +33,7 @@ def progress(iterable=None, *, total=None, desc: str = "", unit: str = "it"):
     return tqdm(
         iterable,
         total=total,
+        initial=initial,
         desc=desc,
         unit=unit,
         file=sys.stderr,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-BACKBONES = {"efficientnet_lite0": "EfficientNet-Lite0 pretrained on ImageNet (frozen)"}
-
-
 def percent(x: float) -> str:
     return f"{100 * x:.1f} %"
 
@@ -27,27 +24,46 @@ def metrics_text(m: dict, what: str = "images") -> list[str]:
     return lines
 
 
+MODEL_NAMES = {
+    "transfer": "EfficientNet-Lite0 pretrained on ImageNet (frozen) + a linear classifier",
+    "fine-tune": "EfficientNet-Lite0 pretrained on ImageNet, fine-tuned end to end",
+    "cnn": "a compact CNN trained from scratch",
+}
+
+
+def diagnostics_text(diagnostics: list[dict]) -> list[str]:
+    found = [d for d in diagnostics if d["found"]]
+    if not found:
+        checked = ", ".join(d["check"] for d in diagnostics)
+        return [f"Diagnostics: no problems found (checked: {checked})."] if diagnostics else []
+    lines = ["Diagnostics:"]
+    for d in found:
+        lines += [f"  ! {d['check'].capitalize()}: {d['message']}", f"    Fix: {d['fix']}"]
+    return lines
+
+
 def train_summary(manifest: dict, out: str | None = None) -> str:
-    data, test = manifest["data"], manifest["metrics"]["test"]
+    data, test, model = manifest["data"], manifest["metrics"]["test"], manifest["model"]
     history = manifest["training"]["history"]
     classes = manifest["classes"]
-    backbone = BACKBONES.get(manifest["encoder"]["name"], manifest["encoder"]["name"])
     n_total = data["n_train"] + data["n_validation"]
     lines = [
         f"Trained an {manifest['modality']} classifier for {len(classes)} classes "
         f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''}) on {n_total:,} images "
         f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch).",
-        f"Model: {backbone} + a linear classifier; best epoch {history['best_epoch']} of "
-        f"{len(history['epochs'])} ({history['stopped']}).",
+        f"Model: {MODEL_NAMES.get(model['name'], model['name'])}, because {model['reason']}.",
+        f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']}).",
     ]
     if data["skipped"]:
         lines.append(f"Skipped {len(data['skipped'])} unusable files (all listed in manifest.json):")
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
+    lines += diagnostics_text(manifest.get("diagnostics", []))
     held = "held-out images" if not data.get("test_source") else f"images of {data['test_source']}"
     lines.append(f"Test on {test['n']:,} {held}, never seen in training:")
     lines += ["  " + line for line in metrics_text(test)]
     if out:
         seconds = manifest["training"].get("seconds")
         took = f" in {seconds:.0f} s" if seconds else ""
-        lines.append(f"Model saved to {out}{took}. Try: deepstart predict {out} <image file>")
+        lines.append(f"Model saved to {out}{took} (training curve: {out}/training_curve.png).")
+        lines.append(f"Try: deepstart predict {out} <image file>")
     return "\n".join(lines)

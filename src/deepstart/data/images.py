@@ -1,9 +1,10 @@
-"""Reading photos safely: any mode, EXIF rotation, size limits, one fixed-size crop."""
+"""Reading images safely: any mode, EXIF rotation, size limits, one fixed-size input."""
 
 from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 CROP_FRACTION = 0.875  # centre crop as in EfficientNet's evaluation: 224 of 256
+GREY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 
 class ImageProblem(Exception):
@@ -21,29 +23,69 @@ def is_hidden(path: Path) -> bool:
     return path.name.startswith(".") or path.name in {"Thumbs.db", "desktop.ini"}
 
 
-def decode(data: bytes, size: int, max_pixels: int) -> np.ndarray:
-    """Decode image bytes into a (size, size, 3) uint8 RGB centre crop.
+@dataclass(frozen=True)
+class Pixels:
+    """How any image becomes a network input: size x size, 1 (grey) or 3 (RGB) channels;
+    crop=True takes the centre (photos), crop=False resizes the whole image (digits)."""
+
+    size: int
+    channels: int = 3
+    crop: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def decode(data: bytes | np.ndarray, pixels: Pixels, max_pixels: int) -> np.ndarray:
+    """Image bytes (or an array from the Python API) -> (size, size, channels) uint8.
 
     Raises ImageProblem for anything that is not a usable image.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = from_array(data) if isinstance(data, np.ndarray) else Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageProblem(
                     f"too large ({width}x{height} pixels, limit {max_pixels:,}; a decompression bomb?)"
                 )
-            image.draft("RGB", (size * 8 // 7, size * 8 // 7))  # fast JPEG downscale
-            image = ImageOps.exif_transpose(image)
-            return np.asarray(_crop(_to_rgb(image), size))
+            if pixels.crop:
+                image.draft("RGB", (pixels.size * 8 // 7, pixels.size * 8 // 7))  # fast JPEG downscale
+            image = _resize(_to_rgb(ImageOps.exif_transpose(image)), pixels)
+            array = np.asarray(image.convert("L") if pixels.channels == 1 else image)
+            return array.reshape(pixels.size, pixels.size, pixels.channels)
     except ImageProblem:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ImageProblem(_short_reason(e)) from None
     except (OSError, SyntaxError, ValueError, TypeError, EOFError, MemoryError) as e:
         raise ImageProblem(_short_reason(e)) from None
+
+
+def probe(data: bytes | np.ndarray) -> tuple[int, int, bool] | None:
+    """(width, height, is_grey) from the header alone; None if it is not an image."""
+    try:
+        image = from_array(data) if isinstance(data, np.ndarray) else Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, ValueError, TypeError, ImageProblem):
+        return None
+    return image.size[0], image.size[1], image.mode in GREY_MODES
+
+
+def from_array(array: np.ndarray) -> Image.Image:
+    """(H, W) or (H, W, 1|3|4) uint8, uint16 or float ([0, 1] or [0, 255]) -> PIL image."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ImageProblem(f"an array of shape {array.shape} is not an image")
+    if array.dtype == np.uint16:
+        array = (array // 257).astype(np.uint8)
+    elif array.dtype.kind == "f":
+        scale = 255.0 if np.nanmax(array, initial=0) <= 1.0 else 1.0
+        array = np.clip(np.nan_to_num(array) * scale, 0, 255).astype(np.uint8)
+    elif array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    return Image.fromarray(np.ascontiguousarray(array))
 
 
 def _short_reason(error: Exception) -> str:
@@ -78,13 +120,18 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _crop(image: Image.Image, size: int) -> Image.Image:
-    """Resize so the shorter side is size / CROP_FRACTION, then take the centre square."""
+def _resize(image: Image.Image, pixels: Pixels) -> Image.Image:
+    """Photos: shorter side to size / CROP_FRACTION, then the centre square.
+    Small images: the whole image to size x size."""
     width, height = image.size
-    side = min(width, height) * CROP_FRACTION
-    left, top = (width - side) / 2, (height - side) / 2
-    box = (left, top, left + side, top + side)
-    return image.resize((size, size), Image.Resampling.BILINEAR, box=box)
+    box = None
+    if pixels.crop:
+        side = min(width, height) * CROP_FRACTION
+        left, top = (width - side) / 2, (height - side) / 2
+        box = (left, top, left + side, top + side)
+    if box is None and (width, height) == (pixels.size, pixels.size):
+        return image
+    return image.resize((pixels.size, pixels.size), Image.Resampling.BILINEAR, box=box)
 
 
 def list_image_files(folder: Path) -> list[Path]:

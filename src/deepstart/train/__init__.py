@@ -1,5 +1,5 @@
 """Training: one readable loop shared by every modality."""
 
-from .loop import History, fit
+from .loop import History, evaluate, fit, predict_logits
 
-__all__ = ["History", "fit"]
+__all__ = ["History", "evaluate", "fit", "predict_logits"]

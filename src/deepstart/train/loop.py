@@ -1,5 +1,6 @@
-"""The training loop: AdamW, a one-cycle schedule, early stopping on validation loss,
-and the best epoch's weights restored at the end. Data is held in memory as tensors."""
+"""The training loop, one for every modality: AdamW (or SGD), a one-cycle schedule,
+batch augmentation, early stopping on validation loss, a checkpoint every epoch, and
+the best epoch's weights restored at the end. Data is held in memory as tensors."""
 
 from __future__ import annotations
 
@@ -9,81 +10,208 @@ import time
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from ..errors import ConfigError, TrainingInterrupted
 from ..log import progress
+from ..models.runtime import device
+from .checkpoint import Checkpoint
 
 
 @dataclass
 class History:
     """Per-epoch numbers and how training ended."""
 
-    epochs: list[dict] = field(default_factory=list)  # train_loss, val_loss, val_accuracy
+    epochs: list[dict] = field(default_factory=list)  # epoch, train/val loss and accuracy, seconds
+    grad_norms: list[dict] = field(default_factory=list)  # per epoch: layer -> mean gradient norm
     best_epoch: int = 0
-    stopped: str = "finished"  # "finished" | "early stopping" | "time limit"
+    stopped: str = "finished"  # "finished" | "early stopping" | "time limit" | "diverged"
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
         return {
             "epochs": self.epochs,
+            "grad_norms": self.grad_norms,
             "best_epoch": self.best_epoch,
             "stopped": self.stopped,
             "seconds": round(self.seconds, 3),
         }
 
 
-def fit(model: nn.Module, train: tuple, val: tuple, settings) -> History:
-    """Train model on train = (X, y) and keep the epoch with the lowest loss on val."""
-    torch.manual_seed(settings.seed)
-    x_train, y_train = train  # (N, D) float32, (N,) int64
-    n = len(y_train)
-    steps = math.ceil(n / settings.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+def fit(
+    model: nn.Module,
+    train: tuple,
+    val: tuple,
+    settings,
+    epochs: int,
+    *,
+    augment=None,
+    param_groups: list[dict],
+    checkpoint: Checkpoint | None = None,
+    resume: bool = False,
+) -> History:
+    """Train model on train = (X, y); keep the epoch with the lowest loss on val = (X, y)."""
+    model.to(device())
+    if train[0].dim() == 4 and device().type == "cpu":
+        model.to(memory_format=torch.channels_last)  # measured ~1.5x faster for convolutions here
+    steps = math.ceil(len(train[1]) / settings.batch_size)
+    optimizer = _optimizer(settings, param_groups)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=settings.lr, total_steps=settings.epochs * steps
+        optimizer,
+        max_lr=[g["lr"] for g in optimizer.param_groups],
+        total_steps=epochs * steps,
+        pct_start=0.25,
     )
-    loss_fn = nn.CrossEntropyLoss()
-    history, best_loss, best_state = History(), math.inf, None
-    start = time.perf_counter()
-    bar = progress(range(settings.epochs), desc="Training", unit="epoch")
-    for epoch in bar:
-        model.train()
-        order = torch.randperm(n)
-        total = 0.0
-        for s in range(steps):
-            idx = order[s * settings.batch_size : (s + 1) * settings.batch_size]
-            loss = loss_fn(model(x_train[idx]), y_train[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total += loss.item() * len(idx)
-        val_loss, val_acc = evaluate_loss(model, val, loss_fn)
-        history.epochs.append(
-            {"epoch": epoch + 1, "train_loss": total / n, "val_loss": val_loss, "val_accuracy": val_acc}
-        )
-        bar.set_postfix(val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.3f}")
-        if val_loss < best_loss:
-            best_loss, best_state = val_loss, copy.deepcopy(model.state_dict())
-            history.best_epoch = epoch + 1
-        elif epoch + 1 - history.best_epoch >= settings.patience:
-            history.stopped = "early stopping"
-            break
-        if settings.time_limit and time.perf_counter() - start > settings.time_limit:
-            history.stopped = "time limit"
-            break
-    bar.close()
+    history, best_loss, best_state, start_epoch = History(), math.inf, None, 0
+    if resume and checkpoint is not None:
+        state, best_state = checkpoint.load(model, optimizer, schedule)
+        history = History(**state["history"])
+        best_loss, start_epoch = state["best_loss"], len(history.epochs)
+    start = time.perf_counter() - history.seconds
+    bar = progress(total=epochs, initial=start_epoch, desc="Training", unit="epoch")
+    epoch = start_epoch
+    try:
+        for epoch in range(start_epoch, epochs):
+            torch.manual_seed(settings.seed + epoch)  # the same batches after a resume
+            t0 = time.perf_counter()
+            train_loss, train_acc, norms = _train_epoch(
+                model, train, optimizer, schedule, settings, augment, check_time=epoch == start_epoch
+            )
+            val_loss, val_acc = evaluate(model, val)
+            history.epochs.append(
+                {
+                    "epoch": epoch + 1,
+                    "train_loss": train_loss,
+                    "train_accuracy": train_acc,
+                    "val_loss": val_loss,
+                    "val_accuracy": val_acc,
+                    "seconds": round(time.perf_counter() - t0, 3),
+                }
+            )
+            history.grad_norms.append(norms)
+            bar.update(1)
+            bar.set_postfix(val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}")
+            if val_loss < best_loss:
+                best_loss, best_state, history.best_epoch = (
+                    val_loss,
+                    copy.deepcopy(model.state_dict()),
+                    epoch + 1,
+                )
+            history.seconds = time.perf_counter() - start
+            history.stopped = _stop_reason(history, settings, epoch + 1, epochs, train_loss)
+            if checkpoint is not None:
+                extra = {"history": history.to_dict(), "best_loss": best_loss}
+                checkpoint.save(model, optimizer, schedule, extra, best_state)
+            if history.stopped != "finished":
+                break
+    except KeyboardInterrupt:
+        if checkpoint is not None and history.epochs:
+            raise TrainingInterrupted(len(history.epochs)) from None
+        raise
+    finally:
+        bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
-    model.eval()
-    history.seconds = time.perf_counter() - start
     return history
 
 
+def _optimizer(settings, groups: list[dict]) -> torch.optim.Optimizer:
+    if settings.optimizer == "sgd":
+        return torch.optim.SGD(
+            groups, lr=settings.lr, momentum=0.9, nesterov=True, weight_decay=settings.weight_decay
+        )
+    return torch.optim.AdamW(groups, lr=groups[0]["lr"], weight_decay=settings.weight_decay)
+
+
+def _train_epoch(model, train, optimizer, schedule, settings, augment, check_time: bool):
+    """One pass over shuffled batches; returns (mean loss, accuracy, layer -> gradient norm)."""
+    x_all, y_all = train
+    n, bs = len(y_all), settings.batch_size
+    order = torch.randperm(n)
+    steps = math.ceil(n / bs)
+    every = max(1, steps // 8)  # sample gradient norms a few times per epoch
+    total_loss, correct, norms, samples, t0 = 0.0, 0, {}, 0, time.perf_counter()
+    model.train()
+    for step in range(steps):
+        idx = order[step * bs : (step + 1) * bs]
+        x, y = _inputs(x_all, idx), y_all[idx].to(device())
+        if augment is not None:
+            x = augment(x)
+        with torch.autocast("cuda", enabled=x.is_cuda):  # mixed precision on GPUs only
+            logits = model(x)
+            loss = F.cross_entropy(logits.float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if step % every == 0:
+            samples += 1
+            for name, norm in layer_grad_norms(model).items():
+                norms[name] = norms.get(name, 0.0) + norm
+        optimizer.step()
+        schedule.step()
+        total_loss += loss.item() * len(idx)
+        correct += (logits.argmax(1) == y).sum().item()
+        if check_time and step == min(4, steps - 1):
+            _check_time_limit(settings, (time.perf_counter() - t0) / (step + 1) * steps)
+    return total_loss / n, correct / n, {k: v / max(samples, 1) for k, v in norms.items()}
+
+
+def _inputs(x_all: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    x = x_all[idx].to(device(), non_blocking=True).float()  # uint8 pixels or float features
+    if x.dim() == 4 and x.device.type == "cpu":
+        x = x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
+def _check_time_limit(settings, epoch_seconds: float) -> None:
+    if settings.time_limit and epoch_seconds > settings.time_limit:
+        raise ConfigError(
+            f"--time-limit {settings.time_limit:g} s is too short for one epoch (about {epoch_seconds:.0f} s "
+            "here); allow more time or train on fewer examples."
+        )
+
+
+def _stop_reason(history: History, settings, done: int, epochs: int, train_loss: float) -> str:
+    if not math.isfinite(train_loss):
+        return "diverged"
+    if done - history.best_epoch >= settings.patience and done < epochs:
+        return "early stopping"
+    if settings.time_limit and history.seconds > settings.time_limit and done < epochs:
+        return "time limit"
+    return "finished"
+
+
+def layer_grad_norms(model: nn.Module) -> dict[str, float]:
+    """Gradient norm of each layer's weight (convolutions and linear layers)."""
+    return {
+        name: float(m.weight.grad.norm())
+        for name, m in model.named_modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.grad is not None
+    }
+
+
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, data: tuple, loss_fn) -> tuple[float, float]:
+def evaluate(model: nn.Module, data: tuple, batch: int = 1024) -> tuple[float, float]:
     """Mean loss and accuracy of model on data = (X, y), in evaluation mode."""
     model.eval()
-    x, y = data
-    logits = model(x)
-    return loss_fn(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+    x_all, y_all = data
+    total, correct = 0.0, 0
+    for s in range(0, len(y_all), batch):
+        idx = torch.arange(s, min(s + batch, len(y_all)))
+        x, y = _inputs(x_all, idx), y_all[idx].to(device())
+        logits = model(x).float()
+        total += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+    n = max(len(y_all), 1)
+    return total / n, correct / n
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, x_all: torch.Tensor, batch: int = 512) -> torch.Tensor:
+    """(N, n_classes) logits, in evaluation mode, in batches."""
+    model.eval()
+    out = [
+        model(_inputs(x_all, torch.arange(s, min(s + batch, len(x_all))))).float().cpu()
+        for s in range(0, len(x_all), batch)
+    ]
+    return torch.cat(out)

@@ -1,0 +1,74 @@
+"""Training the recipe's network on encoded examples: build it, warm-start it when
+fine-tuning, and run the shared training loop with checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .encoders import FeatureEncoder
+from .models import build_net
+from .recipes import Recipe
+from .train import History, fit
+from .train.checkpoint import Checkpoint
+
+
+def train_net(
+    recipe: Recipe,
+    n_classes: int,
+    train: tuple,
+    val: tuple,
+    settings,
+    checkpoint: Checkpoint | None = None,
+    resume: bool = False,
+) -> tuple[nn.Module, History]:
+    """train and val are (X, y) tensors: features or uint8 pixels, and class indices."""
+    torch.manual_seed(settings.seed)  # the network's initial weights
+    net = build_net(recipe.net_spec(n_classes))
+    epochs = recipe.epochs(settings, len(train[1]))
+    groups = None
+    if recipe.name == "fine-tune":
+        net.load_pretrained()
+        if not resume:
+            _linear_probe(net, train, val, settings)
+        groups = net.param_groups(recipe.lr(settings))
+    else:
+        groups = [{"params": list(net.parameters()), "lr": recipe.lr(settings)}]
+    history = fit(
+        net,
+        train,
+        val,
+        settings,
+        epochs,
+        augment=recipe.augment,
+        param_groups=groups,
+        checkpoint=checkpoint,
+        resume=resume,
+    )
+    return net.cpu().eval(), history
+
+
+def _linear_probe(net: nn.Module, train: tuple, val: tuple, settings) -> None:
+    """Fine-tuning starts from a classifier trained on frozen features (linear probing
+    first): a random head would send large, useless gradients into the pretrained layers."""
+    network = FeatureEncoder(settings.workers).network
+
+    def features(pixels: torch.Tensor) -> torch.Tensor:  # (N, 3, 224, 224) uint8 -> (N, 1280)
+        batches = [network(_normalize(pixels[s : s + 64])) for s in range(0, len(pixels), 64)]
+        return torch.from_numpy(np.concatenate(batches))
+
+    head = net.head
+    probe_settings = type(settings)(**{**settings.to_dict(), "epochs": 200})
+    fit(
+        head,
+        (features(train[0]), train[1]),
+        (features(val[0]), val[1]),
+        probe_settings,
+        200,
+        param_groups=[{"params": list(head.parameters()), "lr": 3e-3}],
+    )
+
+
+def _normalize(pixels: torch.Tensor) -> np.ndarray:
+    return pixels.numpy().astype(np.float32) * (2.0 / 255.0) - 1.0

@@ -1,0 +1,155 @@
+"""Plain-language checks after training, each with a suggested fix: overfitting,
+underfitting, vanishing or exploding gradients, dead ReLUs, class imbalance and
+divergence. Every check is recorded, found or not, so the manifest shows what was checked."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .loop import History, evaluate
+
+VANISHING_RATIO = 1e-3  # first layer's gradient vs. the last layer's
+EXPLODING_NORM = 1e3
+DEAD_FRACTION = 0.5
+OVERFIT_GAP = 0.05
+UNDERFIT_ACCURACY = 0.8
+IMBALANCE_RATIO = 3.0
+
+
+def diagnose(model: nn.Module, history: History, train: tuple, val: tuple, classes: list[str]) -> list[dict]:
+    """Run every check; train and val are (X, y) tensors (a sample of train is enough)."""
+    train_acc = evaluate(model, train)[1]  # in evaluation mode: no dropout, no augmentation
+    val_acc = evaluate(model, val)[1]
+    return [
+        _divergence(history),
+        _overfitting(train_acc, val_acc),
+        _underfitting(train_acc, val_acc),
+        *_gradients(history),
+        _dead_units(model, val[0]),
+        _imbalance(train[1], classes),
+    ]
+
+
+def _check(name: str, found: bool, message: str, fix: str) -> dict:
+    return {"check": name, "found": bool(found), "message": message, "fix": fix if found else ""}
+
+
+def _divergence(history: History) -> dict:
+    bad = [e["epoch"] for e in history.epochs if not math.isfinite(e["train_loss"])]
+    return _check(
+        "divergence",
+        bool(bad) or history.stopped == "diverged",
+        f"Training diverged: the loss became infinite or NaN at epoch {bad[0] if bad else '?'}."
+        if bad
+        else "The loss stayed finite.",
+        "Lower the learning rate (--lr), e.g. 10 times.",
+    )
+
+
+def _overfitting(train_acc: float, val_acc: float) -> dict:
+    gap = train_acc - val_acc
+    return _check(
+        "overfitting",
+        gap > OVERFIT_GAP,
+        f"Accuracy is {100 * train_acc:.1f} % on training data but {100 * val_acc:.1f} % on validation data: "
+        + (
+            "the model memorises its examples more than it learns the pattern (overfitting)."
+            if gap > OVERFIT_GAP
+            else "no large gap."
+        ),
+        "More data or augmentation, more regularisation (--dropout, --weight-decay), or fewer epochs.",
+    )
+
+
+def _underfitting(train_acc: float, val_acc: float) -> dict:
+    found = train_acc < UNDERFIT_ACCURACY and train_acc - val_acc <= OVERFIT_GAP
+    return _check(
+        "underfitting",
+        found,
+        f"Even on its training data the model is right only {100 * train_acc:.1f} % of the time (underfitting)."
+        if found
+        else f"The model fits its training data ({100 * train_acc:.1f} %).",
+        "Train longer (--epochs), raise --lr, or use a bigger model (--fine-tune for photos); "
+        "if the classes truly look alike, this may be as good as it gets.",
+    )
+
+
+def _gradients(history: History) -> list[dict]:
+    first = history.grad_norms[0] if history.grad_norms else {}
+    norms = [v for epoch in history.grad_norms for v in epoch.values()]
+    layers = list(first)
+    ratio = first[layers[0]] / first[layers[-1]] if len(layers) > 1 and first[layers[-1]] > 0 else 1.0
+    exploding = any(not math.isfinite(v) or v > EXPLODING_NORM for v in norms)
+    return [
+        _check(
+            "vanishing gradients",
+            len(layers) > 2 and ratio < VANISHING_RATIO,
+            f"The first layer's gradients are {1 / max(ratio, 1e-30):.0e} times smaller than the last layer's: "
+            "early layers barely learn (vanishing gradients)."
+            if ratio < VANISHING_RATIO
+            else "Gradients reach the first layer.",
+            "Use --activation relu or gelu instead of sigmoid/tanh, or fewer layers; batch norm helps too.",
+        ),
+        _check(
+            "exploding gradients",
+            exploding,
+            f"Gradient norms reached {max(norms, default=0):.3g} (exploding gradients)."
+            if exploding
+            else f"Gradient norms stayed moderate (largest {max(norms, default=0):.3g}).",
+            "Lower --lr; normalise the inputs; use batch norm.",
+        ),
+    ]
+
+
+@torch.no_grad()
+def _dead_units(model: nn.Module, x: torch.Tensor, n: int = 512) -> dict:
+    """Share of ReLU units (channels) that output zero for every one of n validation inputs."""
+    dead: dict[str, float] = {}
+    hooks = [
+        m.register_forward_hook(_dead_hook(name, dead))
+        for name, m in model.named_modules()
+        if isinstance(m, (nn.ReLU, nn.ReLU6))
+    ]
+    model.eval()
+    if hooks:
+        model(x[:n].float().to(next(model.parameters()).device))
+    for hook in hooks:
+        hook.remove()
+    worst = max(dead.items(), key=lambda kv: kv[1], default=("", 0.0))
+    return _check(
+        "dead ReLUs",
+        worst[1] > DEAD_FRACTION,
+        f"{100 * worst[1]:.0f} % of the units in layer '{worst[0]}' never activate (dead ReLUs)."
+        if worst[1] > DEAD_FRACTION
+        else "The ReLU units are alive.",
+        "Lower --lr, or use --activation gelu or silu, which do not die.",
+    )
+
+
+def _dead_hook(name: str, dead: dict):
+    def hook(module, inputs, output):
+        units = output.transpose(0, 1).reshape(output.shape[1], -1)  # (units, samples x positions)
+        dead[name] = float((units.amax(dim=1) <= 0).float().mean())
+
+    return hook
+
+
+def _imbalance(y: torch.Tensor, classes: list[str]) -> dict:
+    counts = torch.bincount(y, minlength=len(classes)).tolist()
+    big, small = (
+        max(range(len(counts)), key=counts.__getitem__),
+        min(range(len(counts)), key=counts.__getitem__),
+    )
+    ratio = counts[big] / max(counts[small], 1)
+    return _check(
+        "class imbalance",
+        ratio >= IMBALANCE_RATIO,
+        f"Class '{classes[small]}' has {ratio:.0f} times fewer examples than '{classes[big]}' "
+        f"({counts[small]} against {counts[big]}): accuracy can hide poor results on it."
+        if ratio >= IMBALANCE_RATIO
+        else "The classes are roughly balanced.",
+        f"Collect more examples of '{classes[small]}', and judge the model by per-class recall and macro-F1.",
+    )
