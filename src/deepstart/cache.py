@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .log import warn
+
 
 def cache_dir() -> Path:
     """$DEEPSTART_CACHE, else ~/.cache/deepstart (or $XDG_CACHE_HOME/deepstart)."""
@@ -26,12 +28,20 @@ class FeatureCache:
         self._db = None
         if enabled:
             path = cache_dir() / "features.sqlite"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=60)
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS features "
-                "(namespace TEXT, hash TEXT, vector BLOB, PRIMARY KEY (namespace, hash))"
-            )
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, timeout=60)
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS features "
+                    "(namespace TEXT, hash TEXT, vector BLOB, PRIMARY KEY (namespace, hash))"
+                )
+            except (sqlite3.Error, OSError) as e:
+                warn(f"The feature cache {path} cannot be used ({e}); going on without it.")
+                self.close()
+
+    @property
+    def enabled(self) -> bool:
+        return self._db is not None
 
     def get(self, hashes: list[str]) -> dict[str, np.ndarray]:
         if self._db is None or not hashes:

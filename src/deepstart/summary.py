@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 def percent(x: float) -> str:
     return f"{100 * x:.1f} %"
 

@@ -52,9 +52,8 @@ def decode(data: bytes | np.ndarray, pixels: Pixels, max_pixels: int) -> np.ndar
                 )
             if pixels.crop:
                 image.draft("RGB", (pixels.size * 8 // 7, pixels.size * 8 // 7))  # fast JPEG downscale
-            image = _resize(_to_rgb(ImageOps.exif_transpose(image)), pixels)
-            array = np.asarray(image.convert("L") if pixels.channels == 1 else image)
-            return array.reshape(pixels.size, pixels.size, pixels.channels)
+            image = _convert(ImageOps.exif_transpose(image), "L" if pixels.channels == 1 else "RGB")
+            return np.asarray(_resize(image, pixels)).reshape(pixels.size, pixels.size, pixels.channels)
     except ImageProblem:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -99,25 +98,27 @@ def _short_reason(error: Exception) -> str:
     return "unreadable image (" + text.split("\n")[0][:80] + ")"
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Any PIL mode to 8-bit RGB; transparent areas become white."""
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+def _convert(image: Image.Image, mode: str) -> Image.Image:
+    """Any PIL mode to 8-bit "L" (grey) or "RGB"; transparent areas become white."""
+    if image.mode == mode:
+        return image
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
         pixels = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if pixels.max(initial=0) > 255 or image.mode != "I" else 255.0
-        gray = np.clip(pixels / peak * 255.0, 0, 255).astype(np.uint8)
-        return Image.fromarray(gray, "L").convert("RGB")
-    if image.mode == "F":
-        pixels = np.asarray(image, dtype=np.float64)
-        scale = 255.0 if pixels.max(initial=0) <= 1.0 else 1.0
-        return Image.fromarray(np.clip(pixels * scale, 0, 255).astype(np.uint8), "L").convert("RGB")
+        peak = pixels.max(initial=0)
+        if image.mode == "F":
+            scale = 255.0 if peak <= 1.0 else 1.0
+        else:
+            scale = 255.0 / 65535.0 if peak > 255 or image.mode != "I" else 1.0
+        grey = Image.fromarray(np.clip(pixels * scale, 0, 255).astype(np.uint8), "L")
+        return grey.convert(mode)
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         image.mode == "P" and "transparency" in image.info
     )
     if has_alpha:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
-    return image.convert("RGB")
+        return Image.alpha_composite(white, rgba).convert(mode)
+    return image.convert(mode)
 
 
 def _resize(image: Image.Image, pixels: Pixels) -> Image.Image:
