@@ -2,12 +2,13 @@
 tampering refused, and a crash never leaves a half-written model."""
 
 import json
+import os
 import shutil
 
 import numpy as np
 import pytest
 
-from deepstart import ModelFileError, Predictor, artifact
+from deepstart import ConfigError, ModelFileError, Predictor, artifact
 
 
 def test_save_load_gives_the_same_predictions(trained, digits_root, tmp_path):
@@ -67,7 +68,43 @@ def test_failed_save_leaves_the_old_model_and_no_debris(trained, tmp_path, monke
 
 def test_saving_over_an_older_model_replaces_it(trained, tmp_path):
     out = shutil.copytree(trained, tmp_path / "model")
-    (out / "stale.txt").write_text("from an older version")
+    (out / artifact.MANIFEST).write_text((out / artifact.MANIFEST).read_text().replace('"classes"', '"old": 1, "classes"'))
     Predictor.load(trained).save(out)
-    assert sorted(p.name for p in out.iterdir()) == [artifact.MANIFEST, artifact.WEIGHTS, "training_curve.png"]
+    assert '"old"' not in (out / artifact.MANIFEST).read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_a_model_folder_holding_other_files_is_not_replaced(trained, tmp_path):
+    out = shutil.copytree(trained, tmp_path / "model")
+    (out / "notes.txt").write_text("my notes")
+    with pytest.raises(ConfigError, match="holds other files"):
+        Predictor.load(trained).save(out)
+    assert (out / "notes.txt").read_text() == "my notes"
+
+
+def test_a_folder_with_any_manifest_is_not_taken_for_a_model(tmp_path, trained):
+    out = tmp_path / "project"
+    (out / "src").mkdir(parents=True)
+    (out / "manifest.json").write_text("{}")
+    with pytest.raises(ConfigError, match="holds other files"):
+        Predictor.load(trained).save(out)
+    assert (out / "src").is_dir()
+
+
+def test_saved_files_have_the_usual_permissions(trained, tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = Predictor.load(trained).save(tmp_path / "model")
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o755
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o644}
+
+
+@pytest.mark.parametrize("where", ["file_parent", "cwd"])
+def test_out_paths_that_cannot_hold_a_model(trained, tmp_path, monkeypatch, where):
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "model" if where == "file_parent" else tmp_path
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="cannot be created|current folder"):
+        Predictor.load(trained).save(out)

@@ -22,14 +22,43 @@ MANIFEST = "manifest.json"
 WEIGHTS = "model.safetensors"
 
 
+CURVE = "training_curve.png"
+OWN_FILES = {MANIFEST, WEIGHTS, CURVE}
+REQUIRED = {
+    "classes": list,
+    "model": dict,
+    "encoder": dict,
+    "net": dict,
+    "metrics": dict,
+    "data": dict,
+    "training": dict,
+    "versions": dict,
+}
+
+
 def is_model_dir(path: Path) -> bool:
-    return (path / MANIFEST).is_file()
+    """A folder deepstart wrote: a manifest with a format version, and only deepstart's files."""
+    try:
+        names = {p.name for p in path.iterdir()}
+        manifest = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(manifest, dict) and isinstance(manifest.get("format_version"), int) and names <= OWN_FILES
+    )
 
 
 def check_out_dir(out: Path) -> None:
-    """Refuse, before any work, to write over something that is not a deepstart model."""
+    """Refuse, before any work, to write over anything that is not a deepstart model."""
+    if out.is_symlink():
+        raise ConfigError(f"--out {out} is a link; give a plain folder name for the model.")
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a new folder name for the model.")
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise ConfigError(f"--out {out} is the current folder or holds it; give a new folder name.")
+    parent = next((p for p in out.absolute().parents if p.exists()), None)
+    if parent is None or not parent.is_dir():
+        raise ConfigError(f"--out {out} cannot be created ({parent} is not a folder); give another path.")
     if out.is_dir() and any(out.iterdir()) and not is_model_dir(out):
         raise ConfigError(
             f"--out {out} is a folder that holds other files, not a deepstart model; "
@@ -40,27 +69,50 @@ def check_out_dir(out: Path) -> None:
 def save(
     out: str | Path, manifest: dict, tensors: dict[str, torch.Tensor], files: dict | None = None
 ) -> Path:
-    """Write the model to out atomically; an older model there is replaced.
-    files: extra {name: bytes} for people (a training curve), never read back."""
+    """Write the model to out atomically; an older model there is replaced only once the
+    new one is complete. files: extra {name: bytes} for people (a training curve)."""
     out = Path(out)
     check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as e:
+        raise ConfigError(f"--out {out} cannot be created ({e.strerror}); give another path.") from None
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
     try:
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, tmp / WEIGHTS)
         manifest = {**manifest, "format_version": FORMAT_VERSION, "weights_sha256": _sha256(tmp / WEIGHTS)}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")  # ASCII: any file name fits
         for name, data in (files or {}).items():
             (tmp / name).write_bytes(data)
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        _readable_by_all(tmp)
         if out.exists():
             out.rename(old)
-        tmp.rename(out)
+        try:
+            tmp.rename(out)
+        except BaseException:
+            if old.exists():
+                old.rename(out)
+            raise
         shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ConfigError(
+            f"The model could not be written to {out} ({e.strerror}); check the path and space."
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _readable_by_all(folder: Path) -> None:
+    """mkdtemp makes a private folder; a model is a normal file, with the usual permissions."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for path in folder.iterdir():
+        path.chmod(0o666 & ~umask)
 
 
 def load(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
@@ -68,7 +120,7 @@ def load(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
     path = Path(path)
     if not path.is_dir():
         raise ModelFileError(f"{path} is not a model folder; give the --out folder of `deepstart train`.")
-    if not is_model_dir(path):
+    if not (path / MANIFEST).is_file():
         raise ModelFileError(f"{path} has no {MANIFEST}; give the --out folder of `deepstart train`.")
     try:
         manifest = json.loads((path / MANIFEST).read_text())
@@ -82,6 +134,9 @@ def load(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
         raise ModelFileError(
             f"{path} was made by a newer deepstart (format {manifest['format_version']}); upgrade deepstart."
         )
+    wrong = sorted(k for k, kind in REQUIRED.items() if not isinstance(manifest.get(k), kind))
+    if wrong:
+        raise ModelFileError(f"{path / MANIFEST} lacks valid {', '.join(wrong)}; train the model again.")
     weights = path / WEIGHTS
     if not weights.is_file() or _sha256(weights) != manifest.get("weights_sha256"):
         raise ModelFileError(f"{weights} is missing or does not match the manifest; train the model again.")
