@@ -41,7 +41,9 @@ def digits_root(tmp_path_factory) -> Path:
 def trained(digits_root, tmp_path_factory):
     """A transfer-learning model trained once through the CLI, for tests that only read it."""
     out = tmp_path_factory.mktemp("models") / "digits_model"
-    code, _, err = run_cli("train", str(digits_root), "--out", str(out), "--model", "transfer", "--epochs", "60")
+    code, _, err = run_cli(
+        "train", str(digits_root), "--out", str(out), "--model", "transfer", "--epochs", "60"
+    )
     assert code == 0, err
     return out
 

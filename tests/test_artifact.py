@@ -68,7 +68,9 @@ def test_failed_save_leaves_the_old_model_and_no_debris(trained, tmp_path, monke
 
 def test_saving_over_an_older_model_replaces_it(trained, tmp_path):
     out = shutil.copytree(trained, tmp_path / "model")
-    (out / artifact.MANIFEST).write_text((out / artifact.MANIFEST).read_text().replace('"classes"', '"old": 1, "classes"'))
+    (out / artifact.MANIFEST).write_text(
+        (out / artifact.MANIFEST).read_text().replace('"classes"', '"old": 1, "classes"')
+    )
     Predictor.load(trained).save(out)
     assert '"old"' not in (out / artifact.MANIFEST).read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
@@ -108,3 +110,17 @@ def test_out_paths_that_cannot_hold_a_model(trained, tmp_path, monkeypatch, wher
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="cannot be created|current folder"):
         Predictor.load(trained).save(out)
+
+
+def test_class_list_that_does_not_fit_the_network_is_refused(trained, tmp_path):
+    copy = shutil.copytree(trained, tmp_path / "m")
+    manifest = json.loads((copy / artifact.MANIFEST).read_text())
+    manifest["classes"] = manifest["classes"][:2]
+    (copy / artifact.MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelFileError, match="2 classes but a network for 3"):
+        Predictor.load(copy)
+
+
+def test_unsaved_predictor_cannot_be_saved(tmp_path):
+    with pytest.raises(ModelFileError, match="not trained yet"):
+        Predictor().save(tmp_path / "m")

@@ -139,3 +139,89 @@ def test_predict_nothing_readable(trained, tmp_path):
 @pytest.mark.parametrize("option", ["--nonsense", "--epochs=zero"])
 def test_usage_errors_are_one_line(tmp_path, option):
     assert_refused(["train", str(tmp_path), option], "--help")
+
+
+def test_split_folders_are_not_taken_for_classes(tmp_path, digits_root):
+    make_classes(tmp_path / "data" / "train", digits_root, {"0": 4, "1": 4})
+    make_classes(tmp_path / "data" / "test", digits_root, {"0": 4, "1": 4})
+    assert_refused(["train", str(tmp_path / "data")], "--test")
+
+
+def test_empty_class_folder_is_named(tmp_path, digits_root):
+    make_classes(tmp_path / "photos", digits_root, {"0": 5, "1": 5, "7": 5})
+    for f in (tmp_path / "photos" / "7").iterdir():
+        f.unlink()
+    code, _, err = run_cli("train", str(tmp_path / "photos"), "--out", str(tmp_path / "m"), "--epochs", "2")
+    assert code == 0 and "photos/7 has no files" in err
+    assert json.loads((tmp_path / "m" / "manifest.json").read_text())["classes"] == ["0", "1"]
+
+
+def test_odd_file_and_class_names(tmp_path, digits_root):
+    make_classes(tmp_path / "photos", digits_root, {"0": 5, "1": 5})
+    (tmp_path / "photos" / "1").rename(tmp_path / "photos" / "²")
+    first = next((tmp_path / "photos" / "0").iterdir())
+    first.rename(first.with_name(b"caf\xe9.png".decode("utf-8", "surrogateescape")))
+    code, _, err = run_cli(
+        "-q", "train", str(tmp_path / "photos"), "--out", str(tmp_path / "m"), "--epochs", "2"
+    )
+    assert code == 0, err
+    assert json.loads((tmp_path / "m" / "manifest.json").read_text())["classes"] == ["0", "²"]
+
+
+@pytest.mark.parametrize("size", ["59", "0.99"])
+def test_holding_out_nearly_everything(tmp_path, digits_root, size):
+    make_classes(tmp_path / "photos", digits_root, {"0": 20, "1": 20, "7": 20})
+    out = tmp_path / "m"
+    assert_refused(
+        ["train", str(tmp_path / "photos"), "--out", str(out), "--test-size", size],
+        "at least one example on each side",
+        out,
+    )
+
+
+def test_test_data_with_unknown_labels_is_refused_before_work(tmp_path, digits_root):
+    make_classes(tmp_path / "train", digits_root, {"0": 5, "1": 5})
+    make_classes(tmp_path / "test", digits_root, {"0": 3, "7": 3})
+    assert_refused(["train", str(tmp_path / "train"), "--test", str(tmp_path / "test")], "lacks (7)")
+
+
+def test_test_data_seen_in_training_is_flagged(tmp_path, digits_root):
+    make_classes(tmp_path / "photos", digits_root, {"0": 5, "1": 5})
+    code, out, err = run_cli(
+        "train",
+        str(tmp_path / "photos"),
+        "--test",
+        str(tmp_path / "photos"),
+        "--out",
+        str(tmp_path / "m"),
+        "--epochs",
+        "2",
+    )
+    assert code == 0 and "10 of the 10 test images also appear" in err and "flatter the model" in out
+
+
+def test_predict_out_must_be_a_file_in_a_folder(trained, digits_root, tmp_path):
+    image = str(next((digits_root / "0").iterdir()))
+    for out in (tmp_path, tmp_path / "missing" / "p.csv"):
+        assert_refused(["predict", str(trained), image, "--out", str(out)], "--out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_damaged_feature_cache_is_bypassed(trained, digits_root, tmp_path, monkeypatch):
+    (tmp_path / "features.sqlite").write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("DEEPSTART_CACHE", str(tmp_path))
+    code, out, err = run_cli("evaluate", str(trained), str(digits_root), "--json")
+    assert code == 0 and json.loads(out)["n"] == 72 and "going on without it" in err
+
+
+def test_semicolon_csv(tmp_path, digits_root):
+    rows = ["file;label"]
+    for label in ("0", "1"):
+        for f in sorted((digits_root / label).iterdir())[:5]:
+            shutil.copy(f, tmp_path / f"{label}_{f.name}")
+            rows.append(f"{label}_{f.name};{label}")
+    (tmp_path / "train.csv").write_text("\n".join(rows))
+    code, _, err = run_cli(
+        "-q", "train", str(tmp_path / "train.csv"), "--out", str(tmp_path / "m"), "--epochs", "2"
+    )
+    assert code == 0, err

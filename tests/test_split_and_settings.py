@@ -4,7 +4,7 @@ one place with one message shape."""
 import numpy as np
 import pytest
 
-from deepstart import ConfigError, Predictor
+from deepstart import ConfigError, DataError, Predictor
 from deepstart.data.split import stratified_split
 
 
@@ -21,6 +21,19 @@ def test_tiny_classes_keep_one_example_on_each_side():
     y = np.array([0, 0, 1, 1, 1, 1, 1, 1, 1, 1])
     kept, held = stratified_split(y, 0.1, seed=0)
     assert set(y[held]) == {0, 1} and set(y[kept]) == {0, 1}
+
+
+@pytest.mark.parametrize("count", [40, 7, 59])
+def test_a_count_is_exact(count):
+    y = np.array([0] * 24 + [1] * 24 + [2] * 24 + [3] * 13)
+    assert len(stratified_split(y, count, seed=0)[1]) == count
+
+
+def test_holding_out_too_much_is_refused():
+    y = np.array([0] * 2 + [1] * 2)
+    kept, held = stratified_split(y, 0.5, seed=0)
+    with pytest.raises(DataError, match="at least one example on each side"):
+        stratified_split(y[kept], 0.5, seed=0, what="val")
 
 
 def test_a_count_is_spread_over_classes():

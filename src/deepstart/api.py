@@ -19,7 +19,7 @@ from .encoders import encoder_from_spec, survey
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics
 from .fitting import train_net
-from .log import say
+from .log import say, warn
 from .models import build_net
 from .recipes import choose
 from .train import predict_logits
@@ -68,6 +68,12 @@ class Predictor:
             raise ConfigError("resume=True needs the checkpoint folder to resume from.")
         examples = read_labeled(data, y, target, images)
         test_examples = _read_test(test, target, images)
+        if test_examples is not None and set(test_examples.labels) - set(examples.labels):
+            unknown = sorted(set(test_examples.labels) - set(examples.labels))
+            raise DataError(
+                f"{test_examples.origin} has labels that the training data lacks "
+                f"({', '.join(unknown[:5])}); test on the same classes."
+            )
         recipe = choose(survey(examples.items), s)
         say(f"Model: {recipe.name}, because {recipe.reason}.")
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
@@ -78,12 +84,19 @@ class Predictor:
         labels = self._label_ids(names, examples.origin)
         if test_examples is None:
             rest, test_idx = stratified_split(labels, s.test_size, s.seed)
+            overlap = 0
             x_test, y_test, test_skipped = x[test_idx], labels[test_idx], []
         else:
             rest = np.arange(len(labels))
-            x_test, t_names, _, test_skipped = self._encode(test_examples, "Reading test images")
+            x_test, t_names, t_hashes, test_skipped = self._encode(test_examples, "Reading test images")
             y_test = self._label_ids(t_names, test_examples.origin)
-        train_idx, val_idx = (rest[i] for i in stratified_split(labels[rest], s.val_size, s.seed + 1))
+            overlap = len(set(hashes) & set(t_hashes))
+            if overlap:
+                warn(
+                    f"{overlap} of the {len(t_hashes)} test images also appear in the training data: the "
+                    "test accuracy will look better than it is. Test on images the model has not seen."
+                )
+        train_idx, val_idx = (rest[i] for i in stratified_split(labels[rest], s.val_size, s.seed + 1, "val"))
         train, val = _tensors(x, labels, train_idx), _tensors(x, labels, val_idx)
         fingerprint = _fingerprint(hashes, names)
         ckpt = (
@@ -118,6 +131,7 @@ class Predictor:
             "n_test": len(y_test),
             "skipped": [{"file": f, "reason": r} for f, r in skipped + test_skipped],
             "fingerprint": fingerprint,
+            "test_overlap": overlap,
         }
         self.training_ = {
             "settings": s.to_dict(),
@@ -231,6 +245,7 @@ class Predictor:
 
     def save(self, out) -> Path:
         """Write the model folder (safetensors, manifest.json, training curve), atomically."""
+        self._check_fitted()
         history = self.training_.get("history", {})
         files = (
             {"training_curve.png": training_curve_png(history["epochs"], history["best_epoch"])}
@@ -244,13 +259,24 @@ class Predictor:
     def load(cls, path) -> Predictor:
         """Read a model folder; only tensors and JSON are read, no code runs."""
         manifest, tensors = artifact.load(path)
-        settings = manifest.get("training", {}).get("settings", {})
-        self = cls(**{k: v for k, v in settings.items() if k in Settings.__dataclass_fields__})
+        trained_with = manifest["training"].get("settings", {})
+        machine = {"workers", "cache", "max_pixels"}  # this machine's, not the training machine's
+        self = cls(
+            **{
+                k: v
+                for k, v in trained_with.items()
+                if k in Settings.__dataclass_fields__ and k not in machine
+            }
+        )
         s = self.settings
         try:
             self.classes_ = [str(c) for c in manifest["classes"]]
             self.encoder_ = encoder_from_spec(manifest["encoder"], s.workers, s.max_pixels, s.cache)
             self.net_spec_, self.recipe_ = dict(manifest["net"]), manifest["model"]
+            if self.net_spec_.get("n_classes") != len(self.classes_):
+                raise ValueError(
+                    f"{len(self.classes_)} classes but a network for {self.net_spec_.get('n_classes')}"
+                )
             self.net_ = build_net(self.net_spec_)
             self.net_.load_state_dict({k.removeprefix("net."): v for k, v in tensors.items()}, strict=True)
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
@@ -296,7 +322,7 @@ def _as_list(inputs):
 
 def _sorted_classes(names: list[str]) -> list[str]:
     unique = set(names)
-    if all(n.lstrip("-").isdigit() for n in unique):
+    if all(n.isascii() and n.lstrip("-").isdigit() for n in unique):
         return sorted(unique, key=int)
     return sorted(unique)
 

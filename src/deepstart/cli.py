@@ -12,7 +12,7 @@ import click
 
 from . import __version__, log
 from .config import TASKS, describe
-from .errors import DeepstartError, TrainingInterrupted
+from .errors import ConfigError, DeepstartError, TrainingInterrupted
 
 
 class FractionOrCount(click.ParamType):
@@ -151,6 +151,8 @@ def predict(model, inputs, out, as_json):
     """Predict the class of each input (image files, or folders of them)."""
     from .api import Predictor
 
+    if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
+        raise ConfigError(f"--out {out} must be a file name in an existing folder.")
     predictor = Predictor.load(model)
     records = predictor.predict_records(inputs)
     if out is not None:

@@ -65,7 +65,8 @@ class Settings:
     model: str = _setting(
         "auto",
         "Which model: auto (small images: cnn; photos: transfer), transfer (frozen pretrained "
-        "network + classifier), cnn (trained from scratch), fine-tune (pretrained network trained end to end).",
+        "network + classifier), cnn (trained from scratch), fine-tune (pretrained network trained "
+        "end to end).",
         lambda v: v in MODELS,
         "one of " + ", ".join(MODELS),
         MODELS,

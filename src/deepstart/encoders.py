@@ -5,8 +5,8 @@ parallel: pixels for networks that learn from pixels, frozen pretrained features
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, deque
 import multiprocessing
+from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path

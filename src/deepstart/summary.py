@@ -60,7 +60,15 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
     lines += diagnostics_text(manifest.get("diagnostics", []))
     held = "held-out images" if not data.get("test_source") else f"images of {data['test_source']}"
-    lines.append(f"Test on {test['n']:,} {held}, never seen in training:")
+    unseen = (
+        "never seen in training"
+        if not data.get("test_overlap")
+        else (
+            f"of which {data['test_overlap']} were also in the training data, so these figures "
+            "flatter the model"
+        )
+    )
+    lines.append(f"Test on {test['n']:,} {held}, {unseen}:")
     lines += ["  " + line for line in metrics_text(test)]
     if out:
         seconds = manifest["training"].get("seconds")

@@ -91,7 +91,7 @@ def _short_reason(error: Exception) -> str:
     text = str(error)
     if isinstance(error, UnidentifiedImageError) or "cannot identify" in text:
         return "not an image file"
-    if "truncated" in text or isinstance(error, EOFError):
+    if "truncated" in text.lower() or isinstance(error, EOFError):
         return "truncated image"
     if isinstance(error, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
         return "too many pixels (a decompression bomb?)"
@@ -140,7 +140,8 @@ def list_image_files(folder: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and not any(is_hidden(Path(part)) for part in p.relative_to(folder).parts)
+        if (p.is_file() or p.is_symlink())  # a broken link is listed, then skipped with its reason
+        and not any(is_hidden(Path(part)) for part in p.relative_to(folder).parts)
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..log import warn
 from .images import is_hidden, list_image_files, looks_like_image_path
 
 LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "species")
@@ -60,7 +61,9 @@ def read_unlabeled(inputs) -> Examples:
         else:
             raise DataError(f"{path} does not exist; give image files or folders of images.")
     if not items:
-        raise DataError("No input files were given; name image files or folders of images.")
+        raise DataError(
+            f"No files found in {', '.join(map(str, inputs))[:200]}; name image files or folders of images."
+        )
     return Examples("image", items, None, ", ".join(str(v) for v in inputs)[:200])
 
 
@@ -96,9 +99,12 @@ def _read_arrays(x, y) -> Examples:
 
 def _read_class_folders(root: Path) -> Examples:
     class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not is_hidden(p))
+    _refuse_split_folders(root, class_dirs)
     items, labels = [], []
     for class_dir in class_dirs:
         files = list_image_files(class_dir)
+        if not files:
+            warn(f"Folder {class_dir} has no files; it is not used as a class.")
         items.extend(files)
         labels.extend([class_dir.name] * len(files))
     if not items:
@@ -112,14 +118,35 @@ def _read_class_folders(root: Path) -> Examples:
     return Examples("image", items, labels, str(root))
 
 
+def _refuse_split_folders(root: Path, class_dirs: list[Path]) -> None:
+    """photos/train/cats + photos/test/cats is a split, not two classes 'train' and 'test'."""
+    inner = [{p.name for p in d.iterdir() if p.is_dir() and not is_hidden(p)} for d in class_dirs]
+    loose = any(p.is_file() for d in class_dirs for p in d.iterdir() if not is_hidden(p))
+    if len(class_dirs) >= 2 and not loose and all(inner) and len(set.intersection(*inner)) >= 2:
+        first = class_dirs[0].name
+        raise DataError(
+            f"{root} holds folders ({', '.join(d.name for d in class_dirs[:3])}) that each hold the same "
+            "class "
+            f"folders: train on one of them ({root / first}) and pass the other with --test."
+        )
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV/TSV as strings, with a clear error when it is not a table."""
     sep = {".tsv": "\t", ".csv": ","}.get(path.suffix.lower())  # None: let pandas sniff
     try:
-        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, engine="python")
+        if sep == "," and _first_line(path).count(";") > _first_line(path).count(","):
+            sep = ";"  # as spreadsheets write CSV in many countries
+        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, engine="python")
+        return table.fillna("")  # rows with missing fields
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as e:
         reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise DataError(f"{path} cannot be read as a table ({reason}); give a CSV file.") from None
+
+
+def _first_line(path: Path) -> str:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.readline()
 
 
 def _read_image_table(path: Path, target: str | None, images) -> Examples:

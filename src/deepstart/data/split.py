@@ -7,27 +7,33 @@ import numpy as np
 from ..errors import DataError
 
 
-def held_out_count(n: int, size: float | int, total: int) -> int:
-    """How many of a class's n examples to hold out, for a fraction or an overall count."""
-    share = size if isinstance(size, float) else size / total
-    return min(n - 1, max(1, round(n * share)))
-
-
-def stratified_split(y: np.ndarray, size: float | int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (kept, held_out): held_out has `size` of each class (a fraction, or a
-    count spread over classes in proportion), at least one example of each."""
+def stratified_split(
+    y: np.ndarray, size: float | int, seed: int, what: str = "test"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (kept, held_out): held_out is `size` of the data (a fraction, or an exact
+    count) with the classes in proportion, and at least one example of each class on
+    each side."""
     if isinstance(size, int) and size >= len(y):
+        raise DataError(f"Cannot hold out {size} examples from {len(y)}; use a smaller --{what}-size.")
+    classes, counts = np.unique(y, return_counts=True)
+    wanted = size if isinstance(size, int) else size * len(y)
+    quota = counts * wanted / len(y)
+    held = np.floor(quota).astype(int)
+    extra = int(round(wanted)) - held.sum()  # largest remainders get the rest
+    held[np.argsort(held - quota, kind="stable")[: max(extra, 0)]] += 1
+    held = np.minimum(np.maximum(held, 1), counts - 1)
+    if (held < 1).any():
         raise DataError(
-            f"Cannot hold out {size} examples from {len(y)}; use a smaller --test-size or --val-size."
+            f"Too few examples to hold some out for {what}: every class needs at least one example on "
+            f"each side; add examples or use a smaller --{what}-size."
         )
     rng = np.random.default_rng(seed)
-    kept, held = [], []
-    for k in np.unique(y):
+    kept, out = [], []
+    for k, cut in zip(classes, held):
         members = rng.permutation(np.flatnonzero(y == k))
-        cut = held_out_count(len(members), size, len(y))
-        held.extend(members[:cut])
+        out.extend(members[:cut])
         kept.extend(members[cut:])
-    return np.sort(np.array(kept, dtype=int)), np.sort(np.array(held, dtype=int))
+    return np.sort(np.array(kept, dtype=int)), np.sort(np.array(out, dtype=int))
 
 
 def check_class_sizes(labels: list[str], classes: list[str], needed: int, why: str) -> None:

@@ -29,7 +29,7 @@ class FrozenNetwork:
         self._module: nn.Module | None = None
         if device().type == "cpu" and _onnxruntime_available():
             try:
-                self._session = _session(_exported(build, key, example))
+                self._session = _open_session(build, key, example)
             except Exception as e:  # noqa: BLE001 - any export failure falls back to PyTorch
                 say(f"ONNX Runtime is not usable here ({type(e).__name__}); using PyTorch.")
         if self._session is None:
@@ -78,6 +78,15 @@ def _exported(build: Callable[[], nn.Module], key: str, example: torch.Tensor) -
         )
     tmp.replace(path)
     return path
+
+
+def _open_session(build: Callable[[], nn.Module], key: str, example: torch.Tensor):
+    path = _exported(build, key, example)
+    try:
+        return _session(path)
+    except Exception:  # noqa: BLE001 - a damaged cached export: make it again, once
+        path.unlink(missing_ok=True)
+        return _session(_exported(build, key, example))
 
 
 def _session(path: Path):

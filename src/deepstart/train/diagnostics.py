@@ -69,7 +69,8 @@ def _underfitting(train_acc: float, val_acc: float) -> dict:
     return _check(
         "underfitting",
         found,
-        f"Even on its training data the model is right only {100 * train_acc:.1f} % of the time (underfitting)."
+        f"Even on its training data the model is right only {100 * train_acc:.1f} % of the time "
+        "(underfitting)."
         if found
         else f"The model fits its training data ({100 * train_acc:.1f} %).",
         "Train longer (--epochs), raise --lr, or use a bigger model (--fine-tune for photos); "
@@ -87,7 +88,8 @@ def _gradients(history: History) -> list[dict]:
         _check(
             "vanishing gradients",
             len(layers) > 2 and ratio < VANISHING_RATIO,
-            f"The first layer's gradients are {1 / max(ratio, 1e-30):.0e} times smaller than the last layer's: "
+            f"The first layer's gradients are {1 / max(ratio, 1e-30):.0e} times smaller than the last "
+            "layer's: "
             "early layers barely learn (vanishing gradients)."
             if ratio < VANISHING_RATIO
             else "Gradients reach the first layer.",
