@@ -1,8 +1,8 @@
 """The four commands end to end, as a user runs them, on digits that scikit-learn ships."""
 
 import csv
-import re
 import json
+import re
 
 import pytest
 

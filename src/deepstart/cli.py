@@ -206,8 +206,16 @@ def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input ends with one line on stderr and exit code 2."""
     log.setup()
+    args = sys.argv[1:] if argv is None else argv
     try:
-        result = cli.main(args=argv, prog_name="deepstart", standalone_mode=False)
+        # make_context + invoke rather than cli.main: click would turn Ctrl-C into a bare Abort.
+        with cli.make_context("deepstart", list(args)) as ctx:
+            result = cli.invoke(ctx)
+    except click.exceptions.Exit as e:  # --help, --version
+        return e.exit_code
+    except click.exceptions.NoArgsIsHelpError as e:  # `deepstart` alone: show the help
+        click.echo(e.ctx.get_help())
+        return 0
     except click.UsageError as e:
         where = f" (see: {e.ctx.command_path} --help)" if e.ctx else ""
         click.echo(f"deepstart: {e.format_message()}{where}", err=True)
@@ -225,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("deepstart: interrupted; nothing was written.", err=True)
         return 130
+    except click.ClickException as e:  # e.g. a file click could not open
+        click.echo(f"deepstart: {e.format_message()}", err=True)
+        return 2
     return result if isinstance(result, int) else 0
 
 

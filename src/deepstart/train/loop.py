@@ -60,7 +60,7 @@ def fit(
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer,
         max_lr=[g["lr"] for g in optimizer.param_groups],
-        total_steps=epochs * steps,
+        total_steps=max(epochs * steps, 8),  # fewer steps break the schedule's phases
         pct_start=0.25,
     )
     history, best_loss, best_state, start_epoch = History(), math.inf, None, 0
