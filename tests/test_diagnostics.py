@@ -1,0 +1,103 @@
+"""Each diagnostic is provoked on purpose and found, and a healthy run finds none."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from torch import nn
+
+from deepstart import Predictor
+from deepstart.config import Settings
+from deepstart.train import fit
+from deepstart.train.diagnostics import diagnose
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = load_digits()
+    return (data.images * 255 / 16).astype(np.uint8), data.target
+
+
+def found(predictor_or_list) -> set:
+    checks = getattr(predictor_or_list, "diagnostics_", predictor_or_list)
+    return {d["check"] for d in checks if d["found"]}
+
+
+def test_every_check_is_recorded_with_a_fix_when_found(digits):
+    p = Predictor(epochs=3, lr=1e3).fit(*digits)
+    names = {d["check"] for d in p.diagnostics_}
+    assert names == {
+        "divergence",
+        "overfitting",
+        "underfitting",
+        "vanishing gradients",
+        "exploding gradients",
+        "dead ReLUs",
+        "class imbalance",
+    }
+    assert all(d["fix"] for d in p.diagnostics_ if d["found"])
+
+
+def test_healthy_training_finds_nothing(digits):
+    assert found(Predictor(epochs=15).fit(*digits)) == set()
+
+
+def test_huge_learning_rate_diverges(digits):
+    p = Predictor(epochs=3, lr=1e4, optimizer="sgd").fit(*digits)
+    assert {"divergence", "exploding gradients"} <= found(p) and p.history_.stopped == "diverged"
+
+
+def test_tiny_learning_rate_underfits(digits):
+    assert "underfitting" in found(Predictor(epochs=1, lr=1e-7).fit(*digits))
+
+
+def test_random_labels_overfit(digits):
+    x, _ = digits
+    y = np.random.default_rng(0).integers(0, 2, len(x))  # nothing to learn, everything to memorise
+    p = Predictor(epochs=60, dropout=0.0, weight_decay=0.0, augment=False, patience=100).fit(x[:300], y[:300])
+    assert "overfitting" in found(p)
+
+
+def test_class_imbalance(digits):
+    x, y = digits
+    keep = np.flatnonzero(y <= 1)
+    keep = np.concatenate([keep[y[keep] == 0], keep[y[keep] == 1][:12]])
+    assert "class imbalance" in found(Predictor(epochs=5).fit(x[keep], y[keep]))
+
+
+def deep_net(activation: type, layers: int = 12, width: int = 32) -> nn.Sequential:
+    blocks = [nn.Flatten()]
+    for i in range(layers):
+        blocks += [nn.Linear(64 if i == 0 else width, width), activation()]
+    return nn.Sequential(*blocks, nn.Linear(width, 10))
+
+
+def train_custom(net: nn.Module, digits, **settings):
+    x, y = torch.from_numpy(digits[0][:, None].astype(np.float32) / 255), torch.from_numpy(digits[1])
+    s = Settings(**{"epochs": 2, **settings})
+    history = fit(
+        net,
+        (x[:1400], y[:1400]),
+        (x[1400:], y[1400:]),
+        s,
+        s.epochs,
+        param_groups=[{"params": list(net.parameters()), "lr": 1e-3}],
+    )
+    return diagnose(net, history, (x[:1400], y[:1400]), (x[1400:], y[1400:]), [str(i) for i in range(10)])
+
+
+def test_deep_sigmoid_network_has_vanishing_gradients(digits):
+    torch.manual_seed(0)
+    assert "vanishing gradients" in found(train_custom(deep_net(nn.Sigmoid), digits))
+
+
+def test_same_depth_with_relu_does_not(digits):
+    torch.manual_seed(0)
+    assert "vanishing gradients" not in found(train_custom(deep_net(nn.ReLU, layers=3), digits))
+
+
+def test_dead_relus(digits):
+    net = deep_net(nn.ReLU, layers=2)
+    with torch.no_grad():
+        net[3].bias.fill_(-100.0)  # the second layer's units can never fire
+    assert "dead ReLUs" in found(train_custom(net, digits))
