@@ -4,7 +4,9 @@ Runs `deepstart train train/ --test test/` with an empty feature cache (the firs
 on a new machine, ONNX export included), then again with the cache warm, then
 `deepstart evaluate --json`. Targets: test accuracy >= 99.0 %, cold train <= 60 s.
 
-    python bench/cats_dogs.py [--eager]    # --eager also times the PyTorch-only path
+    python bench/cats_dogs.py [--eager] [--fine-tune]
+        --eager       also time the PyTorch-only path (no ONNX Runtime)
+        --fine-tune   also train with --fine-tune (issue 3: must not lose to the frozen path)
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def make_split(source: Path, work: Path, seed: int = 0) -> tuple[Path, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eager", action="store_true", help="also time eager PyTorch (no ONNX Runtime)")
+    parser.add_argument("--fine-tune", action="store_true", help="also fine-tune the whole network")
     args = parser.parse_args()
     source = datasets_dir() / "cats_dogs"
     work = Path(tempfile.mkdtemp(prefix="deepstart-bench-"))
@@ -67,6 +70,18 @@ def main() -> None:
             result["train_wall_s_cold_cache_eager_pytorch"] = round(
                 run_cli(["-q", "train", str(train), "--test", str(test), "--out", model], eager_cache)[0], 1
             )
+        if args.fine_tune:
+            tuned = str(work / "tuned")
+            seconds, _ = run_cli(["-q", "train", str(train), "--test", str(test), "--out", tuned, "--fine-tune"],
+                                 cache)
+            manifest = json.loads((Path(tuned) / "manifest.json").read_text())
+            result["fine_tune"] = {
+                "command": "deepstart train train/ --test test/ --fine-tune",
+                "test_accuracy": manifest["metrics"]["test"]["accuracy"],
+                "train_wall_s_warm_cache": round(seconds, 1),
+                "epochs": len(manifest["training"]["history"]["epochs"]),
+                "target": "test accuracy not below the frozen path's",
+            }
         write_result("cats_dogs", result)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -77,10 +77,10 @@ def choose(survey: Survey, settings) -> Recipe:
         ) + _sizes_note(survey, side)
         augment = SMALL_IMAGES if settings.augment else None
         return Recipe("cnn", why, PixelEncoder(pixels, workers, limit, cache), augment, net)
-    photo = f"the images are photos (mostly {width}x{height} pixels)" if not small else "asked for"
+    photo = f"the images are photos (mostly {width}x{height} pixels)"
     if model == "fine-tune":
         net = {"name": "fine-tune", "dropout": settings.dropout}
-        why = f"{photo}: the ImageNet-pretrained EfficientNet-Lite0 is trained end to end (--fine-tune)"
+        why = "--fine-tune was asked for: every layer adapts to these images, at a small learning rate"
         augment = PHOTOS if settings.augment else None
         return Recipe(
             "fine-tune", why, PixelEncoder(efficientnet.PIXELS, workers, limit, cache), augment, net
