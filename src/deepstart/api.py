@@ -13,8 +13,8 @@ import torch
 
 from . import __version__, artifact
 from .config import TASKS, Settings
-from .data.sources import Examples, read_labeled, read_unlabeled
-from .data.split import check_class_sizes, stratified_split
+from .data.sources import Examples, check_same_classes, read_labeled, read_unlabeled
+from .data.split import Split, check_class_sizes, stratified_split
 from .encoders import encoder_from_spec, survey
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics
@@ -59,53 +59,27 @@ class Predictor:
         training state after every epoch; resume=True continues from it.
         """
         start, s = time.perf_counter(), self.settings
-        if task != "auto" and task not in TASKS:
-            raise ConfigError(
-                f"Invalid value for task (--task). Expected one of: auto, {', '.join(TASKS)}. "
-                f"Received: {task!r}"
-            )
-        if resume and checkpoint is None:
-            raise ConfigError("resume=True needs the checkpoint folder to resume from.")
+        _check_fit_arguments(task, checkpoint, resume)
         examples = read_labeled(data, y, target, images)
-        test_examples = _read_test(test, target, images)
-        if test_examples is not None and set(test_examples.labels) - set(examples.labels):
-            unknown = sorted(set(test_examples.labels) - set(examples.labels))
-            raise DataError(
-                f"{test_examples.origin} has labels that the training data lacks "
-                f"({', '.join(unknown[:5])}); test on the same classes."
-            )
+        test_examples = (
+            None
+            if test is None
+            else read_labeled(*test)
+            if isinstance(test, tuple)
+            else read_labeled(test, None, target, images)
+        )
+        check_same_classes(examples, test_examples)
         recipe = choose(survey(examples.items), s)
         say(f"Model: {recipe.name}, because {recipe.reason}.")
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
-        x, names, hashes, skipped = self._encode(examples, "Reading training images")
-        self.classes_ = _sorted_classes(names)
-        needed, why = (2, "to train and validate") if test_examples else (3, "to train, validate and test")
-        check_class_sizes(names, self.classes_, needed, why)
-        labels = self._label_ids(names, examples.origin)
-        if test_examples is None:
-            rest, test_idx = stratified_split(labels, s.test_size, s.seed)
-            overlap = 0
-            x_test, y_test, test_skipped = x[test_idx], labels[test_idx], []
-        else:
-            rest = np.arange(len(labels))
-            x_test, t_names, t_hashes, test_skipped = self._encode(test_examples, "Reading test images")
-            y_test = self._label_ids(t_names, test_examples.origin)
-            overlap = len(set(hashes) & set(t_hashes))
-            if overlap:
-                warn(
-                    f"{overlap} of the {len(t_hashes)} test images also appear in the training data: the "
-                    "test accuracy will look better than it is. Test on images the model has not seen."
-                )
-        train_idx, val_idx = (rest[i] for i in stratified_split(labels[rest], s.val_size, s.seed + 1, "val"))
-        train, val = _tensors(x, labels, train_idx), _tensors(x, labels, val_idx)
-        fingerprint = _fingerprint(hashes, names)
+        split = self._prepare(examples, test_examples)
         ckpt = (
             None
             if checkpoint is None
             else Checkpoint(
                 checkpoint,
                 {
-                    "fingerprint": fingerprint,
+                    "fingerprint": split.fingerprint,
                     "classes": self.classes_,
                     "recipe": recipe.name,
                     "settings": {
@@ -114,24 +88,18 @@ class Predictor:
                 },
             )
         )
-        self.net_, self.history_ = train_net(recipe, len(self.classes_), train, val, s, ckpt, resume)
+        self.net_, self.history_ = train_net(
+            recipe, len(self.classes_), split.train, split.val, s, ckpt, resume
+        )
         self.net_spec_ = recipe.net_spec(len(self.classes_))
-        self.metrics_ = {
-            "validation": self._metrics(val[0], val[1].numpy()),
-            "test": self._metrics(torch.from_numpy(x_test), y_test),
-        }
+        self.metrics_ = {"validation": self._metrics(*split.val), "test": self._metrics(*split.test)}
         self.diagnostics_ = diagnose(
-            self.net_, self.history_, _sample(train, 4096, s.seed), val, self.classes_
+            self.net_, self.history_, split.sample_of_train(4096, s.seed), split.val, self.classes_
         )
         self.data_ = {
             "source": examples.origin,
             "test_source": test_examples.origin if test_examples else None,
-            "n_train": len(train_idx),
-            "n_validation": len(val_idx),
-            "n_test": len(y_test),
-            "skipped": [{"file": f, "reason": r} for f, r in skipped + test_skipped],
-            "fingerprint": fingerprint,
-            "test_overlap": overlap,
+            **split.describe(),
         }
         self.training_ = {
             "settings": s.to_dict(),
@@ -141,6 +109,38 @@ class Predictor:
         if ckpt is not None:
             ckpt.remove()
         return self
+
+    def _prepare(self, examples: Examples, test_examples: Examples | None) -> Split:
+        """Encode the examples, learn the classes, and split: train / validation / test."""
+        s = self.settings
+        x, names, hashes, skipped = self._encode(examples, "Reading training images")
+        self.classes_ = _sorted_classes(names)
+        needed, why = (2, "to train and validate") if test_examples else (3, "to train, validate and test")
+        check_class_sizes(names, self.classes_, needed, why)
+        labels = self._label_ids(names, examples.origin)
+        overlap, test_skipped = 0, []
+        if test_examples is None:
+            rest, test_idx = stratified_split(labels, s.test_size, s.seed)
+            test = (x[test_idx], labels[test_idx])
+        else:
+            rest = np.arange(len(labels))
+            x_test, t_names, t_hashes, test_skipped = self._encode(test_examples, "Reading test images")
+            test = (x_test, self._label_ids(t_names, test_examples.origin))
+            overlap = len(set(hashes) & set(t_hashes))
+            if overlap:
+                warn(
+                    f"{overlap} of the {len(t_hashes)} test images also appear in the training data: the "
+                    "test accuracy will look better than it is. Test on images the model has not seen."
+                )
+        train_idx, val_idx = (rest[i] for i in stratified_split(labels[rest], s.val_size, s.seed + 1, "val"))
+        return Split(
+            train=(x[train_idx], labels[train_idx]),
+            val=(x[val_idx], labels[val_idx]),
+            test=test,
+            fingerprint=_fingerprint(hashes, names),
+            skipped=skipped + test_skipped,
+            test_overlap=overlap,
+        )
 
     def _encode(self, examples: Examples, desc: str):
         encoded = self.encoder_.encode(examples.items, desc)
@@ -172,7 +172,7 @@ class Predictor:
         if encoded.skipped:
             file, reason = encoded.skipped[0]
             raise DataError(f"{file}: {reason}; remove it or replace it with a readable image.")
-        return self._proba(torch.from_numpy(encoded.features))
+        return self._proba(encoded.features)
 
     def predict(self, inputs) -> list[str]:
         """The most likely class of each input."""
@@ -182,7 +182,7 @@ class Predictor:
         """One record per input: its label and probabilities, or why it was skipped."""
         examples, encoded = self._encode_unlabeled(inputs)
         reasons = dict(encoded.skipped)
-        proba = dict(zip(encoded.kept, self._proba(torch.from_numpy(encoded.features))))
+        proba = dict(zip(encoded.kept, self._proba(encoded.features)))
         names = [f"array[{i}]" for i in range(len(inputs))] if isinstance(inputs, np.ndarray) else None
         records = []
         for i, item in enumerate(examples.items):
@@ -205,7 +205,7 @@ class Predictor:
         examples = read_labeled(data, y, target, images)
         self._check_fitted()
         x, names, _, skipped = self._encode(examples, "Reading test images")
-        metrics = self._metrics(torch.from_numpy(x), self._label_ids(names, examples.origin))
+        metrics = self._metrics(x, self._label_ids(names, examples.origin))
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in skipped]
         return metrics
 
@@ -213,12 +213,12 @@ class Predictor:
         examples = read_unlabeled(_as_list(inputs))
         return examples, self._check_fitted().encoder_.encode(examples.items, "Reading images")
 
-    def _proba(self, x: torch.Tensor) -> np.ndarray:
+    def _proba(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.zeros((0, len(self.classes_)), np.float32)
-        return torch.softmax(predict_logits(self.net_, x), dim=1).numpy()
+        return torch.softmax(predict_logits(self.net_, torch.from_numpy(x)), dim=1).numpy()
 
-    def _metrics(self, x: torch.Tensor, y: np.ndarray) -> dict:
+    def _metrics(self, x: np.ndarray, y: np.ndarray) -> dict:
         return classification_metrics(y, self._proba(x).argmax(1), self.classes_)
 
     def _check_fitted(self) -> Predictor:
@@ -295,23 +295,13 @@ class Predictor:
         return self
 
 
-def _read_test(test, target, images) -> Examples | None:
-    if test is None:
-        return None
-    if isinstance(test, tuple):
-        return read_labeled(*test)
-    return read_labeled(test, None, target, images)
-
-
-def _tensors(x: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.from_numpy(np.ascontiguousarray(x[idx])), torch.from_numpy(labels[idx])
-
-
-def _sample(data: tuple, n: int, seed: int) -> tuple:
-    if len(data[1]) <= n:
-        return data
-    idx = torch.randperm(len(data[1]), generator=torch.Generator().manual_seed(seed))[:n]
-    return data[0][idx], data[1][idx]
+def _check_fit_arguments(task: str, checkpoint, resume: bool) -> None:
+    if task != "auto" and task not in TASKS:
+        raise ConfigError(
+            f"Invalid value for task (--task). Expected one of: auto, {', '.join(TASKS)}. Received: {task!r}"
+        )
+    if resume and checkpoint is None:
+        raise ConfigError("resume=True needs the checkpoint folder to resume from.")
 
 
 def _as_list(inputs):

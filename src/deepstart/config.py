@@ -90,8 +90,11 @@ class Settings:
         _positive_int,
         "a whole number of at least 1",
     )
-    batch_size: int = _setting(
-        128, "Examples per training step.", _positive_int, "a whole number of at least 1"
+    batch_size: int | None = _setting(
+        None,
+        "Examples per training step (default: 128; 32 when fine-tuning, to fit in memory).",
+        lambda v: v is None or _positive_int(v),
+        "a whole number of at least 1",
     )
     lr: float | None = _setting(
         None,

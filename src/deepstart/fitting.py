@@ -12,6 +12,7 @@ from .models import build_net
 from .recipes import Recipe
 from .train import History, fit
 from .train.checkpoint import Checkpoint
+from .train.loop import as_tensors
 
 
 def train_net(
@@ -23,7 +24,8 @@ def train_net(
     checkpoint: Checkpoint | None = None,
     resume: bool = False,
 ) -> tuple[nn.Module, History]:
-    """train and val are (X, y) tensors: features or uint8 pixels, and class indices."""
+    """train and val are (X, y): features or uint8 pixels, and class indices."""
+    train, val = as_tensors(train), as_tensors(val)
     torch.manual_seed(settings.seed)  # the network's initial weights
     net = build_net(recipe.net_spec(n_classes))
     epochs = recipe.epochs(settings, len(train[1]))
@@ -41,10 +43,12 @@ def train_net(
         val,
         settings,
         epochs,
+        recipe.batch_size(settings),
         augment=recipe.augment,
         param_groups=groups,
         checkpoint=checkpoint,
         resume=resume,
+        keep_start=recipe.name == "fine-tune",
     )
     return net.cpu().eval(), history
 
@@ -59,13 +63,13 @@ def _linear_probe(net: nn.Module, train: tuple, val: tuple, settings) -> None:
         return torch.from_numpy(np.concatenate(batches))
 
     head = net.head
-    probe_settings = type(settings)(**{**settings.to_dict(), "epochs": 200})
     fit(
         head,
         (features(train[0]), train[1]),
         (features(val[0]), val[1]),
-        probe_settings,
+        settings,
         200,
+        128,
         param_groups=[{"params": list(head.parameters()), "lr": 3e-3}],
     )
 

@@ -31,8 +31,14 @@ class Recipe:
         if settings.epochs is not None:
             return settings.epochs
         if self.name == "cnn":  # a fixed number of steps, at least 3 passes over the data
-            return min(200, max(3, round(CNN_STEPS / math.ceil(n_train / settings.batch_size))))
+            return min(200, max(3, round(CNN_STEPS / math.ceil(n_train / self.batch_size(settings)))))
         return 3 if self.name == "fine-tune" else 200
+
+    def batch_size(self, settings) -> int:
+        """--batch-size, else 128, or 32 when fine-tuning (a 224x224 network's activations are large)."""
+        if settings.batch_size is not None:
+            return settings.batch_size
+        return 32 if self.name == "fine-tune" else 128
 
     def lr(self, settings) -> float:
         """Peak learning rate: --lr, else 3e-3, or 3e-4 for the head when fine-tuning."""

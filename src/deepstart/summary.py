@@ -53,7 +53,10 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''}) on {n_total:,} images "
         f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch).",
         f"Model: {MODEL_NAMES.get(model['name'], model['name'])}, because {model['reason']}.",
-        f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']}).",
+        f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']})."
+        if history["best_epoch"]
+        else f"Training: {len(history['epochs'])} epochs; none beat the starting "
+        "weights (the pretrained network with a classifier on its features), which were kept.",
     ]
     if data["skipped"]:
         lines.append(f"Skipped {len(data['skipped'])} unusable files (all listed in manifest.json):")

@@ -67,6 +67,16 @@ def read_unlabeled(inputs) -> Examples:
     return Examples("image", items, None, ", ".join(str(v) for v in inputs)[:200])
 
 
+def check_same_classes(train: Examples, test: Examples | None) -> None:
+    """Refuse, before any work, test data with labels the training data lacks."""
+    unknown = sorted(set(test.labels) - set(train.labels)) if test is not None else []
+    if unknown:
+        raise DataError(
+            f"{test.origin} has labels that the training data lacks ({', '.join(unknown[:5])}); "
+            "test on the same classes."
+        )
+
+
 def check_image_array(x) -> np.ndarray:
     """Refuse arrays that cannot hold images, with the shape or type that was received."""
     x = np.asarray(x)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import DataError
@@ -54,3 +56,30 @@ def check_class_sizes(labels: list[str], classes: list[str], needed: int, why: s
             f"Class '{c}' has only {counts[c]} usable image(s); each class needs at least "
             f"{needed} ({why}): add images to it or remove it."
         )
+
+
+@dataclass
+class Split:
+    """Encoded examples split three ways; each part is (X, class indices) as arrays."""
+
+    train: tuple[np.ndarray, np.ndarray]
+    val: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    fingerprint: str  # of the training data: content hashes and labels
+    skipped: list[tuple[str, str]]
+    test_overlap: int  # test inputs also found in the training data
+
+    def sample_of_train(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self.train
+        idx = np.sort(np.random.default_rng(seed).permutation(len(y))[:n])
+        return x[idx], y[idx]
+
+    def describe(self) -> dict:
+        return {
+            "n_train": len(self.train[1]),
+            "n_validation": len(self.val[1]),
+            "n_test": len(self.test[1]),
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "fingerprint": self.fingerprint,
+            "test_overlap": self.test_overlap,
+        }

@@ -9,7 +9,7 @@ import math
 import torch
 from torch import nn
 
-from .loop import History, evaluate
+from .loop import History, as_tensors, evaluate
 
 VANISHING_RATIO = 1e-3  # first layer's gradient vs. the last layer's
 EXPLODING_NORM = 1e3
@@ -20,7 +20,8 @@ IMBALANCE_RATIO = 3.0
 
 
 def diagnose(model: nn.Module, history: History, train: tuple, val: tuple, classes: list[str]) -> list[dict]:
-    """Run every check; train and val are (X, y) tensors (a sample of train is enough)."""
+    """Run every check; train and val are (X, y) (a sample of train is enough)."""
+    train, val = as_tensors(train), as_tensors(val)
     train_acc = evaluate(model, train)[1]  # in evaluation mode: no dropout, no augmentation
     val_acc = evaluate(model, val)[1]
     return [

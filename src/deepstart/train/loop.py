@@ -9,6 +9,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -45,17 +46,22 @@ def fit(
     val: tuple,
     settings,
     epochs: int,
+    batch_size: int = 128,
     *,
     augment=None,
     param_groups: list[dict],
     checkpoint: Checkpoint | None = None,
     resume: bool = False,
+    keep_start: bool = False,
 ) -> History:
-    """Train model on train = (X, y); keep the epoch with the lowest loss on val = (X, y)."""
+    """Train model on train = (X, y); keep the epoch with the lowest loss on val = (X, y).
+    keep_start: the starting weights count as epoch 0, kept if no epoch beats them
+    (fine-tuning then never ends worse, on validation, than where it began)."""
+    train, val = as_tensors(train), as_tensors(val)
     model.to(device())
     if train[0].dim() == 4 and device().type == "cpu":
         model.to(memory_format=torch.channels_last)  # measured ~1.5x faster for convolutions here
-    steps = math.ceil(len(train[1]) / settings.batch_size)
+    steps = math.ceil(len(train[1]) / batch_size)
     optimizer = _optimizer(settings, param_groups)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer,
@@ -64,6 +70,8 @@ def fit(
         pct_start=0.25,
     )
     history, best_loss, best_state, start_epoch = History(), math.inf, None, 0
+    if keep_start:
+        best_loss, best_state = evaluate(model, val)[0], copy.deepcopy(model.state_dict())
     if resume and checkpoint is not None:
         state, best_state = checkpoint.load(model, optimizer, schedule)
         history = History(**state["history"])
@@ -76,7 +84,13 @@ def fit(
             torch.manual_seed(settings.seed + epoch)  # the same batches after a resume
             t0 = time.perf_counter()
             train_loss, train_acc, norms = _train_epoch(
-                model, train, optimizer, schedule, settings, augment, check_time=epoch == start_epoch
+                model,
+                train,
+                batch_size,
+                optimizer,
+                schedule,
+                augment,
+                time_limit=settings.time_limit if epoch == start_epoch else None,
             )
             val_loss, val_acc = evaluate(model, val)
             history.epochs.append(
@@ -116,6 +130,11 @@ def fit(
     return history
 
 
+def as_tensors(data: tuple) -> tuple[torch.Tensor, torch.Tensor]:
+    """(X, y) as tensors (NumPy arrays are wrapped, not copied, when contiguous)."""
+    return tuple(torch.from_numpy(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a for a in data)
+
+
 def _optimizer(settings, groups: list[dict]) -> torch.optim.Optimizer:
     if settings.optimizer == "sgd":
         return torch.optim.SGD(
@@ -124,10 +143,11 @@ def _optimizer(settings, groups: list[dict]) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=groups[0]["lr"], weight_decay=settings.weight_decay)
 
 
-def _train_epoch(model, train, optimizer, schedule, settings, augment, check_time: bool):
-    """One pass over shuffled batches; returns (mean loss, accuracy, layer -> gradient norm)."""
+def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit: float | None):
+    """One pass over shuffled batches; returns (mean loss, accuracy, layer -> gradient norm).
+    With a time_limit, refuses early when one epoch would not fit in it."""
     x_all, y_all = train
-    n, bs = len(y_all), settings.batch_size
+    n = len(y_all)
     order = torch.randperm(n)
     steps = math.ceil(n / bs)
     every = max(1, steps // 8)  # sample gradient norms a few times per epoch
@@ -151,8 +171,8 @@ def _train_epoch(model, train, optimizer, schedule, settings, augment, check_tim
         schedule.step()
         total_loss += loss.item() * len(idx)
         correct += (logits.argmax(1) == y).sum().item()
-        if check_time and step == min(4, steps - 1):
-            _check_time_limit(settings, (time.perf_counter() - t0) / (step + 1) * steps)
+        if time_limit and step == min(4, steps - 1):
+            _check_time_limit(time_limit, (time.perf_counter() - t0) / (step + 1) * steps)
     return total_loss / n, correct / n, {k: v / max(samples, 1) for k, v in norms.items()}
 
 
@@ -163,10 +183,10 @@ def _inputs(x_all: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     return x
 
 
-def _check_time_limit(settings, epoch_seconds: float) -> None:
-    if settings.time_limit and epoch_seconds > settings.time_limit:
+def _check_time_limit(time_limit: float, epoch_seconds: float) -> None:
+    if epoch_seconds > time_limit:
         raise ConfigError(
-            f"--time-limit {settings.time_limit:g} s is too short for one epoch (about {epoch_seconds:.0f} s "
+            f"--time-limit {time_limit:g} s is too short for one epoch (about {epoch_seconds:.0f} s "
             "here); allow more time or train on fewer examples."
         )
 
@@ -194,7 +214,7 @@ def layer_grad_norms(model: nn.Module) -> dict[str, float]:
 def evaluate(model: nn.Module, data: tuple, batch: int = 1024) -> tuple[float, float]:
     """Mean loss and accuracy of model on data = (X, y), in evaluation mode."""
     model.eval()
-    x_all, y_all = data
+    x_all, y_all = as_tensors(data)
     total, correct = 0.0, 0
     for s in range(0, len(y_all), batch):
         idx = torch.arange(s, min(s + batch, len(y_all)))
