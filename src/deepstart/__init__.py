@@ -1,4 +1,4 @@
-"""deepstart: from your data to a trained, explained, served deep-learning model."""
+"""deepstart: from your data to a trained, evaluated deep-learning model, on a CPU."""
 
 from .errors import ConfigError, DataError, DeepstartError, ModelFileError
 

@@ -55,7 +55,7 @@ def setting_options(command):
 @click.version_option(__version__, prog_name="deepstart")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 def cli(quiet: bool) -> None:
-    """deepstart: from your data to a trained, explained deep-learning model, on a CPU.
+    """deepstart: from your images to a trained, evaluated deep-learning model, on a CPU.
 
     \b
     deepstart train photos/ --out model/        # photos/cats/*.jpg, photos/dogs/*.jpg

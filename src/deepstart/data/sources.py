@@ -36,8 +36,9 @@ def read_labeled(source, y=None, target: str | None = None, images: str | Path |
     if not path.exists():
         raise DataError(f"{path} does not exist; give a folder of class subfolders or a CSV file.")
     if path.is_dir():
-        if target is not None:
-            raise DataError(f"--target names a column, but {path} is a folder; drop --target.")
+        if target is not None or images is not None:
+            option = "--target" if target is not None else "--images"
+            raise DataError(f"{option} is for CSV files, but {path} is a folder; drop {option}.")
         return _read_class_folders(path)
     if path.suffix.lower() in TABLE_SUFFIXES:
         return _read_image_table(path, target, images)

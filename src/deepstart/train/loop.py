@@ -155,10 +155,13 @@ def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit
     model.train()
     for step in range(steps):
         idx = order[step * bs : (step + 1) * bs]
-        x, y = _inputs(x_all, idx), y_all[idx].to(device())
+        x, y = _inputs(x_all, idx, model), y_all[idx].to(_device_of(model))
         if augment is not None:
             x = augment(x)
-        with torch.autocast("cuda", enabled=x.is_cuda):  # mixed precision on GPUs only
+        # Mixed precision on GPUs only: this CPU has no fast bf16 (about 300x slower than fp32).
+        with torch.autocast(
+            "cuda", dtype=torch.bfloat16, enabled=x.is_cuda and torch.cuda.is_bf16_supported()
+        ):
             logits = model(x)
             loss = F.cross_entropy(logits.float(), y)
         optimizer.zero_grad(set_to_none=True)
@@ -176,8 +179,13 @@ def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit
     return total_loss / n, correct / n, {k: v / max(samples, 1) for k, v in norms.items()}
 
 
-def _inputs(x_all: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-    x = x_all[idx].to(device(), non_blocking=True).float()  # uint8 pixels or float features
+def _device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _inputs(x_all: torch.Tensor, idx: torch.Tensor, model: nn.Module) -> torch.Tensor:
+    """A batch on the model's device, as floats (from uint8 pixels or float features)."""
+    x = x_all[idx].to(_device_of(model), non_blocking=True).float()
     if x.dim() == 4 and x.device.type == "cpu":
         x = x.contiguous(memory_format=torch.channels_last)
     return x
@@ -218,7 +226,7 @@ def evaluate(model: nn.Module, data: tuple, batch: int = 1024) -> tuple[float, f
     total, correct = 0.0, 0
     for s in range(0, len(y_all), batch):
         idx = torch.arange(s, min(s + batch, len(y_all)))
-        x, y = _inputs(x_all, idx), y_all[idx].to(device())
+        x, y = _inputs(x_all, idx, model), y_all[idx].to(_device_of(model))
         logits = model(x).float()
         total += F.cross_entropy(logits, y, reduction="sum").item()
         correct += (logits.argmax(1) == y).sum().item()
@@ -231,7 +239,7 @@ def predict_logits(model: nn.Module, x_all: torch.Tensor, batch: int = 512) -> t
     """(N, n_classes) logits, in evaluation mode, in batches."""
     model.eval()
     out = [
-        model(_inputs(x_all, torch.arange(s, min(s + batch, len(x_all))))).float().cpu()
+        model(_inputs(x_all, torch.arange(s, min(s + batch, len(x_all))), model)).float().cpu()
         for s in range(0, len(x_all), batch)
     ]
     return torch.cat(out)
