@@ -29,7 +29,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests bench
 
 bench: setup
-	$(PY) bench/cats_dogs.py
+	cd bench && ../$(PY) mnist.py && ../$(PY) cats_dogs.py --eager --fine-tune
 
 clean:
 	rm -rf $(VENV) demo

@@ -72,14 +72,19 @@ def main() -> None:
             )
         if args.fine_tune:
             tuned = str(work / "tuned")
-            seconds, _ = run_cli(["-q", "train", str(train), "--test", str(test), "--out", tuned, "--fine-tune"],
-                                 cache)
+            seconds, _ = run_cli(
+                ["-q", "train", str(train), "--test", str(test), "--out", tuned, "--fine-tune"], cache
+            )
             manifest = json.loads((Path(tuned) / "manifest.json").read_text())
             result["fine_tune"] = {
                 "command": "deepstart train train/ --test test/ --fine-tune",
                 "test_accuracy": manifest["metrics"]["test"]["accuracy"],
                 "train_wall_s_warm_cache": round(seconds, 1),
                 "epochs": len(manifest["training"]["history"]["epochs"]),
+                "best_epoch": manifest["training"]["history"]["best_epoch"],  # 0: kept the linear probe
+                "val_loss_per_epoch": [
+                    round(e["val_loss"], 4) for e in manifest["training"]["history"]["epochs"]
+                ],
                 "target": "test accuracy not below the frozen path's",
             }
         write_result("cats_dogs", result)

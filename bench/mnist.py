@@ -43,21 +43,28 @@ def main() -> None:
     try:
         env = {"DEEPSTART_CACHE": str(work / "cache")}
         model = str(work / "model")
-        train_s, _ = run_cli(["-q", "train", str(root / "train.csv"), "--test", str(root / "test.csv"),
-                              "--out", model], env)
+        train_s, _ = run_cli(
+            ["-q", "train", str(root / "train.csv"), "--test", str(root / "test.csv"), "--out", model], env
+        )
         _, out = run_cli(["-q", "evaluate", model, str(root / "test.csv"), "--json"], env)
         metrics = json.loads(out)
         manifest = json.loads((Path(model) / "manifest.json").read_text())
         history = manifest["training"]["history"]
-        write_result("mnist", {
-            "data": "MNIST as PNG + CSV: 60,000 train (incl. validation), 10,000 test",
-            "command": "deepstart train train.csv --test test.csv --out model/",
-            "model": manifest["model"]["name"], "epochs": len(history["epochs"]),
-            "test_accuracy": metrics["accuracy"], "n_test": metrics["n"],
-            "train_wall_s": round(train_s, 1), "training_loop_s": history["seconds"],
-            "diagnostics_found": [d["check"] for d in manifest["diagnostics"] if d["found"]],
-            "targets": {"test_accuracy": ">= 0.990 (stretch 0.993)", "train_wall_s": "<= 60"},
-        })
+        write_result(
+            "mnist",
+            {
+                "data": "MNIST as PNG + CSV: 60,000 train (incl. validation), 10,000 test",
+                "command": "deepstart train train.csv --test test.csv --out model/",
+                "model": manifest["model"]["name"],
+                "epochs": len(history["epochs"]),
+                "test_accuracy": metrics["accuracy"],
+                "n_test": metrics["n"],
+                "train_wall_s": round(train_s, 1),
+                "training_loop_s": history["seconds"],
+                "diagnostics_found": [d["check"] for d in manifest["diagnostics"] if d["found"]],
+                "targets": {"test_accuracy": ">= 0.990 (stretch 0.993)", "train_wall_s": "<= 60"},
+            },
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

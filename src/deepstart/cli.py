@@ -51,6 +51,19 @@ def setting_options(command):
     return command
 
 
+def csv_options(command):
+    """--target and --images, for data given as a CSV of image files and labels."""
+    command = click.option(
+        "--images",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Folder the CSV's file names are relative to (detected if not given).",
+    )(command)
+    return click.option(
+        "--target", default=None, help="CSV column that holds the labels (detected if not given)."
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="deepstart")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
@@ -82,13 +95,7 @@ def cli(quiet: bool) -> None:
     default=None,
     help="Separate labelled data for the final test (instead of --test-size).",
 )
-@click.option("--target", default=None, help="CSV column that holds the labels (detected if not given).")
-@click.option(
-    "--images",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder the CSV's file names are relative to (detected if not given).",
-)
+@csv_options
 @click.option(
     "--task",
     type=click.Choice(["auto", *TASKS]),
@@ -117,13 +124,7 @@ def train(data, out, test, target, images, task, resume, **settings):
 @cli.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--target", default=None, help="CSV column that holds the labels.")
-@click.option(
-    "--images",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder the CSV's file names are relative to.",
-)
+@csv_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (accuracy, macro_f1, n, ...).")
 def evaluate(model, data, target, images, as_json):
     """Measure MODEL on labelled DATA (a class-folder tree or a CSV)."""
