@@ -69,3 +69,16 @@ def test_second_encoding_comes_from_the_cache(tmp_path, monkeypatch):
     second = encoder.encode(files)
     np.testing.assert_array_equal(first.features, second.features)
     assert first.features.shape == (3, efficientnet.FEATURE_DIM)
+
+
+def test_worker_processes_decode_like_threads(digits_root, monkeypatch):
+    from deepstart import encoders
+    from deepstart.data.images import Pixels
+
+    files = sorted(digits_root.rglob("*.png"))
+    encoder = encoders.PixelEncoder(Pixels(16, 1, crop=False), workers=2)
+    threads = encoder.encode(files)
+    monkeypatch.setattr(encoders, "PROCESS_MIN", 1)
+    processes = encoder.encode(files)
+    np.testing.assert_array_equal(threads.features, processes.features)
+    assert threads.hashes == processes.hashes and threads.features.shape == (72, 1, 16, 16)

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from conftest import run_cli
 from deepstart import Predictor
+
+from conftest import run_cli
 
 
 def test_train_writes_a_model_and_a_readable_summary(trained):

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import image_bytes
 from deepstart.data.images import ImageProblem, Pixels, decode
+
+from conftest import image_bytes
 
 SIZE = 32
 PIXELS = Pixels(SIZE)

@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from conftest import run_cli
 from deepstart.data.sources import read_labeled
 from deepstart.errors import DataError
+
+from conftest import run_cli
 
 
 @pytest.fixture

@@ -9,11 +9,12 @@ import torch
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from conftest import run_cli
 from deepstart import DataError, Predictor
 from deepstart.errors import TrainingInterrupted
 from deepstart.models import efficientnet
 from deepstart.train import loop
+
+from conftest import run_cli
 
 
 @pytest.fixture(scope="module")
