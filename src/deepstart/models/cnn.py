@@ -20,7 +20,7 @@ def conv_block(c_in: int, c_out: int, act: str) -> nn.Sequential:
 class SmallCNN(nn.Sequential):
     """Three conv blocks then a linear classifier: (B, C, S, S) pixels -> (B, n_classes).
 
-    About 25k weights with the default widths; on 28x28 digits a side shrinks
+    About 29k weights with the default widths; on 28x28 digits a side shrinks
     28 -> 14 -> 7 -> 3, leaving widths[-1] x 3 x 3 numbers for the classifier.
     """
 
