@@ -61,32 +61,14 @@ class Predictor:
         start, s = time.perf_counter(), self.settings
         _check_fit_arguments(task, checkpoint, resume)
         examples = read_labeled(data, y, target, images)
-        test_examples = (
-            None
-            if test is None
-            else read_labeled(*test)
-            if isinstance(test, tuple)
-            else read_labeled(test, None, target, images)
-        )
+        test_examples = _read_test(test, target, images)
         check_same_classes(examples, test_examples)
         recipe = choose(survey(examples.items), s)
         say(f"Model: {recipe.name}, because {recipe.reason}.")
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
         split = self._prepare(examples, test_examples)
         ckpt = (
-            None
-            if checkpoint is None
-            else Checkpoint(
-                checkpoint,
-                {
-                    "fingerprint": split.fingerprint,
-                    "classes": self.classes_,
-                    "recipe": recipe.name,
-                    "settings": {
-                        k: v for k, v in s.to_dict().items() if k not in ("workers", "cache", "time_limit")
-                    },
-                },
-            )
+            None if checkpoint is None else Checkpoint(checkpoint, _identity(split, self.classes_, recipe, s))
         )
         self.net_, self.history_ = train_net(
             recipe, len(self.classes_), split.train, split.val, s, ckpt, resume
@@ -96,16 +78,10 @@ class Predictor:
         self.diagnostics_ = diagnose(
             self.net_, self.history_, split.sample_of_train(4096, s.seed), split.val, self.classes_
         )
-        self.data_ = {
-            "source": examples.origin,
-            "test_source": test_examples.origin if test_examples else None,
-            **split.describe(),
-        }
-        self.training_ = {
-            "settings": s.to_dict(),
-            "history": self.history_.to_dict(),
-            "seconds": round(time.perf_counter() - start, 2),
-        }
+        self.data_ = {"source": examples.origin, **split.describe()}
+        self.data_["test_source"] = test_examples.origin if test_examples else None
+        self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
+        self.training_["seconds"] = round(time.perf_counter() - start, 2)
         if ckpt is not None:
             ckpt.remove()
         return self
@@ -293,6 +269,25 @@ class Predictor:
         self.metrics_, self.data_ = manifest.get("metrics", {}), manifest.get("data", {})
         self.diagnostics_, self.training_ = manifest.get("diagnostics", []), manifest.get("training", {})
         return self
+
+
+def _read_test(test, target, images) -> Examples | None:
+    """Test data: a path like the training data, or (X, y) arrays."""
+    if test is None:
+        return None
+    return read_labeled(*test) if isinstance(test, tuple) else read_labeled(test, None, target, images)
+
+
+def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> dict:
+    """What a checkpoint must match to be resumed: the data, the classes, the model and
+    every setting that changes training (not the machine's workers, cache or time limit)."""
+    machine = ("workers", "cache", "time_limit")
+    return {
+        "fingerprint": split.fingerprint,
+        "classes": classes,
+        "recipe": recipe.name,
+        "settings": {k: v for k, v in settings.to_dict().items() if k not in machine},
+    }
 
 
 def _check_fit_arguments(task: str, checkpoint, resume: bool) -> None:
