@@ -76,8 +76,8 @@ def choose(survey: Survey, settings) -> Recipe:
             "dropout": settings.dropout,
         }
         why = (
-            f"the images are small ({width}x{height} pixels, {colour}), so a compact CNN learns them from "
-            "scratch"
+            f"the images are small ({width}x{height} pixels, {colour}): a network learns such images well "
+            "from scratch"
             if small
             else "--model cnn was asked for"
         ) + _sizes_note(survey, side)
@@ -93,8 +93,10 @@ def choose(survey: Survey, settings) -> Recipe:
         )
     net = {"name": "linear", "in_features": efficientnet.FEATURE_DIM, "dropout": settings.dropout}
     why = (
-        f"{photo}: the ImageNet-pretrained EfficientNet-Lite0 already recognises their contents, "
-        "so only a classifier on its features is trained (transfer learning)"
+        f"{photo}, and a network pretrained on ImageNet already recognises what photos show, so only a "
+        "classifier on its features is trained (transfer learning)"
+        if not small
+        else "--model transfer was asked for"
     )
     return Recipe("transfer", why, FeatureEncoder(workers, limit, cache), None, net)
 

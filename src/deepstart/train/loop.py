@@ -144,7 +144,7 @@ def as_tensors(data: tuple) -> tuple[torch.Tensor, torch.Tensor]:
 def _optimizer(settings, groups: list[dict]) -> torch.optim.Optimizer:
     if settings.optimizer == "sgd":
         return torch.optim.SGD(
-            groups, lr=settings.lr, momentum=0.9, nesterov=True, weight_decay=settings.weight_decay
+            groups, lr=groups[0]["lr"], momentum=0.9, nesterov=True, weight_decay=settings.weight_decay
         )
     return torch.optim.AdamW(groups, lr=groups[0]["lr"], weight_decay=settings.weight_decay)
 
