@@ -8,8 +8,9 @@ from torch import nn
 
 from deepstart import Predictor
 from deepstart.config import Settings
-from deepstart.train import fit
-from deepstart.train.diagnostics import diagnose
+from deepstart.errors import TrainingError
+from deepstart.train import History, fit
+from deepstart.train.diagnostics import _divergence, diagnose
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def found(predictor_or_list) -> set:
 
 
 def test_every_check_is_recorded_with_a_fix_when_found(digits):
-    p = Predictor(epochs=3, lr=1e3).fit(*digits)
+    p = Predictor(epochs=1, lr=1e-7).fit(*digits)
     names = {d["check"] for d in p.diagnostics_}
     assert names == {
         "divergence",
@@ -42,9 +43,29 @@ def test_healthy_training_finds_nothing(digits):
     assert found(Predictor(epochs=15).fit(*digits)) == set()
 
 
-def test_huge_learning_rate_diverges(digits):
-    p = Predictor(epochs=3, lr=1e4, optimizer="sgd").fit(*digits)
-    assert {"divergence", "exploding gradients"} <= found(p) and p.history_.stopped == "diverged"
+def test_divergence_from_the_start_leaves_no_model(digits):
+    with pytest.raises(TrainingError, match="diverged in epoch 1.*Lower the learning rate"):
+        Predictor(epochs=3, lr=1e4, optimizer="sgd").fit(*digits)
+
+
+def test_divergence_after_good_epochs_is_diagnosed():
+    history = History(
+        epochs=[{"epoch": 1, "train_loss": 0.5}, {"epoch": 2, "train_loss": float("nan")}],
+        best_epoch=1,
+        stopped="diverged",
+    )
+    check = _divergence(history)
+    assert check["found"] and "epoch 2" in check["message"] and "--lr" in check["fix"]
+
+
+def test_huge_weights_explode_gradients(digits):
+    torch.manual_seed(0)
+    net = deep_net(nn.Identity, layers=8)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.Linear):
+                m.weight.mul_(4.0)
+    assert "exploding gradients" in found(train_custom(net, digits, epochs=1))
 
 
 def test_tiny_learning_rate_underfits(digits):

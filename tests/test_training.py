@@ -102,7 +102,9 @@ def test_resume_after_interruption_gives_the_same_model(digits, tmp_path, monkey
     assert stop.value.epochs_done == 2 and (tmp_path / "ckpt" / "state.json").is_file()
     monkeypatch.undo()
     resumed = Predictor(epochs=5, seed=1).fit(x, y, checkpoint=tmp_path / "ckpt", resume=True)
-    assert len(resumed.history_.epochs) == 5 and not (tmp_path / "ckpt").exists()
+    assert len(resumed.history_.epochs) == 5 and (tmp_path / "ckpt").exists()
+    resumed.save(tmp_path / "model")
+    assert not (tmp_path / "ckpt").exists()  # removed only once the model is safe
     for (name, a), b in zip(whole.net_.state_dict().items(), resumed.net_.state_dict().values()):
         torch.testing.assert_close(a, b, msg=name)
 
@@ -129,7 +131,7 @@ def test_resume_without_checkpoint_or_with_other_data(digits_root, tmp_path, mon
     run_cli("train", str(digits_root), "--out", str(out), "--epochs", "4")
     monkeypatch.undo()
     code, _, err = run_cli("-q", "train", str(digits_root), "--out", str(out), "--epochs", "5", "--resume")
-    assert code == 2 and "other data or settings" in err
+    assert code == 2 and "other data or settings (settings.epochs: 4 then, 5 now)" in err
 
 
 def test_time_limit_too_short_for_one_epoch(digits_root, tmp_path):

@@ -60,6 +60,8 @@ class Predictor:
         """
         start, s = time.perf_counter(), self.settings
         _check_fit_arguments(task, checkpoint, resume)
+        if resume and not Checkpoint(checkpoint, {}).exists():
+            raise ConfigError(f"No checkpoint to resume from in {checkpoint}; train without --resume.")
         examples = read_labeled(data, y, target, images)
         test_examples = _read_test(test, target, images)
         check_same_classes(examples, test_examples)
@@ -70,6 +72,11 @@ class Predictor:
         ckpt = (
             None if checkpoint is None else Checkpoint(checkpoint, _identity(split, self.classes_, recipe, s))
         )
+        if ckpt is not None and not resume and ckpt.exists():
+            warn(
+                f"Starting again: the checkpoint of an earlier interrupted run in {checkpoint} will be "
+                "replaced (--resume continues it instead)."
+            )
         self.net_, self.history_ = train_net(
             recipe, len(self.classes_), split.train, split.val, s, ckpt, resume
         )
@@ -82,8 +89,7 @@ class Predictor:
         self.data_["test_source"] = test_examples.origin if test_examples else None
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
-        if ckpt is not None:
-            ckpt.remove()
+        self._checkpoint = ckpt  # removed once the model is saved, not before
         return self
 
     def _prepare(self, examples: Examples, test_examples: Examples | None) -> Split:
@@ -229,7 +235,10 @@ class Predictor:
             else {}
         )
         tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
-        return artifact.save(out, self.manifest(), tensors, files)
+        path = artifact.save(out, self.manifest(), tensors, files)
+        if getattr(self, "_checkpoint", None) is not None:
+            self._checkpoint.remove()  # the run is safe in the model now
+        return path
 
     @classmethod
     def load(cls, path) -> Predictor:
@@ -280,13 +289,19 @@ def _read_test(test, target, images) -> Examples | None:
 
 def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> dict:
     """What a checkpoint must match to be resumed: the data, the classes, the model and
-    every setting that changes training (not the machine's workers, cache or time limit)."""
-    machine = ("workers", "cache", "time_limit")
+    every setting that changes training, as resolved (not the machine's workers, cache
+    or time limit)."""
+    skip = ("workers", "cache", "time_limit", "model", "fine_tune", "lr", "batch_size", "epochs")
+    resolved = {
+        "lr": recipe.lr(settings),
+        "batch_size": recipe.batch_size(settings),
+        "epochs": recipe.epochs(settings, len(split.train[1])),
+    }
     return {
         "fingerprint": split.fingerprint,
         "classes": classes,
-        "recipe": recipe.name,
-        "settings": {k: v for k, v in settings.to_dict().items() if k not in machine},
+        "model": recipe.name,
+        "settings": {k: v for k, v in settings.to_dict().items() if k not in skip} | resolved,
     }
 
 

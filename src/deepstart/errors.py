@@ -17,6 +17,10 @@ class ModelFileError(DeepstartError, ValueError):
     """A model directory is missing, incomplete, tampered with or from another version."""
 
 
+class TrainingError(DeepstartError, RuntimeError):
+    """Training produced no usable model (it diverged from the first epoch on)."""
+
+
 class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C during training after at least one epoch: its checkpoint can be resumed."""
 

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import ConfigError
@@ -25,9 +26,22 @@ class Checkpoint:
         self.identity = identity  # data fingerprint, classes, model: must match to resume
 
     def exists(self) -> bool:
-        return (self.folder / STATE).is_file() and (self.folder / TENSORS).is_file()
+        return self._readable() is not None
+
+    def _readable(self) -> Path | None:
+        """The checkpoint folder, or the previous one if a save was cut short mid-swap."""
+        for folder in (self.folder, self._old):
+            if (folder / STATE).is_file() and (folder / TENSORS).is_file():
+                return folder
+        return None
+
+    @property
+    def _old(self) -> Path:
+        return self.folder.with_name(self.folder.name + ".old")
 
     def save(self, model, optimizer, schedule, extra: dict, best: dict | None) -> None:
+        """Write to a temporary folder, then swap it in: a kill at any moment leaves a
+        complete checkpoint (the new one, or the previous one)."""
         tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
         tensors |= {f"best.{k}": v for k, v in (best or {}).items()}
         opt = optimizer.state_dict()
@@ -44,19 +58,28 @@ class Checkpoint:
         tmp.mkdir(parents=True)
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, tmp / TENSORS)
         (tmp / STATE).write_text(json.dumps(state))
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder.exists():
+            shutil.rmtree(self._old, ignore_errors=True)
+            self.folder.rename(self._old)
         tmp.rename(self.folder)
+        shutil.rmtree(self._old, ignore_errors=True)
 
     def load(self, model, optimizer, schedule) -> tuple[dict, dict | None]:
         """Restore model, optimizer and schedule; return (extra state, best weights)."""
-        if not self.exists():
+        folder = self._readable()
+        if folder is None:
             raise ConfigError(f"No checkpoint to resume from in {self.folder}; train without --resume.")
-        state = json.loads((self.folder / STATE).read_text())
-        if state["identity"] != self.identity:
+        try:
+            state = json.loads((folder / STATE).read_text())
+            tensors = load_file(folder / TENSORS)
+        except (ValueError, OSError, SafetensorError):
+            raise ConfigError(f"The checkpoint in {folder} is damaged; train without --resume.") from None
+        changed = _differences(state.get("identity", {}), self.identity)
+        if changed:
             raise ConfigError(
-                "The checkpoint is from other data or settings; train without --resume to start again."
+                f"The checkpoint is from other data or settings ({', '.join(changed[:4])}); use the same "
+                "data and settings with --resume, or train without it to start again."
             )
-        tensors = load_file(self.folder / TENSORS)
         model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")} or None
         per_param: dict[int, dict] = {}
@@ -69,4 +92,18 @@ class Checkpoint:
         return state, best
 
     def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        for folder in (self.folder, self._old):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _differences(saved: dict, now: dict, prefix: str = "") -> list[str]:
+    """What differs between two identities, as 'lr: 0.003 then, 0.01 now'."""
+    out = []
+    for key in sorted(set(saved) | set(now)):
+        a, b = saved.get(key), now.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            short = "the data" if key == "fingerprint" else f"{prefix}{key}: {a!r} then, {b!r} now"
+            out.append(short)
+    return out

@@ -9,7 +9,7 @@ import math
 import torch
 from torch import nn
 
-from .loop import History, as_tensors, evaluate
+from .loop import History, as_tensors, batch_for, evaluate
 
 VANISHING_RATIO = 1e-3  # first layer's gradient vs. the last layer's
 EXPLODING_NORM = 1e3
@@ -24,10 +24,14 @@ def diagnose(model: nn.Module, history: History, train: tuple, val: tuple, class
     train, val = as_tensors(train), as_tensors(val)
     train_acc = evaluate(model, train)[1]  # in evaluation mode: no dropout, no augmentation
     val_acc = evaluate(model, val)[1]
+    divergence = _divergence(history)
+    underfitting = _underfitting(train_acc, val_acc)
+    if divergence["found"]:  # divergence explains poor fit; one fix, not two that disagree
+        underfitting = _check("underfitting", False, "See divergence.", "")
     return [
-        _divergence(history),
-        _overfitting(train_acc, val_acc),
-        _underfitting(train_acc, val_acc),
+        divergence,
+        _overfitting(train_acc, val_acc, len(val[1])),
+        underfitting,
         *_gradients(history),
         _dead_units(model, val[0]),
         _imbalance(train[1], classes),
@@ -50,16 +54,20 @@ def _divergence(history: History) -> dict:
     )
 
 
-def _overfitting(train_acc: float, val_acc: float) -> dict:
+def _overfitting(train_acc: float, val_acc: float, n_val: int) -> dict:
+    """A gap above OVERFIT_GAP that is also above twice the validation accuracy's
+    standard error: one miss among four validation images is not overfitting."""
     gap = train_acc - val_acc
+    noise = 2 * math.sqrt(max(val_acc * (1 - val_acc), 1 / max(n_val, 1)) / max(n_val, 1))
+    found = gap > max(OVERFIT_GAP, noise)
     return _check(
         "overfitting",
-        gap > OVERFIT_GAP,
+        found,
         f"Accuracy is {100 * train_acc:.1f} % on training data but {100 * val_acc:.1f} % on validation data: "
         + (
             "the model memorises its examples more than it learns the pattern (overfitting)."
-            if gap > OVERFIT_GAP
-            else "no large gap."
+            if found
+            else "no gap beyond chance."
         ),
         "More data or augmentation, more regularisation (--dropout, --weight-decay), or fewer epochs.",
     )
@@ -74,8 +82,8 @@ def _underfitting(train_acc: float, val_acc: float) -> dict:
         "(underfitting)."
         if found
         else f"The model fits its training data ({100 * train_acc:.1f} %).",
-        "Train longer (--epochs), raise --lr, or use a bigger model (--fine-tune for photos); "
-        "if the classes truly look alike, this may be as good as it gets.",
+        "Train longer (--epochs) or use a bigger model (--fine-tune for photos); raise --lr only if you "
+        "had lowered it. If the classes truly look alike, this may be as good as it gets.",
     )
 
 
@@ -108,9 +116,11 @@ def _gradients(history: History) -> list[dict]:
 
 
 @torch.no_grad()
-def _dead_units(model: nn.Module, x: torch.Tensor, n: int = 512) -> dict:
-    """Share of ReLU units (channels) that output zero for every one of n validation inputs."""
-    dead: dict[str, float] = {}
+def _dead_units(model: nn.Module, x: torch.Tensor) -> dict:
+    """Share of ReLU units (channels) that output zero for every one of a batch of
+    validation inputs. A ReLU module used at several places (as EfficientNet reuses
+    one) is left out: its outputs cannot be told apart."""
+    dead: dict[str, list[float]] = {}
     hooks = [
         m.register_forward_hook(_dead_hook(name, dead))
         for name, m in model.named_modules()
@@ -118,14 +128,15 @@ def _dead_units(model: nn.Module, x: torch.Tensor, n: int = 512) -> dict:
     ]
     model.eval()
     if hooks:
-        model(x[:n].float().to(next(model.parameters()).device))
+        model(x[: batch_for(x)].float().to(next(model.parameters()).device))
     for hook in hooks:
         hook.remove()
-    worst = max(dead.items(), key=lambda kv: kv[1], default=("", 0.0))
+    single = {name: calls[0] for name, calls in dead.items() if len(calls) == 1}
+    worst = max(single.items(), key=lambda kv: kv[1], default=("", 0.0))
     return _check(
         "dead ReLUs",
         worst[1] > DEAD_FRACTION,
-        f"{100 * worst[1]:.0f} % of the units in layer '{worst[0]}' never activate (dead ReLUs)."
+        f"{100 * worst[1]:.0f} % of the units of the ReLU '{worst[0]}' never activate (dead ReLUs)."
         if worst[1] > DEAD_FRACTION
         else "The ReLU units are alive.",
         "Lower --lr, or use --activation gelu or silu, which do not die.",
@@ -135,7 +146,7 @@ def _dead_units(model: nn.Module, x: torch.Tensor, n: int = 512) -> dict:
 def _dead_hook(name: str, dead: dict):
     def hook(module, inputs, output):
         units = output.transpose(0, 1).reshape(output.shape[1], -1)  # (units, samples x positions)
-        dead[name] = float((units.amax(dim=1) <= 0).float().mean())
+        dead.setdefault(name, []).append(float((units.amax(dim=1) <= 0).float().mean()))
 
     return hook
 

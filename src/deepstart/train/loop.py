@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import ConfigError, TrainingInterrupted
+from ..errors import ConfigError, TrainingError, TrainingInterrupted
 from ..log import progress
 from ..models.runtime import device
 from .checkpoint import Checkpoint
@@ -125,6 +125,11 @@ def fit(
         raise
     finally:
         bar.close()
+    if best.state is None and history.stopped == "diverged":
+        raise TrainingError(
+            f"Training diverged in epoch {len(history.epochs)}: the loss became infinite or NaN, so there is "
+            "no usable model. Lower the learning rate (--lr, e.g. 10 times) and train again."
+        )
     if best.state is not None:
         model.load_state_dict(best.state)
     return history
@@ -224,11 +229,18 @@ def layer_grad_norms(model: nn.Module) -> dict[str, float]:
     }
 
 
+def batch_for(x: torch.Tensor) -> int:
+    """Inputs per inference batch: 1,024 small ones, fewer large ones (a 224x224 photo
+    takes about 16 MB of activations in EfficientNet-Lite0)."""
+    return max(8, min(1024, 5_000_000 // max(x[0].numel(), 1))) if len(x) else 1
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, data: tuple, batch: int = 1024) -> tuple[float, float]:
+def evaluate(model: nn.Module, data: tuple) -> tuple[float, float]:
     """Mean loss and accuracy of model on data = (X, y), in evaluation mode."""
     model.eval()
     x_all, y_all = as_tensors(data)
+    batch = batch_for(x_all)
     total, correct = 0.0, 0
     for s in range(0, len(y_all), batch):
         idx = torch.arange(s, min(s + batch, len(y_all)))
@@ -241,9 +253,10 @@ def evaluate(model: nn.Module, data: tuple, batch: int = 1024) -> tuple[float, f
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, x_all: torch.Tensor, batch: int = 512) -> torch.Tensor:
+def predict_logits(model: nn.Module, x_all: torch.Tensor) -> torch.Tensor:
     """(N, n_classes) logits, in evaluation mode, in batches."""
     model.eval()
+    batch = batch_for(x_all)
     out = [
         model(_inputs(x_all, torch.arange(s, min(s + batch, len(x_all))), model)).float().cpu()
         for s in range(0, len(x_all), batch)
