@@ -172,3 +172,23 @@ def test_cnn_trains_on_the_gpu(digits):
     x, y = (digits[0] * 255 / 16).astype(np.uint8), digits[1]
     p = Predictor(epochs=5).fit(x, y)
     assert p.metrics_["test"]["accuracy"] >= 0.9
+
+
+@pytest.mark.parametrize(
+    "x,match",
+    [
+        (np.full((20, 8, 8), np.nan), "NaN or infinite"),
+        (np.random.default_rng(0).normal(size=(20, 8, 8)), "undo any standardisation"),
+        ([np.zeros((8, 8)), np.zeros((9, 9))], "different sizes"),
+    ],
+)
+def test_float_arrays_that_are_not_pixels_are_refused(x, match):
+    with pytest.raises(DataError, match=match):
+        Predictor().fit(x, [0, 1] * 10 if not isinstance(x, list) else [0, 1])
+
+
+def test_integer_labels_come_back_as_integers(digits):
+    x, y = (digits[0] * 255 / 16).astype(np.uint8)[:300], digits[1][:300]
+    p = Predictor(epochs=3).fit(x, y)
+    assert all(isinstance(v, int) for v in p.predict(x[:5]))
+    assert np.mean(np.array(p.predict(x)) == y) > 0.5

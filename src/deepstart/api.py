@@ -68,6 +68,7 @@ class Predictor:
         recipe = choose(survey(examples.items), s)
         say(f"Model: {recipe.name}, because {recipe.reason}.")
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
+        self.integer_labels_ = examples.integer_labels
         split = self._prepare(examples, test_examples)
         ckpt = (
             None if checkpoint is None else Checkpoint(checkpoint, _identity(split, self.classes_, recipe, s))
@@ -156,9 +157,10 @@ class Predictor:
             raise DataError(f"{file}: {reason}; remove it or replace it with a readable image.")
         return self._proba(encoded.features)
 
-    def predict(self, inputs) -> list[str]:
-        """The most likely class of each input."""
-        return [self.classes_[k] for k in self.predict_proba(inputs).argmax(1)]
+    def predict(self, inputs) -> list:
+        """The most likely class of each input (an int where the labels were ints)."""
+        labels = [self.classes_[k] for k in self.predict_proba(inputs).argmax(1)]
+        return [int(c) for c in labels] if self.integer_labels_ else labels
 
     def predict_records(self, inputs) -> list[dict]:
         """One record per input: its label and probabilities, or why it was skipped."""
@@ -213,6 +215,7 @@ class Predictor:
         self._check_fitted()
         return {
             "task": "classification",
+            "label_type": "int" if self.integer_labels_ else "str",
             "modality": self.encoder_.kind,
             "classes": self.classes_,
             "model": self.recipe_,
@@ -256,6 +259,7 @@ class Predictor:
         s = self.settings
         try:
             self.classes_ = [str(c) for c in manifest["classes"]]
+            self.integer_labels_ = manifest.get("label_type") == "int"
             self.encoder_ = encoder_from_spec(manifest["encoder"], s.workers, s.max_pixels, s.cache)
             self.net_spec_, self.recipe_ = dict(manifest["net"]), manifest["model"]
             if self.net_spec_.get("n_classes") != len(self.classes_):
@@ -323,7 +327,7 @@ def _as_list(inputs):
 def _sorted_classes(names: list[str]) -> list[str]:
     unique = set(names)
     if all(n.isascii() and n.lstrip("-").isdigit() for n in unique):
-        return sorted(unique, key=int)
+        return sorted(unique, key=lambda n: (int(n), n))  # "1" before "01": the same order every run
     return sorted(unique)
 
 

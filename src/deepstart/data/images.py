@@ -72,18 +72,15 @@ def probe(data: bytes | np.ndarray) -> tuple[int, int, bool] | None:
 
 
 def from_array(array: np.ndarray) -> Image.Image:
-    """(H, W) or (H, W, 1|3|4) uint8, uint16 or float ([0, 1] or [0, 255]) -> PIL image."""
+    """(H, W) or (H, W, 1|3|4) uint8 (as check_image_array makes it) -> PIL image."""
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-        raise ImageProblem(f"an array of shape {array.shape} is not an image")
-    if array.dtype == np.uint16:
-        array = (array // 257).astype(np.uint8)
-    elif array.dtype.kind == "f":
-        scale = 255.0 if np.nanmax(array, initial=0) <= 1.0 else 1.0
-        array = np.clip(np.nan_to_num(array) * scale, 0, 255).astype(np.uint8)
-    elif array.dtype != np.uint8:
-        array = np.clip(array, 0, 255).astype(np.uint8)
+    if (
+        array.dtype != np.uint8
+        or array.ndim not in (2, 3)
+        or (array.ndim == 3 and array.shape[2] not in (3, 4))
+    ):
+        raise ImageProblem(f"an array of shape {array.shape} and type {array.dtype} is not an image")
     return Image.fromarray(np.ascontiguousarray(array))
 
 

@@ -25,6 +25,7 @@ class Examples:
     items: list[Path] | np.ndarray  # files, or images as an array (N, H, W[, C])
     labels: list[str] | None
     origin: str  # how to name the source in messages
+    integer_labels: bool = False  # labels were given as integers: predictions are integers too
 
 
 def read_labeled(source, y=None, target: str | None = None, images: str | Path | None = None) -> Examples:
@@ -79,8 +80,15 @@ def check_same_classes(train: Examples, test: Examples | None) -> None:
 
 
 def check_image_array(x) -> np.ndarray:
-    """Refuse arrays that cannot hold images, with the shape or type that was received."""
-    x = np.asarray(x)
+    """Images as one uint8 array (N, H, W[, C]); refuse what cannot be images, saying
+    what was received. Floats must be in [0, 1] or [0, 255] (decided for the whole
+    array, not image by image); 16-bit integers are scaled down."""
+    try:
+        x = np.asarray(x)
+    except ValueError:
+        raise DataError(
+            "The images have different sizes; give them as a folder, or resize them first."
+        ) from None
     if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[3] not in (1, 3, 4)):
         raise DataError(
             f"Expected images as an array of shape (N, H, W) or (N, H, W, C) with C = 1, 3 or 4. "
@@ -90,7 +98,20 @@ def check_image_array(x) -> np.ndarray:
         raise DataError(
             f"Expected numbers (uint8 0-255, or floats 0-1) in the image array. Received: {x.dtype}."
         )
-    return x
+    if x.dtype == np.uint8:
+        return x
+    if not np.isfinite(x).all():
+        raise DataError("The image array holds NaN or infinite values; replace them before training.")
+    low, high = float(x.min()), float(x.max())
+    if x.dtype.kind == "u" and x.dtype.itemsize == 2:
+        return (x // 257).astype(np.uint8)
+    if low < 0 or high > 255:
+        raise DataError(
+            f"Expected pixel values in [0, 1] or [0, 255]. Received values from {low:.3g} to {high:.3g}; "
+            "undo any standardisation first."
+        )
+    scale = 255.0 if x.dtype.kind == "f" and high <= 1.0 else 1.0
+    return np.rint(x * scale).astype(np.uint8)
 
 
 def _read_arrays(x, y) -> Examples:
@@ -102,10 +123,14 @@ def _read_arrays(x, y) -> Examples:
             f"Expected one label per image: {len(x)} images but labels of shape {labels.shape}; "
             "pass y as a list or 1-D array."
         )
+    if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)  # 1.0, 2.0 are the classes 1 and 2
     names = [str(v.item() if hasattr(v, "item") else v).strip() for v in labels]
     if any(n in ("", "nan", "None") for n in names):
         raise DataError("Some labels are empty or missing; give every image a label.")
-    return Examples("image", x, names, f"an array of {len(x)} images")
+    return Examples(
+        "image", x, names, f"an array of {len(x)} images", integer_labels=labels.dtype.kind in "iu"
+    )
 
 
 def _read_class_folders(root: Path) -> Examples:
