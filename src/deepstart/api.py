@@ -101,20 +101,21 @@ class Predictor:
         needed, why = (2, "to train and validate") if test_examples else (3, "to train, validate and test")
         check_class_sizes(names, self.classes_, needed, why)
         labels = self._label_ids(names, examples.origin)
-        overlap, test_skipped = 0, []
+        test_skipped: list = []
         if test_examples is None:
             rest, test_idx = stratified_split(labels, s.test_size, s.seed)
-            test = (x[test_idx], labels[test_idx])
+            test, test_hashes = (x[test_idx], labels[test_idx]), [hashes[i] for i in test_idx]
         else:
             rest = np.arange(len(labels))
-            x_test, t_names, t_hashes, test_skipped = self._encode(test_examples, "Reading test images")
+            x_test, t_names, test_hashes, test_skipped = self._encode(test_examples, "Reading test images")
             test = (x_test, self._label_ids(t_names, test_examples.origin))
-            overlap = len(set(hashes) & set(t_hashes))
-            if overlap:
-                warn(
-                    f"{overlap} of the {len(t_hashes)} test images also appear in the training data: the "
-                    "test accuracy will look better than it is. Test on images the model has not seen."
-                )
+        seen = {hashes[i] for i in rest}
+        overlap = sum(h in seen for h in test_hashes)  # copies of training files among the test images
+        if overlap:
+            warn(
+                f"{overlap} of the {len(test_hashes)} test images also appear in the training data: the "
+                "test accuracy will look better than it is. Test on images the model has not seen."
+            )
         train_idx, val_idx = (rest[i] for i in stratified_split(labels[rest], s.val_size, s.seed + 1, "val"))
         return Split(
             train=(x[train_idx], labels[train_idx]),

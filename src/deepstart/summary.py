@@ -39,7 +39,7 @@ def diagnostics_text(diagnostics: list[dict]) -> list[str]:
         return [f"Diagnostics: no problems found (checked: {checked})."] if diagnostics else []
     lines = ["Diagnostics:"]
     for d in found:
-        lines += [f"  ! {d['check'].capitalize()}: {d['message']}", f"    Fix: {d['fix']}"]
+        lines += [f"  ! {d['check'][0].upper()}{d['check'][1:]}: {d['message']}", f"    Fix: {d['fix']}"]
     return lines
 
 
@@ -55,7 +55,8 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         f"Model: {MODEL_NAMES.get(model['name'], model['name'])}, because {model['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']})."
         if history["best_epoch"]
-        else f"Training: {len(history['epochs'])} epochs; none beat the starting "
+        else f"Training: {len(history['epochs'])} epoch{'s' if len(history['epochs']) != 1 else ''}; none beat "
+        "the starting "
         "weights (the pretrained network with a classifier on its features), which were kept.",
     ]
     if data["skipped"]:

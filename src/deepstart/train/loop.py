@@ -205,7 +205,7 @@ def _inputs(x_all: torch.Tensor, idx: torch.Tensor, model: nn.Module) -> torch.T
 def _check_time_limit(time_limit: float, epoch_seconds: float) -> None:
     if epoch_seconds > time_limit:
         raise ConfigError(
-            f"--time-limit {time_limit:g} s is too short for one epoch (about {epoch_seconds:.0f} s "
+            f"--time-limit {time_limit:g} s is too short for one epoch (about {epoch_seconds:.1f} s "
             "here); allow more time or train on fewer examples."
         )
 
@@ -213,7 +213,9 @@ def _check_time_limit(time_limit: float, epoch_seconds: float) -> None:
 def _stop_reason(history: History, settings, done: int, epochs: int, train_loss: float) -> str:
     if not math.isfinite(train_loss):
         return "diverged"
-    if done - history.best_epoch >= settings.patience and done < epochs:
+    # Early stopping waits for the second half of the one-cycle schedule, when the learning rate
+    # has come down: while it is high, validation loss is noisy and may not improve for a while.
+    if done - history.best_epoch >= settings.patience and epochs / 2 <= done < epochs:
         return "early stopping"
     if settings.time_limit and history.seconds > settings.time_limit and done < epochs:
         return "time limit"
