@@ -66,7 +66,6 @@ class Predictor:
         test_examples = _read_test(test, target, images)
         check_same_classes(examples, test_examples)
         recipe = choose(survey(examples.items), s)
-        say(f"Model: {recipe.name}, because {recipe.reason}.")
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
         self.integer_labels_ = examples.integer_labels
         split = self._prepare(examples, test_examples)

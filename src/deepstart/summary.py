@@ -46,18 +46,17 @@ def diagnostics_text(diagnostics: list[dict]) -> list[str]:
 def train_summary(manifest: dict, out: str | None = None) -> str:
     data, test, model = manifest["data"], manifest["metrics"]["test"], manifest["model"]
     history = manifest["training"]["history"]
-    classes = manifest["classes"]
+    classes, n_epochs = manifest["classes"], len(history["epochs"])
     n_total = data["n_train"] + data["n_validation"]
     lines = [
         f"Trained an {manifest['modality']} classifier for {len(classes)} classes "
         f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''}) on {n_total:,} images "
         f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch).",
         f"Model: {MODEL_NAMES.get(model['name'], model['name'])}, because {model['reason']}.",
-        f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']})."
+        f"Training: best epoch {history['best_epoch']} of {n_epochs} ({history['stopped']})."
         if history["best_epoch"]
-        else f"Training: {len(history['epochs'])} epoch{'s' if len(history['epochs']) != 1 else ''}; none beat "
-        "the starting "
-        "weights (the pretrained network with a classifier on its features), which were kept.",
+        else f"Training: {n_epochs} epoch{'s' * (n_epochs != 1)}; none beat the starting weights (the "
+        "pretrained network with a classifier on its features), which were kept.",
     ]
     if data["skipped"]:
         lines.append(f"Skipped {len(data['skipped'])} unusable files (all listed in manifest.json):")
