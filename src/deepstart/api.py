@@ -233,7 +233,7 @@ class Predictor:
         self._check_fitted()
         history = self.training_.get("history", {})
         files = (
-            {"training_curve.png": training_curve_png(history["epochs"], history["best_epoch"])}
+            {artifact.CURVE: training_curve_png(history["epochs"], history["best_epoch"])}
             if history.get("epochs")
             else {}
         )
