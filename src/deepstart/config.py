@@ -65,15 +65,15 @@ class Settings:
     model: str = _setting(
         "auto",
         "Which model: auto (small images: cnn; photos: transfer), transfer (frozen pretrained "
-        "network + classifier), cnn (trained from scratch), fine-tune (pretrained network trained "
-        "end to end).",
+        "network + classifier), cnn (trained from scratch), fine-tune (pretrained network's later "
+        "layers trained too).",
         lambda v: v in MODELS,
         "one of " + ", ".join(MODELS),
         MODELS,
     )
     fine_tune: bool = _setting(
         False,
-        "Train the pretrained network end to end (slower; same as --model fine-tune).",
+        "Also train the pretrained network's later layers (slower; same as --model fine-tune).",
         lambda v: isinstance(v, bool),
         "true or false",
     )

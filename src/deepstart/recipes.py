@@ -86,7 +86,10 @@ def choose(survey: Survey, settings) -> Recipe:
     photo = f"the images are photos (mostly {width}x{height} pixels)"
     if model == "fine-tune":
         net = {"name": "fine-tune", "dropout": settings.dropout}
-        why = "--fine-tune was asked for: every layer adapts to these images, at a small learning rate"
+        why = (
+            "--fine-tune was asked for: the network's later layers adapt to these images, at small "
+            "learning rates"
+        )
         augment = PHOTOS if settings.augment else None
         return Recipe(
             "fine-tune", why, PixelEncoder(efficientnet.PIXELS, workers, limit, cache), augment, net

@@ -27,7 +27,7 @@ def metrics_text(m: dict, what: str = "images") -> list[str]:
 
 MODEL_NAMES = {
     "transfer": "EfficientNet-Lite0 pretrained on ImageNet (frozen) + a linear classifier",
-    "fine-tune": "EfficientNet-Lite0 pretrained on ImageNet, fine-tuned end to end",
+    "fine-tune": "EfficientNet-Lite0 pretrained on ImageNet, fine-tuned",
     "cnn": "a compact CNN trained from scratch",
 }
 

@@ -1,5 +1,5 @@
-"""The pretrained EfficientNet-Lite0 with a new classifier, trained end to end
-(fine-tuning); early layers get smaller learning rates than late ones."""
+"""The pretrained EfficientNet-Lite0 with a new classifier, its later layers trained
+too (fine-tuning); earlier layers get smaller learning rates, the first ones none."""
 
 from __future__ import annotations
 
