@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from .encoders import FeatureEncoder
+from .log import progress
 from .models import build_net
 from .recipes import Recipe
 from .train import History, fit
@@ -59,8 +60,8 @@ def _linear_probe(net: nn.Module, train: tuple, val: tuple, settings) -> None:
     network = FeatureEncoder(settings.workers).network
 
     def features(pixels: torch.Tensor) -> torch.Tensor:  # (N, 3, 224, 224) uint8 -> (N, 1280)
-        batches = [network(_normalize(pixels[s : s + 64])) for s in range(0, len(pixels), 64)]
-        return torch.from_numpy(np.concatenate(batches))
+        starts = progress(range(0, len(pixels), 64), desc="Features for the first classifier", unit="batch")
+        return torch.from_numpy(np.concatenate([network(_normalize(pixels[s : s + 64])) for s in starts]))
 
     head = net.head
     fit(
