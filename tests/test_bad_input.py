@@ -225,3 +225,8 @@ def test_semicolon_csv(tmp_path, digits_root):
         "-q", "train", str(tmp_path / "train.csv"), "--out", str(tmp_path / "m"), "--epochs", "2"
     )
     assert code == 0, err
+
+
+def test_test_size_with_a_test_folder(tmp_path, digits_root):
+    args = ["train", str(digits_root), "--test", str(digits_root), "--test-size", "0.3"]
+    assert_refused(args, "--test-size and --test exclude each other")

@@ -113,6 +113,14 @@ def train(data, out, test, target, images, task, resume, **settings):
     from .summary import train_summary
 
     artifact.check_out_dir(out)  # fail before the expensive work, not after
+    given = (
+        click.get_current_context().get_parameter_source("test_size")
+        == click.core.ParameterSource.COMMANDLINE
+    )
+    if test is not None and given:
+        raise ConfigError(
+            "--test-size and --test exclude each other: with --test, all of DATA is used to train."
+        )
     checkpoint = out.parent / f".{out.name}.checkpoint"
     predictor = Predictor(**settings).fit(
         data, target=target, test=test, images=images, task=task, checkpoint=checkpoint, resume=resume
