@@ -74,10 +74,6 @@ class PixelEncoder:
         self.pixels, self.workers, self.max_pixels = pixels, workers, max_pixels
         self.use_cache = cache and self.cached
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return (self.pixels.channels, self.pixels.size, self.pixels.size)
-
     def spec(self) -> dict:
         """What the manifest records, so that loading rebuilds the same encoder."""
         return {"kind": self.kind, "name": self.name, **self.pixels.to_dict()}
@@ -114,7 +110,7 @@ class PixelEncoder:
         return Encoded(stacked, kept, [hashes[i] for i in kept], sorted(skipped))
 
     def out_shape(self) -> tuple[int, ...]:
-        return self.shape
+        return (self.pixels.channels, self.pixels.size, self.pixels.size)
 
     def _compute(self, pool, items, todo: list[int], hashes: list, desc: str):
         """Read, hash and decode chunks in threads, a few chunks ahead of the transform
@@ -158,7 +154,7 @@ class FeatureEncoder(PixelEncoder):
     name = efficientnet.NAME
     cached = True
 
-    def __init__(self, workers: int = 2, max_pixels: int = 50_000_000, cache: bool = True, **_):
+    def __init__(self, workers: int = 2, max_pixels: int = 50_000_000, cache: bool = True):
         super().__init__(efficientnet.PIXELS, workers, max_pixels, cache)
         self._network: FrozenNetwork | None = None
 

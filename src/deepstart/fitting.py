@@ -57,11 +57,12 @@ def train_net(
 def _linear_probe(net: nn.Module, train: tuple, val: tuple, settings) -> None:
     """Fine-tuning starts from a classifier trained on frozen features (linear probing
     first): a random head would send large, useless gradients into the pretrained layers."""
-    network = FeatureEncoder(settings.workers).network
+    encoder = FeatureEncoder(settings.workers)
 
     def features(pixels: torch.Tensor) -> torch.Tensor:  # (N, 3, 224, 224) uint8 -> (N, 1280)
         starts = progress(range(0, len(pixels), 64), desc="Features for the first classifier", unit="batch")
-        return torch.from_numpy(np.concatenate([network(_normalize(pixels[s : s + 64])) for s in starts]))
+        hwc = pixels.numpy().transpose(0, 2, 3, 1)  # the encoder's input layout, (N, H, W, 3)
+        return torch.from_numpy(np.concatenate([encoder.transform(hwc[s : s + 64]) for s in starts]))
 
     head = net.head
     fit(
@@ -73,7 +74,3 @@ def _linear_probe(net: nn.Module, train: tuple, val: tuple, settings) -> None:
         128,
         param_groups=[{"params": list(head.parameters()), "lr": 3e-3}],
     )
-
-
-def _normalize(pixels: torch.Tensor) -> np.ndarray:
-    return pixels.numpy().astype(np.float32) * (2.0 / 255.0) - 1.0
