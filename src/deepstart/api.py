@@ -12,16 +12,19 @@ import numpy as np
 import torch
 
 from . import __version__, artifact
+from .classical import TfidfLogistic
 from .config import TASKS, Settings
 from .data.sources import Examples, check_same_classes, read_labeled, read_unlabeled
 from .data.split import Split, check_class_sizes, stratified_split
-from .encoders import encoder_from_spec, survey
+from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics
 from .fitting import train_net
+from .leaderboard import Candidate, ranked
 from .log import say, warn
 from .models import build_net
 from .recipes import choose
+from .summary import MODEL_TITLES
 from .train import predict_logits
 from .train.checkpoint import Checkpoint
 from .train.curves import training_curve_png
@@ -29,10 +32,11 @@ from .train.diagnostics import diagnose
 
 
 class Predictor:
-    """Train, evaluate, save and load a classifier.
+    """Train, evaluate, save and load a classifier of images or texts.
 
     >>> p = Predictor().fit("photos/")          # photos/cats/*.jpg, photos/dogs/*.jpg
     >>> p.predict(["new.jpg"]); p.save("model/"); p = Predictor.load("model/")
+    >>> p = Predictor().fit(reviews_df, target="sentiment"); p.predict(["a wonderful film"])
     """
 
     def __init__(self, **settings):
@@ -47,12 +51,14 @@ class Predictor:
         target=None,
         test=None,
         images=None,
+        text=None,
         task: str = "auto",
         checkpoint=None,
         resume: bool = False,
     ) -> Predictor:
-        """Train on data: a folder of class subfolders, a CSV of image files and labels,
-        or an image array (N, H, W[, C]) with labels y.
+        """Train on data: a folder of class subfolders, a table (CSV, TSV, Parquet, JSON
+        Lines, or a DataFrame) of image files or texts with labels, an image array
+        (N, H, W[, C]) with labels y, or a list of texts with labels y.
 
         test: separate labelled data for the final test (a path, or (X, y)); otherwise
         settings.test_size of data is held out (stratified). checkpoint: a folder for
@@ -62,10 +68,12 @@ class Predictor:
         _check_fit_arguments(task, checkpoint, resume)
         if resume and not Checkpoint(checkpoint, {}).exists():
             raise ConfigError(f"No checkpoint to resume from in {checkpoint}; train without --resume.")
-        examples = read_labeled(data, y, target, images)
-        test_examples = _read_test(test, target, images)
+        kind = None if task == "auto" else task
+        examples = read_labeled(data, y, target, images, text, kind)
+        test_examples = _read_test(test, target, images, text, examples.kind)
         check_same_classes(examples, test_examples)
-        recipe = choose(survey(examples.items), s)
+        recipe = choose(examples, s)
+        self.columns_ = examples.columns
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
         self.integer_labels_ = examples.integer_labels
         split = self._prepare(examples, test_examples)
@@ -81,7 +89,13 @@ class Predictor:
             recipe, len(self.classes_), split.train, split.val, s, ckpt, resume
         )
         self.net_spec_ = recipe.net_spec(len(self.classes_))
-        self.metrics_ = {"validation": self._metrics(*split.val), "test": self._metrics(*split.test)}
+        self.classical_, self.choice_, self.leaderboard_ = None, "deep", []
+        if examples.kind == "text":
+            self._compare_with_classical(split, MODEL_TITLES[recipe.name], time.perf_counter() - start)
+        self.metrics_ = {
+            "validation": self._metrics(split.val[0], split.val[1], split.inputs["val"]),
+            "test": self._metrics(split.test[0], split.test[1], split.inputs["test"]),
+        }
         self.diagnostics_ = diagnose(
             self.net_, self.history_, split.sample_of_train(4096, s.seed), split.val, self.classes_
         )
@@ -92,28 +106,56 @@ class Predictor:
         self._checkpoint = ckpt  # removed once the model is saved, not before
         return self
 
+    def _compare_with_classical(self, split: Split, deep_title: str, deep_seconds: float) -> None:
+        """Train the classical model on the same split; keep whichever of the deep model,
+        the classical one and their average does best on validation."""
+        start = time.perf_counter()
+        self.classical_ = TfidfLogistic.fit(
+            split.inputs["train"], split.train[1], split.inputs["val"], split.val[1]
+        )
+        seconds = time.perf_counter() - start
+        deep = {part: self._deep_proba(getattr(split, part)[0]) for part in ("val", "test")}
+        classical = {part: self.classical_.predict_proba(split.inputs[part]) for part in ("val", "test")}
+        candidates = [
+            Candidate("deep", deep_title, deep["val"], deep["test"], deep_seconds),
+            Candidate("classical", TfidfLogistic.title, classical["val"], classical["test"], seconds),
+            Candidate(
+                "ensemble",
+                "the average of the two",
+                (deep["val"] + classical["val"]) / 2,
+                (deep["test"] + classical["test"]) / 2,
+                deep_seconds + seconds,
+            ),
+        ]
+        self.leaderboard_ = ranked(candidates, split.val[1], split.test[1])
+        self.choice_ = self.leaderboard_[0]["name"]
+
     def _prepare(self, examples: Examples, test_examples: Examples | None) -> Split:
         """Encode the examples, learn the classes, and split: train / validation / test."""
         s = self.settings
-        x, names, hashes, skipped = self._encode(examples, "Reading training images")
+        x, names, hashes, skipped, raw = self._encode(examples, "Reading the training data")
         self.classes_ = _sorted_classes(names)
         needed, why = (2, "to train and validate") if test_examples else (3, "to train, validate and test")
-        check_class_sizes(names, self.classes_, needed, why)
+        check_class_sizes(names, self.classes_, needed, why, _noun(examples.kind))
         labels = self._label_ids(names, examples.origin)
         test_skipped: list = []
         if test_examples is None:
             rest, test_idx = stratified_split(labels, s.test_size, s.seed)
             test, test_hashes = (x[test_idx], labels[test_idx]), [hashes[i] for i in test_idx]
+            test_raw = [raw[i] for i in test_idx]
         else:
             rest = np.arange(len(labels))
-            x_test, t_names, test_hashes, test_skipped = self._encode(test_examples, "Reading test images")
+            x_test, t_names, test_hashes, test_skipped, test_raw = self._encode(
+                test_examples, "Reading the test data"
+            )
             test = (x_test, self._label_ids(t_names, test_examples.origin))
         seen = {hashes[i] for i in rest}
         overlap = sum(h in seen for h in test_hashes)  # copies of training files among the test images
         if overlap:
             warn(
-                f"{overlap} of the {len(test_hashes)} test images also appear in the training data: the "
-                "test accuracy will look better than it is. Test on images the model has not seen."
+                f"{overlap} of the {len(test_hashes)} test {_noun(examples.kind)} also appear in the "
+                "training data: the test accuracy will look better than it is. Test on data the model has "
+                "not seen."
             )
         train_idx, val_idx = (rest[i] for i in stratified_split(labels[rest], s.val_size, s.seed + 1, "val"))
         return Split(
@@ -123,6 +165,7 @@ class Predictor:
             fingerprint=_fingerprint(hashes, names),
             skipped=skipped + test_skipped,
             test_overlap=overlap,
+            inputs={"train": [raw[i] for i in train_idx], "val": [raw[i] for i in val_idx], "test": test_raw},
         )
 
     def _encode(self, examples: Examples, desc: str):
@@ -132,11 +175,11 @@ class Predictor:
         if len(encoded.skipped) > 10:
             say(f"  ... and {len(encoded.skipped) - 10} more skipped files")
         if not encoded.kept:
-            raise DataError(
-                f"None of the {len(examples.items)} inputs in {examples.origin} is a usable image."
-            )
+            usable = "a usable image" if examples.kind == "image" else "a usable (non-empty) text"
+            raise DataError(f"None of the {len(examples.items)} inputs in {examples.origin} is {usable}.")
         labels = [examples.labels[i] for i in encoded.kept] if examples.labels else None
-        return encoded.features, labels, encoded.hashes, encoded.skipped
+        raw = [examples.items[i] for i in encoded.kept]
+        return encoded.features, labels, encoded.hashes, encoded.skipped, raw
 
     def _label_ids(self, names: list[str], origin: str) -> np.ndarray:
         index = {c: k for k, c in enumerate(self.classes_)}
@@ -151,28 +194,32 @@ class Predictor:
     # -- using the model ------------------------------------------------------
     def predict_proba(self, inputs) -> np.ndarray:
         """(N, n_classes) probabilities, columns in the order of classes_."""
-        _, encoded = self._encode_unlabeled(inputs)
+        examples, encoded = self._encode_unlabeled(inputs)
         if encoded.skipped:
             file, reason = encoded.skipped[0]
-            raise DataError(f"{file}: {reason}; remove it or replace it with a readable image.")
-        return self._proba(encoded.features)
+            fix = "a readable image" if examples.kind == "image" else "a text"
+            raise DataError(f"{file}: {reason}; remove it or replace it with {fix}.")
+        return self._proba(encoded.features, [examples.items[i] for i in encoded.kept])
 
     def predict(self, inputs) -> list:
         """The most likely class of each input (an int where the labels were ints)."""
         labels = [self.classes_[k] for k in self.predict_proba(inputs).argmax(1)]
         return [int(c) for c in labels] if self.integer_labels_ else labels
 
-    def predict_records(self, inputs) -> list[dict]:
-        """One record per input: its label and probabilities, or why it was skipped."""
-        examples, encoded = self._encode_unlabeled(inputs)
+    def predict_records(self, inputs, text: str | None = None) -> list[dict]:
+        """One record per input: its label and probabilities, or why it was skipped.
+        text: the column of texts when inputs are tables (detected if not given)."""
+        examples, encoded = self._encode_unlabeled(inputs, text)
         reasons = dict(encoded.skipped)
-        proba = dict(zip(encoded.kept, self._proba(encoded.features)))
+        kept_items = [examples.items[i] for i in encoded.kept]
+        proba = dict(zip(encoded.kept, self._proba(encoded.features, kept_items)))
         names = [f"array[{i}]" for i in range(len(inputs))] if isinstance(inputs, np.ndarray) else None
         records = []
         for i, item in enumerate(examples.items):
             name = names[i] if names else str(item)
             if i not in proba:
-                records.append({"input": name, "error": reasons.get(name, "cannot be read")})
+                key = f"row {i + 1}" if examples.kind == "text" else name  # how encoders name skipped inputs
+                records.append({"input": name, "error": reasons.get(key, "cannot be read")})
                 continue
             p = proba[i]
             records.append(
@@ -184,26 +231,37 @@ class Predictor:
             )
         return records
 
-    def evaluate(self, data, y=None, *, target=None, images=None) -> dict:
+    def evaluate(self, data, y=None, *, target=None, images=None, text=None) -> dict:
         """Metrics on labelled data: accuracy, macro_f1, n, per_class, confusion_matrix."""
-        examples = read_labeled(data, y, target, images)
         self._check_fitted()
-        x, names, _, skipped = self._encode(examples, "Reading test images")
-        metrics = self._metrics(x, self._label_ids(names, examples.origin))
+        examples = read_labeled(data, y, target, images, text, self.encoder_.kind)
+        x, names, _, skipped, raw = self._encode(examples, "Reading the test data")
+        metrics = self._metrics(x, self._label_ids(names, examples.origin), raw)
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in skipped]
         return metrics
 
-    def _encode_unlabeled(self, inputs):
-        examples = read_unlabeled(_as_list(inputs))
-        return examples, self._check_fitted().encoder_.encode(examples.items, "Reading images")
+    def _encode_unlabeled(self, inputs, text: str | None = None):
+        kind = self._check_fitted().encoder_.kind
+        column = text or (self.columns_ or {}).get("text")
+        examples = read_unlabeled(inputs if kind == "text" else _as_list(inputs), kind, column)
+        return examples, self.encoder_.encode(examples.items, f"Reading {_noun(kind)}")
 
-    def _proba(self, x: np.ndarray) -> np.ndarray:
+    def _proba(self, x: np.ndarray, raw: list) -> np.ndarray:
+        """Probabilities from the chosen model: the deep one, the classical one, or their average."""
         if len(x) == 0:
             return np.zeros((0, len(self.classes_)), np.float32)
+        parts = []
+        if self.choice_ in ("deep", "ensemble"):
+            parts.append(self._deep_proba(x))
+        if self.choice_ in ("classical", "ensemble"):
+            parts.append(self.classical_.predict_proba(raw))
+        return np.mean(parts, axis=0).astype(np.float32)
+
+    def _deep_proba(self, x: np.ndarray) -> np.ndarray:
         return torch.softmax(predict_logits(self.net_, torch.from_numpy(x)), dim=1).numpy()
 
-    def _metrics(self, x: np.ndarray, y: np.ndarray) -> dict:
-        return classification_metrics(y, self._proba(x).argmax(1), self.classes_)
+    def _metrics(self, x: np.ndarray, y: np.ndarray, raw: list) -> dict:
+        return classification_metrics(y, self._proba(x, raw).argmax(1), self.classes_)
 
     def _check_fitted(self) -> Predictor:
         if not hasattr(self, "net_"):
@@ -219,8 +277,12 @@ class Predictor:
             "modality": self.encoder_.kind,
             "classes": self.classes_,
             "model": self.recipe_,
+            "choice": self.choice_,
+            "leaderboard": self.leaderboard_,
+            "columns": self.columns_,
             "encoder": self.encoder_.spec(),
             "net": self.net_spec_,
+            "classical": self.classical_.spec() if self.classical_ else None,
             "metrics": self.metrics_,
             "diagnostics": self.diagnostics_,
             "data": self.data_,
@@ -238,6 +300,8 @@ class Predictor:
             else {}
         )
         tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
+        if self.classical_ is not None:
+            tensors |= {f"classical.{k}": v for k, v in self.classical_.tensors().items()}
         path = artifact.save(out, self.manifest(), tensors, files)
         if getattr(self, "_checkpoint", None) is not None:
             self._checkpoint.remove()  # the run is safe in the model now
@@ -267,7 +331,15 @@ class Predictor:
                     f"{len(self.classes_)} classes but a network for {self.net_spec_.get('n_classes')}"
                 )
             self.net_ = build_net(self.net_spec_)
-            self.net_.load_state_dict({k.removeprefix("net."): v for k, v in tensors.items()}, strict=True)
+            self.net_.load_state_dict(_part(tensors, "net."), strict=True)
+            self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
+            self.columns_ = manifest.get("columns")
+            spec = manifest.get("classical")
+            self.classical_ = TfidfLogistic.from_saved(spec, _part(tensors, "classical.")) if spec else None
+            if self.choice_ not in ("deep", "classical", "ensemble") or (
+                self.choice_ != "deep" and self.classical_ is None
+            ):
+                raise ValueError(f"the chosen model {self.choice_!r} is not in the file")
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
             raise ModelFileError(
                 f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
@@ -284,11 +356,21 @@ class Predictor:
         return self
 
 
-def _read_test(test, target, images) -> Examples | None:
+def _read_test(test, target, images, text, kind: str) -> Examples | None:
     """Test data: a path like the training data, or (X, y) arrays."""
     if test is None:
         return None
-    return read_labeled(*test) if isinstance(test, tuple) else read_labeled(test, None, target, images)
+    if isinstance(test, tuple):
+        return read_labeled(*test, kind=kind)
+    return read_labeled(test, None, target, images, text, kind)
+
+
+def _part(tensors: dict, prefix: str) -> dict:
+    return {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+def _noun(kind: str) -> str:
+    return {"image": "images", "text": "texts"}.get(kind, "examples")
 
 
 def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> dict:

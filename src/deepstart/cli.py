@@ -52,7 +52,12 @@ def setting_options(command):
 
 
 def csv_options(command):
-    """--target and --images, for data given as a CSV of image files and labels."""
+    """--target, --text and --images, for data given as a table."""
+    command = click.option(
+        "--text",
+        default=None,
+        help="Table column that holds the texts (detected if not given).",
+    )(command)
     command = click.option(
         "--images",
         type=click.Path(path_type=Path),
@@ -60,7 +65,7 @@ def csv_options(command):
         help="Folder the CSV's file names are relative to (detected if not given).",
     )(command)
     return click.option(
-        "--target", default=None, help="CSV column that holds the labels (detected if not given)."
+        "--target", default=None, help="Table column that holds the labels (detected if not given)."
     )(command)
 
 
@@ -68,12 +73,14 @@ def csv_options(command):
 @click.version_option(__version__, prog_name="deepstart")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 def cli(quiet: bool) -> None:
-    """deepstart: from your images to a trained, evaluated deep-learning model, on a CPU.
+    """deepstart: from your images or texts to a trained, evaluated deep-learning model, on a CPU.
 
     \b
     deepstart train photos/ --out model/        # photos/cats/*.jpg, photos/dogs/*.jpg
+    deepstart train reviews.csv --target sentiment --out model/   # a column of texts
     deepstart evaluate model/ photos_test/ --json
     deepstart predict model/ new.jpg
+    deepstart predict model/ "what a wonderful film"
     deepstart info model/
     """
     log.setup(verbose=not quiet)
@@ -105,9 +112,10 @@ def cli(quiet: bool) -> None:
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
 @setting_options
-def train(data, out, test, target, images, task, resume, **settings):
-    """Train a classifier on DATA: a folder with one subfolder per class, or a CSV
-    that lists image files and their labels."""
+def train(data, out, test, target, text, images, task, resume, **settings):
+    """Train a classifier on DATA: a folder with one subfolder per class, a CSV that
+    lists image files and their labels, or a table of texts and labels (CSV, TSV,
+    Parquet, JSON Lines)."""
     from . import artifact
     from .api import Predictor
     from .summary import train_summary
@@ -123,7 +131,14 @@ def train(data, out, test, target, images, task, resume, **settings):
         )
     checkpoint = out.parent / f".{out.name}.checkpoint"
     predictor = Predictor(**settings).fit(
-        data, target=target, test=test, images=images, task=task, checkpoint=checkpoint, resume=resume
+        data,
+        target=target,
+        test=test,
+        images=images,
+        text=text,
+        task=task,
+        checkpoint=checkpoint,
+        resume=resume,
     )
     predictor.save(out)
     click.echo(train_summary(predictor.manifest(), str(out)))
@@ -134,16 +149,17 @@ def train(data, out, test, target, images, task, resume, **settings):
 @click.argument("data", type=click.Path(path_type=Path))
 @csv_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (accuracy, macro_f1, n, ...).")
-def evaluate(model, data, target, images, as_json):
-    """Measure MODEL on labelled DATA (a class-folder tree or a CSV)."""
+def evaluate(model, data, target, text, images, as_json):
+    """Measure MODEL on labelled DATA (a class-folder tree or a table)."""
     from .api import Predictor
-    from .summary import metrics_text
+    from .summary import NOUNS, metrics_text
 
-    metrics = Predictor.load(model).evaluate(data, target=target, images=images)
+    predictor = Predictor.load(model)
+    metrics = predictor.evaluate(data, target=target, images=images, text=text)
     if as_json:
         click.echo(json.dumps(metrics))
     else:
-        click.echo("\n".join(metrics_text(metrics)))
+        click.echo("\n".join(metrics_text(metrics, NOUNS[predictor.encoder_.kind])))
 
 
 @cli.command()
@@ -155,15 +171,17 @@ def evaluate(model, data, target, images, as_json):
     default=None,
     help="Also write the predictions to this CSV file.",
 )
+@click.option("--text", default=None, help="Column of the texts, for tables (detected if not given).")
 @click.option("--json", "as_json", is_flag=True, help="Print the predictions as one JSON list.")
-def predict(model, inputs, out, as_json):
-    """Predict the class of each input (image files, or folders of them)."""
+def predict(model, inputs, out, text, as_json):
+    """Predict the class of each input: image files or folders of them; or, for a text
+    model, texts or tables of texts."""
     from .api import Predictor
 
     if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
         raise ConfigError(f"--out {out} must be a file name in an existing folder.")
     predictor = Predictor.load(model)
-    records = predictor.predict_records(inputs)
+    records = predictor.predict_records(inputs, text=text)
     if out is not None:
         _write_csv(out, records, predictor.classes_)
     if as_json:
@@ -176,6 +194,8 @@ def predict(model, inputs, out, as_json):
                 probs = ", ".join(f"{c} {p:.3f}" for c, p in r["probabilities"].items())
                 click.echo(f"{r['input']}\t{r['label']}\t({probs})")
     if all("error" in r for r in records):
+        if predictor.encoder_.kind == "text":
+            raise DeepstartError("No input holds any text; give texts, or a table with a column of texts.")
         raise DeepstartError("No input could be read as an image; give image files (JPEG, PNG, ...).")
 
 

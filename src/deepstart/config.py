@@ -11,7 +11,7 @@ from .errors import ConfigError
 
 MODELS = ("auto", "transfer", "cnn", "fine-tune")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
-TASKS = ("image",)  # the modalities deepstart trains
+TASKS = ("image", "text")  # the modalities deepstart trains
 
 
 def _setting(default, help: str, check, expected: str, choices: tuple = ()):
@@ -64,16 +64,16 @@ class Settings:
     )
     model: str = _setting(
         "auto",
-        "Which model: auto (small images: cnn; photos: transfer), transfer (frozen pretrained "
-        "network + classifier), cnn (trained from scratch), fine-tune (pretrained network's later "
-        "layers trained too).",
+        "Which model: auto (small images: cnn; photos and texts: transfer), transfer (frozen "
+        "pretrained network + classifier), cnn (images; trained from scratch), fine-tune (the "
+        "pretrained network trained too).",
         lambda v: v in MODELS,
         "one of " + ", ".join(MODELS),
         MODELS,
     )
     fine_tune: bool = _setting(
         False,
-        "Also train the pretrained network's later layers (slower; same as --model fine-tune).",
+        "Also train the pretrained network (slower, often more accurate; same as --model fine-tune).",
         lambda v: isinstance(v, bool),
         "true or false",
     )
@@ -92,13 +92,14 @@ class Settings:
     )
     batch_size: int | None = _setting(
         None,
-        "Examples per training step (default: 128; 32 when fine-tuning, to fit in memory).",
+        "Examples per training step (default: 128; 32 when fine-tuning).",
         lambda v: v is None or _positive_int(v),
         "a whole number of at least 1",
     )
     lr: float | None = _setting(
         None,
-        "Peak learning rate of the one-cycle schedule (default: 0.003; 0.0003 when fine-tuning).",
+        "Peak learning rate of the one-cycle schedule (default: 0.003; when fine-tuning 0.0003 "
+        "for images, 0.0001 for texts).",
         lambda v: v is None or _positive_number(v),
         "a number above 0",
     )
@@ -155,7 +156,7 @@ class Settings:
     )
     cache: bool = _setting(
         True,
-        "Reuse features computed earlier for the same image content.",
+        "Reuse features computed earlier for the same image or text.",
         lambda v: isinstance(v, bool),
         "true or false",
     )

@@ -185,9 +185,21 @@ class FeatureEncoder(PixelEncoder):
     def transform(self, batch: np.ndarray) -> np.ndarray:
         return self.network(efficientnet.normalize(batch))
 
+    def features_of(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Features of (N, 3, 224, 224) uint8 pixels, as a fine-tuned network starts from."""
+        starts = progress(range(0, len(pixels), 64), desc="Features for the first classifier", unit="batch")
+        hwc = pixels.numpy().transpose(0, 2, 3, 1)  # the transform's input layout, (N, H, W, 3)
+        return torch.from_numpy(np.concatenate([self.transform(hwc[s : s + 64]) for s in starts]))
 
-def encoder_from_spec(spec: dict, workers: int, max_pixels: int, cache: bool) -> PixelEncoder:
+
+def encoder_from_spec(spec: dict, workers: int, max_pixels: int, cache: bool):
     """Rebuild the encoder a manifest describes."""
+    from .text_encoders import TextEncoder, TokenEncoder
+
+    if spec["name"] == TextEncoder.name:
+        return TextEncoder(cache, int8=spec["precision"] == "int8")
+    if spec["name"] == TokenEncoder.name:
+        return TokenEncoder(cache)
     if spec["name"] == FeatureEncoder.name:
         return FeatureEncoder(workers, max_pixels, cache)
     if spec["name"] == PixelEncoder.name:

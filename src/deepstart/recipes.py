@@ -1,5 +1,7 @@
 """Which model to train on which data, and how: the recipe says what encodes the
-inputs, which network learns, with which augmentation, for how long, and why."""
+inputs, which network learns, with which augmentation, for how long, and why.
+Images: a CNN from scratch (small ones), transfer learning, or fine-tuning. Texts:
+transfer learning on sentence embeddings, or fine-tuning the transformer."""
 
 from __future__ import annotations
 
@@ -7,22 +9,26 @@ import math
 from dataclasses import dataclass, field
 
 from .data.images import Pixels
-from .encoders import FeatureEncoder, PixelEncoder, Survey
+from .data.sources import Examples
+from .encoders import FeatureEncoder, PixelEncoder, Survey, survey
 from .errors import ConfigError
-from .models import efficientnet
+from .models import efficientnet, minilm
+from .text_encoders import TextEncoder, TokenEncoder
 from .train.augment import PHOTOS, SMALL_IMAGES, RandomAffine
 
 SMALL_SIDE = 64  # images this small (or smaller) are learned from scratch
 CNN_STEPS = 1200  # optimisation steps for a CNN from scratch; epochs follow from the data size
+HEAD_STEPS = 4000  # at most this many steps for a classifier on frozen features (at most 200 epochs)
 
 
 @dataclass
 class Recipe:
     name: str  # "transfer" | "cnn" | "fine-tune"
     reason: str  # for the summary: why this model for this data
-    encoder: PixelEncoder
+    encoder: PixelEncoder | TokenEncoder
     augment: RandomAffine | None = None
     net: dict = field(default_factory=dict)  # the network's manifest entry, without n_classes
+    probe: FeatureEncoder | TextEncoder | None = None  # fine-tuning: features for its first classifier
 
     def net_spec(self, n_classes: int) -> dict:
         return {**self.net, "n_classes": n_classes}
@@ -30,9 +36,12 @@ class Recipe:
     def epochs(self, settings, n_train: int) -> int:
         if settings.epochs is not None:
             return settings.epochs
+        steps = math.ceil(n_train / self.batch_size(settings))  # per epoch
         if self.name == "cnn":  # a fixed number of steps, at least 3 passes over the data
-            return min(200, max(3, round(CNN_STEPS / math.ceil(n_train / self.batch_size(settings)))))
-        return 3 if self.name == "fine-tune" else 200
+            return min(200, max(3, round(CNN_STEPS / steps)))
+        if self.name == "fine-tune":
+            return 2 if self.encoder.kind == "text" else 3
+        return head_epochs(n_train, self.batch_size(settings))
 
     def batch_size(self, settings) -> int:
         """--batch-size, else 128, or 32 when fine-tuning (a 224x224 network's activations are large)."""
@@ -41,10 +50,13 @@ class Recipe:
         return 32 if self.name == "fine-tune" else 128
 
     def lr(self, settings) -> float:
-        """Peak learning rate: --lr, else 3e-3, or 3e-4 for the head when fine-tuning."""
+        """Peak learning rate: --lr, else 3e-3; when fine-tuning, 3e-4 (images) or 1e-4
+        (texts) for the head and the top layers."""
         if settings.lr is not None:
             return settings.lr
-        return 3e-4 if self.name == "fine-tune" else 3e-3
+        if self.name == "fine-tune":
+            return 1e-4 if self.encoder.kind == "text" else 3e-4
+        return 3e-3
 
     def describe(self) -> dict:
         return {
@@ -54,11 +66,43 @@ class Recipe:
         }
 
 
-def choose(survey: Survey, settings) -> Recipe:
-    """The model for images: small ones get a CNN from scratch, photos the pretrained network."""
+def head_epochs(n_train: int, batch_size: int) -> int:
+    """Epochs for a classifier on frozen features: HEAD_STEPS steps, 10 to 200 epochs."""
+    return min(200, max(10, round(HEAD_STEPS / math.ceil(n_train / batch_size))))
+
+
+def choose(examples: Examples, settings) -> Recipe:
+    """The model for the data: see choose_for_images and choose_for_texts."""
     model = "fine-tune" if settings.fine_tune else settings.model
     if settings.fine_tune and settings.model not in ("auto", "fine-tune"):
         raise ConfigError(f"--fine-tune cannot be combined with --model {settings.model}; drop one of them.")
+    if examples.kind == "text":
+        return choose_for_texts(model, settings)
+    return choose_for_images(survey(examples.items), model, settings)
+
+
+def choose_for_texts(model: str, settings) -> Recipe:
+    """Texts: a classifier on pretrained sentence embeddings, or the transformer fine-tuned."""
+    if model == "cnn":
+        raise ConfigError("--model cnn is for images; for texts use transfer or fine-tune.")
+    if model == "fine-tune":
+        why = (
+            f"--fine-tune was asked for: the pretrained language model ({minilm.NAME}) itself adapts to "
+            "these texts, at small learning rates"
+        )
+        net = {"name": "text-fine-tune", "dropout": settings.dropout}
+        return Recipe("fine-tune", why, TokenEncoder(settings.cache), None, net, TextEncoder(settings.cache))
+    why = (
+        f"a language model pretrained on a billion sentence pairs ({minilm.NAME}) already places texts of "
+        "similar meaning close together, so only a classifier on its sentence embeddings is trained "
+        "(transfer learning)"
+    )
+    net = {"name": "linear", "in_features": minilm.DIM, "dropout": settings.dropout}
+    return Recipe("transfer", why, TextEncoder(settings.cache), None, net)
+
+
+def choose_for_images(survey: Survey, model: str, settings) -> Recipe:
+    """Images: small ones get a CNN from scratch, photos the pretrained network."""
     width, height = survey.common_size
     small = 0 < max(width, height) <= SMALL_SIDE
     if model == "auto":
@@ -91,9 +135,8 @@ def choose(survey: Survey, settings) -> Recipe:
             "learning rates"
         )
         augment = PHOTOS if settings.augment else None
-        return Recipe(
-            "fine-tune", why, PixelEncoder(efficientnet.PIXELS, workers, limit, cache), augment, net
-        )
+        pixels = PixelEncoder(efficientnet.PIXELS, workers, limit, cache)
+        return Recipe("fine-tune", why, pixels, augment, net, FeatureEncoder(workers, limit, cache))
     net = {"name": "linear", "in_features": efficientnet.FEATURE_DIM, "dropout": settings.dropout}
     why = (
         f"{photo}, and a network pretrained on ImageNet already recognises what photos show, so only a "

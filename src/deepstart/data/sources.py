@@ -1,5 +1,6 @@
 """Finding the examples and labels in what the user points at: a folder of class
-subfolders, or a CSV that lists image files and their labels."""
+subfolders, a CSV that lists image files and their labels, or a table of texts and
+labels (CSV, TSV, Parquet, JSON Lines, a DataFrame)."""
 
 from __future__ import annotations
 
@@ -12,45 +13,68 @@ import pandas as pd
 from ..errors import DataError
 from ..log import warn
 from .images import is_hidden, list_image_files, looks_like_image_path
-
-LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "species")
-TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}
+from .tables import is_table_file, read_table
+from .text import LABEL_NAMES, labelled_texts, text_column
 
 
 @dataclass
 class Examples:
     """Inputs of one modality, with their labels when known."""
 
-    kind: str  # "image"
-    items: list[Path] | np.ndarray  # files, or images as an array (N, H, W[, C])
+    kind: str  # "image" | "text"
+    items: list[Path] | np.ndarray | list[str]  # image files, images (N, H, W[, C]), or texts
     labels: list[str] | None
     origin: str  # how to name the source in messages
     integer_labels: bool = False  # labels were given as integers: predictions are integers too
+    columns: dict | None = None  # for tables: {"text": column, "target": column}
 
 
-def read_labeled(source, y=None, target: str | None = None, images: str | Path | None = None) -> Examples:
-    """Labelled examples from a folder of class subfolders, a CSV file, or an array
-    of images (N, H, W) or (N, H, W, C) with labels y."""
+def read_labeled(
+    source,
+    y=None,
+    target: str | None = None,
+    images: str | Path | None = None,
+    text: str | None = None,
+    kind: str | None = None,
+) -> Examples:
+    """Labelled examples from a folder of class subfolders, a table (a CSV of image
+    files and labels, or of texts and labels; TSV, Parquet and JSON Lines too), a
+    DataFrame, an array of images (N, H, W[, C]) with labels y, or texts with labels y.
+    kind ("image" or "text") says which the data must be; None detects it."""
+    if isinstance(source, pd.DataFrame):
+        return _read_text_table(source, "the DataFrame", target, text)
+    if y is not None and _is_texts(source):
+        return _texts_with_labels(list(source), y)
     if isinstance(source, np.ndarray) or y is not None:
         return _read_arrays(source, y)
     path = Path(source)
     if not path.exists():
-        raise DataError(f"{path} does not exist; give a folder of class subfolders or a CSV file.")
+        raise DataError(f"{path} does not exist; give a folder of class subfolders or a table (CSV).")
     if path.is_dir():
-        if target is not None or images is not None:
-            option = "--target" if target is not None else "--images"
-            raise DataError(f"{option} is for CSV files, but {path} is a folder; drop {option}.")
+        if kind == "text":
+            raise DataError(f"{path} is a folder, but this model reads texts; give a table (CSV) of texts.")
+        if target is not None or images is not None or text is not None:
+            option = "--target" if target is not None else "--images" if images is not None else "--text"
+            raise DataError(f"{option} is for tables, but {path} is a folder; drop {option}.")
         return _read_class_folders(path)
-    if path.suffix.lower() in TABLE_SUFFIXES:
-        return _read_image_table(path, target, images)
+    if is_table_file(path):
+        table = read_table(path)
+        if kind != "text" and text is None and _image_column(table) is not None:
+            return _read_image_table(table, path, target, images)
+        if kind == "image":
+            _refuse_no_image_column(table, path)
+        return _read_text_table(table, str(path), target, text)
     raise DataError(
-        f"{path} is neither a folder nor a CSV/TSV file; give a folder with one subfolder "
-        "per class, or a CSV that lists image files and labels."
+        f"{path} is neither a folder nor a table (CSV, TSV, Parquet, JSON Lines); give a folder with "
+        "one subfolder per class, or a table of examples and labels."
     )
 
 
-def read_unlabeled(inputs) -> Examples:
-    """Image files (or folders of them), or an array of images, to predict on."""
+def read_unlabeled(inputs, kind: str = "image", text: str | None = None) -> Examples:
+    """To predict on: image files (or folders of them) or an array of images; or, for
+    kind "text", texts, tables of texts (column `text`, else detected) or a DataFrame."""
+    if kind == "text":
+        return _read_texts(inputs, text)
     if isinstance(inputs, np.ndarray):
         return Examples("image", check_image_array(inputs), None, f"an array of {len(inputs)} images")
     items: list[Path] = []
@@ -117,20 +141,25 @@ def check_image_array(x) -> np.ndarray:
 def _read_arrays(x, y) -> Examples:
     if y is None:
         raise DataError("Images given as an array need their labels: call fit(X, y).")
-    x, labels = check_image_array(x), np.asarray(y)
-    if labels.ndim != 1 or len(labels) != len(x):
+    x = check_image_array(x)
+    names, integer = _label_names(y, len(x), "image")
+    return Examples("image", x, names, f"an array of {len(x)} images", integer_labels=integer)
+
+
+def _label_names(y, n: int, what: str) -> tuple[list[str], bool]:
+    """Labels as strings, and whether they were integers."""
+    labels = np.asarray(y)
+    if labels.ndim != 1 or len(labels) != n:
         raise DataError(
-            f"Expected one label per image: {len(x)} images but labels of shape {labels.shape}; "
+            f"Expected one label per {what}: {n} {what}s but labels of shape {labels.shape}; "
             "pass y as a list or 1-D array."
         )
     if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels == np.round(labels)):
         labels = labels.astype(np.int64)  # 1.0, 2.0 are the classes 1 and 2
     names = [str(v.item() if hasattr(v, "item") else v).strip() for v in labels]
     if any(n in ("", "nan", "None") for n in names):
-        raise DataError("Some labels are empty or missing; give every image a label.")
-    return Examples(
-        "image", x, names, f"an array of {len(x)} images", integer_labels=labels.dtype.kind in "iu"
-    )
+        raise DataError(f"Some labels are empty or missing; give every {what} a label.")
+    return names, labels.dtype.kind in "iu"
 
 
 def _read_class_folders(root: Path) -> Examples:
@@ -167,28 +196,50 @@ def _refuse_split_folders(root: Path, class_dirs: list[Path]) -> None:
         )
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A CSV/TSV as strings, with a clear error when it is not a table."""
-    sep = {".tsv": "\t", ".csv": ","}.get(path.suffix.lower())  # None: let pandas sniff
-    try:
-        if sep == "," and _first_line(path).count(";") > _first_line(path).count(","):
-            sep = ";"  # as spreadsheets write CSV in many countries
-        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, engine="python")
-        return table.fillna("")  # rows with missing fields
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as e:
-        reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-        raise DataError(f"{path} cannot be read as a table ({reason}); give a CSV file.") from None
+def _is_texts(source) -> bool:
+    values = source.tolist() if isinstance(source, (np.ndarray, pd.Series)) else source
+    return isinstance(values, (list, tuple)) and len(values) > 0 and all(isinstance(v, str) for v in values)
 
 
-def _first_line(path: Path) -> str:
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.readline()
+def _texts_with_labels(texts: list[str], y) -> Examples:
+    labels, integer = _label_names(y, len(texts), "text")
+    return Examples("text", texts, labels, f"a list of {len(texts)} texts", integer_labels=integer)
 
 
-def _read_image_table(path: Path, target: str | None, images) -> Examples:
-    table = read_table(path)
+def _read_text_table(table: pd.DataFrame, origin: str, target: str | None, text: str | None) -> Examples:
+    table = table.astype(object).where(table.notna(), "").astype(str)
     table.columns = [str(c).strip() for c in table.columns]
-    path_col = _image_column(table, path)
+    texts, labels, text_col, label_col = labelled_texts(table, origin, target, text)
+    integer = all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
+    columns = {"text": text_col, "target": label_col}
+    return Examples("text", texts, labels, origin, integer_labels=integer, columns=columns)
+
+
+def _read_texts(inputs, column: str | None) -> Examples:
+    """Texts to predict on: the strings themselves, or the text column of tables."""
+    if isinstance(inputs, pd.DataFrame):
+        inputs = [inputs]
+    texts: list[str] = []
+    for value in [inputs] if isinstance(inputs, str) else inputs:
+        if isinstance(value, pd.DataFrame) or (isinstance(value, (str, Path)) and _is_table_path(value)):
+            table = value if isinstance(value, pd.DataFrame) else read_table(Path(value))
+            table = table.astype(object).where(table.notna(), "").astype(str)
+            origin = "the DataFrame" if isinstance(value, pd.DataFrame) else str(value)
+            given = column if column in table.columns else None
+            texts.extend(table[text_column(table, origin, given)])
+        else:
+            texts.append(str(value))
+    if not texts:
+        raise DataError("No texts to predict on; give texts, or a table with a column of texts.")
+    return Examples("text", texts, None, f"{len(texts)} texts")
+
+
+def _is_table_path(value) -> bool:
+    return is_table_file(value) and len(str(value)) < 4096 and Path(value).is_file()
+
+
+def _read_image_table(table: pd.DataFrame, path: Path, target: str | None, images) -> Examples:
+    path_col = _image_column(table)
     label_col = _label_column(table, path, path_col, target)
     names = table[path_col].str.strip()
     labels = table[label_col].str.strip()
@@ -209,13 +260,17 @@ def _read_image_table(path: Path, target: str | None, images) -> Examples:
     return Examples("image", files, list(labels), str(path))
 
 
-def _image_column(table: pd.DataFrame, path: Path) -> str:
-    if table.empty:
-        raise DataError(f"{path} has no rows; list one image file and its label per row.")
+def _image_column(table: pd.DataFrame) -> str | None:
     for column in table.columns:
         values = [v for v in table[column].head(200) if v.strip()]
         if values and sum(looks_like_image_path(v.strip()) for v in values) >= 0.9 * len(values):
             return column
+    return None
+
+
+def _refuse_no_image_column(table: pd.DataFrame, path: Path) -> None:
+    if table.empty:
+        raise DataError(f"{path} has no rows; list one image file and its label per row.")
     raise DataError(
         f"No column of {path.name} lists image files (columns: {', '.join(table.columns)}); "
         "give a column of file names such as 'cat1.jpg'."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,7 +38,9 @@ def stratified_split(
     return np.sort(np.array(kept, dtype=int)), np.sort(np.array(out, dtype=int))
 
 
-def check_class_sizes(labels: list[str], classes: list[str], needed: int, why: str) -> None:
+def check_class_sizes(
+    labels: list[str], classes: list[str], needed: int, why: str, noun: str = "images"
+) -> None:
     """Refuse data with one class, or with a class too small to be split."""
     if len(classes) < 2:
         only = f" ('{classes[0]}')" if classes else ""
@@ -53,8 +55,8 @@ def check_class_sizes(labels: list[str], classes: list[str], needed: int, why: s
     if small:
         c = small[0]
         raise DataError(
-            f"Class '{c}' has only {counts[c]} usable image(s); each class needs at least "
-            f"{needed} ({why}): add images to it or remove it."
+            f"Class '{c}' has only {counts[c]} usable {noun}; each class needs at least "
+            f"{needed} ({why}): add {noun} to it or remove it."
         )
 
 
@@ -68,6 +70,7 @@ class Split:
     fingerprint: str  # of the training data: content hashes and labels
     skipped: list[tuple[str, str]]
     test_overlap: int  # test inputs also found in the training data
+    inputs: dict = field(default_factory=dict)  # "train"/"val"/"test" -> the raw inputs (files, texts)
 
     def sample_of_train(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = self.train

@@ -7,8 +7,14 @@ from torch import nn
 from .cnn import SmallCNN
 from .finetune import FineTuneNet
 from .heads import LinearHead
+from .text_finetune import TextFineTuneNet
 
-NETS = {"linear": LinearHead, "cnn": SmallCNN, "fine-tune": FineTuneNet}
+NETS = {
+    "linear": LinearHead,
+    "cnn": SmallCNN,
+    "fine-tune": FineTuneNet,
+    "text-fine-tune": TextFineTuneNet,
+}
 
 
 def build_net(spec: dict) -> nn.Module:

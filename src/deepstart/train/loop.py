@@ -159,13 +159,12 @@ def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit
     With a time_limit, refuses early when one epoch would not fit in it."""
     x_all, y_all = train
     n = len(y_all)
-    order = torch.randperm(n)
-    steps = math.ceil(n / bs)
+    batches = _batches(x_all, bs)
+    steps = len(batches)
     every = max(1, steps // 8)  # sample gradient norms a few times per epoch
     total_loss, correct, norms, samples, t0 = 0.0, 0, {}, 0, time.perf_counter()
     model.train()
-    for step in range(steps):
-        idx = order[step * bs : (step + 1) * bs]
+    for step, idx in enumerate(batches):
         x, y = _inputs(x_all, idx, model), y_all[idx].to(_device_of(model))
         if augment is not None:
             x = augment(x)
@@ -192,13 +191,30 @@ def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit
     return total_loss / n, correct / n, {k: v / max(samples, 1) for k, v in norms.items()}
 
 
+def _batches(x_all: torch.Tensor, bs: int, window: int = 50) -> list[torch.Tensor]:
+    """Shuffled batches of indices. Token ids (integer (N, L), 0 for padding) are batched
+    by length: within each run of `window` random batches, texts of similar length go
+    together, so little time goes into padding (measured: 52 -> 142 texts/s when
+    fine-tuning MiniLM on short sentences)."""
+    order = torch.randperm(len(x_all))
+    if x_all.dim() != 2 or x_all.is_floating_point():
+        return list(order.split(bs))
+    lengths = (x_all != 0).sum(1)
+    batches = []
+    for chunk in order.split(bs * window):
+        batches.extend(chunk[torch.argsort(lengths[chunk], stable=True)].split(bs))
+    return [batches[k] for k in torch.randperm(len(batches))]
+
+
 def _device_of(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
 def _inputs(x_all: torch.Tensor, idx: torch.Tensor, model: nn.Module) -> torch.Tensor:
-    """A batch on the model's device, as floats (from uint8 pixels or float features)."""
-    x = x_all[idx].to(_device_of(model), non_blocking=True).float()
+    """A batch on the model's device: uint8 pixels become floats; float features and
+    integer token ids stay as they are."""
+    x = x_all[idx].to(_device_of(model), non_blocking=True)
+    x = x.float() if x.dtype == torch.uint8 else x
     if x.dim() == 4 and x.device.type == "cpu":
         x = x.contiguous(memory_format=torch.channels_last)
     return x

@@ -1,0 +1,68 @@
+"""Reading tables: CSV, TSV, Parquet and JSON Lines, every cell as text, with one
+clear error when a file is not a table. Bytes that are not UTF-8 are replaced (and
+counted) rather than refused."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError
+from ..log import warn
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson"}
+REPLACEMENT = "\ufffd"
+
+
+def is_table_file(path) -> bool:
+    return Path(path).suffix.lower() in TABLE_SUFFIXES
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """The table in path, every cell a string ("" where missing), column names stripped."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            table = pd.read_parquet(path)
+        else:
+            text = _decode(path)
+            if suffix in (".jsonl", ".ndjson"):
+                table = pd.read_json(io.StringIO(text), lines=True, dtype=False)
+            else:
+                options = _csv_format(path, text)
+                table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError, ImportError) as e:
+        reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        kind = suffix.lstrip(".").upper() or "CSV"
+        raise DataError(f"{path} cannot be read as a table ({reason}); give a {kind} file.") from None
+    table = table.astype(object).where(table.notna(), "").astype(str)
+    table.columns = [str(c).strip() for c in table.columns]
+    return table
+
+
+def _csv_format(path: Path, text: str) -> dict:
+    first = text.split("\n", 1)[0]
+    if path.suffix.lower() == ".tsv":
+        return {"sep": "\t"}
+    if path.suffix.lower() == ".csv":
+        # ';' as spreadsheets write CSV in many countries
+        return {"sep": ";" if first.count(";") > first.count(",") else ","}
+    return {"sep": None, "engine": "python"}  # .txt: let pandas find the separator
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise ValueError("it holds binary data")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8-sig", errors="replace")
+        bad = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode())
+        warn(
+            f"{path.name} is not all UTF-8: {bad} characters could not be read and were replaced by "
+            f"'{REPLACEMENT}'; save the file as UTF-8 to keep them."
+        )
+        return text

@@ -1,0 +1,86 @@
+"""Texts and their labels from a table (CSV, TSV, Parquet, JSON Lines or a pandas
+DataFrame): which column holds the free text, which the labels."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import DataError
+from ..log import say
+
+LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "sentiment", "species")
+TEXT_NAMES = ("text", "sentence", "content", "review", "comment", "message", "body")
+
+
+def text_column(table: pd.DataFrame, origin: str, given: str | None = None, exclude: tuple = ()) -> str:
+    """The column of free text: --text, else the column whose values are longest among
+    those that look like prose (mostly several words, mostly distinct)."""
+    if given is not None:
+        return _existing(table, given, origin, "--text")
+    scores = {}
+    for column in table.columns:
+        if column in exclude:
+            continue
+        values = [v for v in table[column].head(2000) if v.strip()]
+        if not values:
+            continue
+        words = sum(" " in v.strip() for v in values) / len(values)
+        distinct = len(set(values)) / len(values)
+        if (words >= 0.5 or column.lower() in TEXT_NAMES) and distinct >= 0.3:
+            scores[column] = sum(map(len, values)) / len(values)
+    if not scores:
+        raise DataError(
+            f"No column of {origin} holds free text (columns: {', '.join(table.columns)}); pass the "
+            "column of texts with --text."
+        )
+    return max(scores, key=scores.get)
+
+
+def label_column(table: pd.DataFrame, origin: str, given: str | None, exclude: tuple) -> str:
+    """The labels: --target, else the only other column, else the one named like labels."""
+    if given is not None:
+        return _existing(table, given, origin, "--target")
+    others = [c for c in table.columns if c not in exclude]
+    if len(others) == 1:
+        return others[0]
+    named = [c for c in others if c.lower() in LABEL_NAMES]
+    if len(named) == 1:
+        return named[0]
+    if not others:
+        raise DataError(f"{origin} has no label column; add one (e.g. 'label') beside the texts.")
+    raise DataError(
+        f"Cannot tell which column of {origin} holds the labels (columns: {', '.join(table.columns)}); "
+        "pass it with --target."
+    )
+
+
+def labelled_texts(table: pd.DataFrame, origin: str, target: str | None, text: str | None):
+    """(texts, labels, text column, label column), refusing rows without a label."""
+    if table.empty:
+        raise DataError(f"{origin} has no rows; give one text and its label per row.")
+    if target is not None:
+        _existing(table, target, origin, "--target")
+    text_col = text_column(table, origin, text, exclude=(target,) if target else ())
+    label_col = label_column(table, origin, target, exclude=(text_col,))
+    if label_col == text_col:
+        raise DataError(f"--text and --target both name '{text_col}'; the labels need their own column.")
+    ignored = [c for c in table.columns if c not in (text_col, label_col)]
+    if ignored:
+        say(f"Using the text in '{text_col}' and the labels in '{label_col}'; ignoring {', '.join(ignored)}.")
+    labels = table[label_col].str.strip()
+    missing = [i + 2 for i, v in enumerate(labels) if v == ""]
+    if missing:
+        raise DataError(
+            f"{len(missing)} rows of {origin} have no label (line {', '.join(map(str, missing[:5]))}); "
+            "fill them in or remove those rows."
+        )
+    return list(table[text_col]), list(labels), text_col, label_col
+
+
+def _existing(table: pd.DataFrame, column: str, origin: str, option: str) -> str:
+    if column not in table.columns:
+        raise DataError(
+            f"Column '{column}' is not in {origin} (columns: {', '.join(table.columns)}); pass one of "
+            f"those to {option}."
+        )
+    return column

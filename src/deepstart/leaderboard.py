@@ -1,0 +1,34 @@
+"""The deep model beside the classical ones, scored on the same split: the one with
+the best validation accuracy is kept (the test set only reports, it never chooses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Candidate:
+    name: str  # "deep" | "classical" | "ensemble"
+    title: str  # for people
+    val_proba: np.ndarray  # (N_val, n_classes)
+    test_proba: np.ndarray  # (N_test, n_classes)
+    seconds: float  # time to train it
+
+
+def ranked(candidates: list[Candidate], y_val: np.ndarray, y_test: np.ndarray) -> list[dict]:
+    """Rows best first by validation accuracy; on a tie the earlier candidate (the
+    simpler one, as listed) stays ahead."""
+    rows = [
+        {
+            "name": c.name,
+            "model": c.title,
+            "validation_accuracy": float((c.val_proba.argmax(1) == y_val).mean()),
+            "test_accuracy": float((c.test_proba.argmax(1) == y_test).mean()),
+            "seconds": round(c.seconds, 2),
+        }
+        for c in candidates
+    ]
+    order = sorted(range(len(rows)), key=lambda i: (-rows[i]["validation_accuracy"], i))
+    return [rows[i] | {"chosen": rank == 0} for rank, i in enumerate(order)]
