@@ -8,6 +8,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -68,3 +69,39 @@ def image_bytes(mode: str = "RGB", size=(64, 48), fmt: str = "PNG", **save) -> b
     buffer = io.BytesIO()
     image.save(buffer, fmt, **save)
     return buffer.getvalue()
+
+
+POSITIVE = ("wonderful", "delightful", "brilliant", "moving", "superb", "charming", "excellent", "joyful")
+NEGATIVE = ("dreadful", "boring", "awful", "tedious", "terrible", "dull", "painful", "lifeless")
+SUBJECTS = ("the film", "this movie", "the acting", "the story", "the music", "the ending", "the cast")
+
+
+def reviews(n: int, seed: int = 0, neutral: bool = False) -> pd.DataFrame:
+    """Generated one-line reviews: 'the story was superb and moving', labelled pos/neg
+    (and 'neutral' for plain statements when neutral=True), with an id column."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        kind = ("pos", "neg", "neutral")[i % (3 if neutral else 2)]
+        subject = SUBJECTS[rng.integers(len(SUBJECTS))]
+        if kind == "neutral":
+            day = ("monday", "friday")[i % 2]
+            text = f"{subject} lasted {rng.integers(80, 180)} minutes and was shown on {day}"
+        else:
+            words = POSITIVE if kind == "pos" else NEGATIVE
+            a, b = rng.choice(len(words), 2, replace=False)
+            text = f"{subject} was {words[a]} and {words[b]}"
+        rows.append({"id": i, "review": text, "sentiment": kind})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def text_model(tmp_path_factory):
+    """A text model trained once through the CLI on generated reviews in a CSV."""
+    root = tmp_path_factory.mktemp("text")
+    reviews(120).to_csv(root / "reviews.csv", index=False)
+    code, _, err = run_cli(
+        "train", str(root / "reviews.csv"), "--target", "sentiment", "--out", str(root / "m")
+    )
+    assert code == 0, err
+    return root / "m"

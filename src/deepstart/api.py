@@ -50,6 +50,7 @@ class Predictor:
         *,
         target=None,
         test=None,
+        val=None,
         images=None,
         text=None,
         task: str = "auto",
@@ -61,8 +62,10 @@ class Predictor:
         (N, H, W[, C]) with labels y, or a list of texts with labels y.
 
         test: separate labelled data for the final test (a path, or (X, y)); otherwise
-        settings.test_size of data is held out (stratified). checkpoint: a folder for
-        training state after every epoch; resume=True continues from it.
+        settings.test_size of data is held out (stratified). val: likewise, separate
+        data to pick the best epoch and model; otherwise settings.val_size is held out.
+        checkpoint: a folder for training state after every epoch; resume=True continues
+        from it.
         """
         start, s = time.perf_counter(), self.settings
         _check_fit_arguments(task, checkpoint, resume)
@@ -71,12 +74,14 @@ class Predictor:
         kind = None if task == "auto" else task
         examples = read_labeled(data, y, target, images, text, kind)
         test_examples = _read_test(test, target, images, text, examples.kind)
+        val_examples = _read_test(val, target, images, text, examples.kind)
         check_same_classes(examples, test_examples)
+        check_same_classes(examples, val_examples)
         recipe = choose(examples, s)
         self.columns_ = examples.columns
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
         self.integer_labels_ = examples.integer_labels
-        split = self._prepare(examples, test_examples)
+        split = self._prepare(examples, test_examples, val_examples)
         ckpt = (
             None if checkpoint is None else Checkpoint(checkpoint, _identity(split, self.classes_, recipe, s))
         )
@@ -101,6 +106,7 @@ class Predictor:
         )
         self.data_ = {"source": examples.origin, **split.describe()}
         self.data_["test_source"] = test_examples.origin if test_examples else None
+        self.data_["validation_source"] = val_examples.origin if val_examples else None
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         self._checkpoint = ckpt  # removed once the model is saved, not before
@@ -130,42 +136,49 @@ class Predictor:
         self.leaderboard_ = ranked(candidates, split.val[1], split.test[1])
         self.choice_ = self.leaderboard_[0]["name"]
 
-    def _prepare(self, examples: Examples, test_examples: Examples | None) -> Split:
-        """Encode the examples, learn the classes, and split: train / validation / test."""
-        s = self.settings
+    def _prepare(self, examples: Examples, test_examples: Examples | None, val_examples=None) -> Split:
+        """Encode the examples, learn the classes, and split: train / validation / test.
+        Separate test or validation data is used as given; otherwise it is held out."""
+        s, noun = self.settings, _noun(examples.kind)
         x, names, hashes, skipped, raw = self._encode(examples, "Reading the training data")
         self.classes_ = _sorted_classes(names)
-        needed, why = (2, "to train and validate") if test_examples else (3, "to train, validate and test")
-        check_class_sizes(names, self.classes_, needed, why, _noun(examples.kind))
+        needed = 1 + (test_examples is None) + (val_examples is None)
+        steps = ["train"] + ["validate"] * (val_examples is None) + ["test"] * (test_examples is None)
+        why = "to " + (" and ".join(steps) if len(steps) < 3 else "train, validate and test")
+        check_class_sizes(names, self.classes_, needed, why, noun)
         labels = self._label_ids(names, examples.origin)
-        test_skipped: list = []
-        if test_examples is None:
-            rest, test_idx = stratified_split(labels, s.test_size, s.seed)
-            test, test_hashes = (x[test_idx], labels[test_idx]), [hashes[i] for i in test_idx]
-            test_raw = [raw[i] for i in test_idx]
-        else:
-            rest = np.arange(len(labels))
-            x_test, t_names, test_hashes, test_skipped, test_raw = self._encode(
-                test_examples, "Reading the test data"
-            )
-            test = (x_test, self._label_ids(t_names, test_examples.origin))
-        seen = {hashes[i] for i in rest}
-        overlap = sum(h in seen for h in test_hashes)  # copies of training files among the test images
+        parts, rest = {}, np.arange(len(labels))
+        held_out = (
+            ("test", test_examples, s.test_size, s.seed),
+            ("val", val_examples, s.val_size, s.seed + 1),
+        )
+        for part, given, size, seed in held_out:
+            if given is None:
+                rest_pos, held = stratified_split(labels[rest], size, seed, part)
+                idx, rest = rest[held], rest[rest_pos]
+                parts[part] = (x[idx], labels[idx], [hashes[i] for i in idx], [], [raw[i] for i in idx])
+            else:
+                x_part, p_names, p_hashes, p_skipped, p_raw = self._encode(given, f"Reading the {part} data")
+                parts[part] = (x_part, self._label_ids(p_names, given.origin), p_hashes, p_skipped, p_raw)
+            if part == "test":
+                seen = {hashes[i] for i in rest}  # the data that trains or validates
+        overlap = sum(h in seen for h in parts["test"][2])  # copies of training inputs among the test inputs
         if overlap:
             warn(
-                f"{overlap} of the {len(test_hashes)} test {_noun(examples.kind)} also appear in the "
-                "training data: the test accuracy will look better than it is. Test on data the model has "
-                "not seen."
+                f"{overlap} of the {len(parts['test'][2])} test {noun} also appear in the training data: the "
+                "test accuracy will look better than it is. Test on data the model has not seen."
             )
-        train_idx, val_idx = (rest[i] for i in stratified_split(labels[rest], s.val_size, s.seed + 1, "val"))
+        train_raw = [raw[i] for i in rest]
+        if examples.kind == "text":
+            _check_texts_inside(parts["val"][4], train_raw)
         return Split(
-            train=(x[train_idx], labels[train_idx]),
-            val=(x[val_idx], labels[val_idx]),
-            test=test,
-            fingerprint=_fingerprint(hashes, names),
-            skipped=skipped + test_skipped,
+            train=(x[rest], labels[rest]),
+            val=parts["val"][:2],
+            test=parts["test"][:2],
+            fingerprint=_fingerprint(hashes, names, parts["val"] if val_examples is not None else None),
+            skipped=skipped + parts["test"][3] + parts["val"][3],
             test_overlap=overlap,
-            inputs={"train": [raw[i] for i in train_idx], "val": [raw[i] for i in val_idx], "test": test_raw},
+            inputs={"train": train_raw, "val": parts["val"][4], "test": parts["test"][4]},
         )
 
     def _encode(self, examples: Examples, desc: str):
@@ -413,11 +426,31 @@ def _sorted_classes(names: list[str]) -> list[str]:
     return sorted(unique)
 
 
-def _fingerprint(hashes: list[str], labels: list[str]) -> str:
+def _fingerprint(hashes: list[str], labels: list[str], val: tuple | None = None) -> str:
+    """Of the training data (content hashes and labels), and of separate validation data."""
     digest = hashlib.sha256()
     for h, label in sorted(zip(hashes, labels)):
         digest.update(f"{h}\t{label}\n".encode())
+    if val is not None:
+        digest.update(b"validation\n")
+        for h, k in sorted(zip(val[2], val[1].tolist())):
+            digest.update(f"{h}\t{k}\n".encode())
     return digest.hexdigest()
+
+
+def _check_texts_inside(val_texts: list[str], train_texts: list[str]) -> None:
+    """Warn when many validation texts appear word for word inside training texts (as
+    when phrases are cut from the same sentences): validation then rewards memory."""
+    if not val_texts:
+        return
+    joined = "\n" + "\n".join(" ".join(t.split()) for t in train_texts) + "\n"
+    inside = sum(" ".join(t.split()) in joined for t in val_texts)
+    if inside > 0.1 * len(val_texts):
+        warn(
+            f"{inside:,} of the {len(val_texts):,} validation texts appear word for word inside training "
+            "texts: validation accuracy looks better than it is and favours models that memorise wording. "
+            "Pass separate validation texts with --val."
+        )
 
 
 def _versions() -> dict:

@@ -102,6 +102,13 @@ def cli(quiet: bool) -> None:
     default=None,
     help="Separate labelled data for the final test (instead of --test-size).",
 )
+@click.option(
+    "--val",
+    "val",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Separate labelled data to pick the best epoch and model (instead of --val-size).",
+)
 @csv_options
 @click.option(
     "--task",
@@ -112,7 +119,7 @@ def cli(quiet: bool) -> None:
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
 @setting_options
-def train(data, out, test, target, text, images, task, resume, **settings):
+def train(data, out, test, val, target, text, images, task, resume, **settings):
     """Train a classifier on DATA: a folder with one subfolder per class, a CSV that
     lists image files and their labels, or a table of texts and labels (CSV, TSV,
     Parquet, JSON Lines)."""
@@ -121,19 +128,20 @@ def train(data, out, test, target, text, images, task, resume, **settings):
     from .summary import train_summary
 
     artifact.check_out_dir(out)  # fail before the expensive work, not after
-    given = (
-        click.get_current_context().get_parameter_source("test_size")
-        == click.core.ParameterSource.COMMANDLINE
-    )
-    if test is not None and given:
-        raise ConfigError(
-            "--test-size and --test exclude each other: with --test, all of DATA is used to train."
-        )
+    context = click.get_current_context()
+    for option, size in ((test, "test"), (val, "val")):
+        given = context.get_parameter_source(f"{size}_size") == click.core.ParameterSource.COMMANDLINE
+        if option is not None and given:
+            raise ConfigError(
+                f"--{size}-size and --{size} exclude each other: with --{size}, none of DATA is held out "
+                "for it."
+            )
     checkpoint = out.parent / f".{out.name}.checkpoint"
     predictor = Predictor(**settings).fit(
         data,
         target=target,
         test=test,
+        val=val,
         images=images,
         text=text,
         task=task,

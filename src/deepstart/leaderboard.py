@@ -25,6 +25,7 @@ def ranked(candidates: list[Candidate], y_val: np.ndarray, y_test: np.ndarray) -
             "name": c.name,
             "model": c.title,
             "validation_accuracy": float((c.val_proba.argmax(1) == y_val).mean()),
+            "validation_log_loss": _log_loss(c.val_proba, y_val),
             "test_accuracy": float((c.test_proba.argmax(1) == y_test).mean()),
             "seconds": round(c.seconds, 2),
         }
@@ -32,3 +33,9 @@ def ranked(candidates: list[Candidate], y_val: np.ndarray, y_test: np.ndarray) -
     ]
     order = sorted(range(len(rows)), key=lambda i: (-rows[i]["validation_accuracy"], i))
     return [rows[i] | {"chosen": rank == 0} for rank, i in enumerate(order)]
+
+
+def _log_loss(proba: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-probability of the true class (lower is better)."""
+    p = np.clip(proba[np.arange(len(y)), y], 1e-7, 1.0)
+    return float(-np.log(p).mean())
