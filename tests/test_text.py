@@ -26,8 +26,7 @@ def test_cli_train_predict_evaluate(text_model, tmp_path):
     assert manifest["encoder"]["precision"] == "int8" and manifest["model"]["name"] == "transfer"
     board = manifest["leaderboard"]
     assert {r["name"] for r in board} == {"deep", "classical", "ensemble"}
-    assert board[0]["chosen"] and manifest["choice"] == board[0]["name"]
-    assert board[0]["validation_accuracy"] == max(r["validation_accuracy"] for r in board)
+    assert [r["chosen"] for r in board] == [True, False, False] and manifest["choice"] == board[0]["name"]
 
     code, out, err = run_cli("predict", str(text_model), *UNSEEN, "--json")
     assert code == 0, err
@@ -185,3 +184,45 @@ def test_validation_texts_inside_training_texts_are_flagged(caplog):
     labels = list(reviews(60)["sentiment"]) * 2
     Predictor(epochs=2, val_size=0.3).fit(phrases, labels)
     assert "validation texts appear word for word inside training texts" in caplog.text
+
+
+def test_leaderboard_keeps_the_best_on_validation_not_on_test():
+    from deepstart.leaderboard import Candidate, ranked
+
+    y = np.array([0, 1, 0, 1])
+    right, wrong = np.eye(2)[y], np.eye(2)[1 - y]
+    rows = ranked(
+        [Candidate("deep", "d", wrong, right, 1.0), Candidate("classical", "c", right, wrong, 1.0)], y, y
+    )
+    assert [r["name"] for r in rows] == ["classical", "deep"] and rows[0]["chosen"]
+    assert rows[0]["test_accuracy"] == 0.0 and rows[0]["validation_log_loss"] < rows[1]["validation_log_loss"]
+
+
+@pytest.mark.parametrize("choice", ["classical", "ensemble"])
+def test_kept_classical_or_ensemble_predicts_the_same_after_loading(tmp_path, choice):
+    p = Predictor(epochs=3).fit(reviews(60), target="sentiment")
+    p.choice_ = choice  # as when it wins on validation
+    deep = p._deep_proba(p.encoder_.encode(UNSEEN).features)
+    classical = p.classical_.predict_proba(UNSEEN)
+    expected = classical if choice == "classical" else (deep + classical) / 2
+    np.testing.assert_allclose(p.predict_proba(UNSEEN), expected, atol=1e-6)
+    loaded = Predictor.load(p.save(tmp_path / "m"))
+    assert loaded.choice_ == choice
+    np.testing.assert_allclose(loaded.predict_proba(UNSEEN), expected, atol=1e-5)
+
+
+def test_split_parts_are_disjoint_and_keep_texts_with_their_labels():
+    from deepstart.recipes import choose
+
+    data = reviews(50)
+    p, examples = Predictor(), read_labeled(data, target="sentiment")
+    p.encoder_ = choose(examples, p.settings).encoder
+    split = p._prepare(examples, None)
+    truth = dict(zip(data["review"], data["sentiment"]))
+    seen = []
+    for part in ("train", "val", "test"):
+        texts = split.inputs[part]
+        labels = getattr(split, part)[1]
+        assert [truth[t] for t in texts] == [p.classes_[k] for k in labels]
+        seen += texts
+    assert sorted(seen) == sorted(data["review"])

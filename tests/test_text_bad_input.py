@@ -121,3 +121,17 @@ def test_cnn_is_refused_for_texts(table, tmp_path):
 def test_val_size_with_a_val_table(table, tmp_path):
     args = ["train", str(table), "--val", str(table), "--val-size", "0.3", "--out", str(tmp_path / "m")]
     assert_refused(args, "--val-size and --val exclude each other")
+
+
+def test_mistyped_table_for_predict(text_model, tmp_path):
+    assert_refused(["predict", str(text_model), str(tmp_path / "new_reviws.csv")], "does not exist")
+
+
+def test_image_arrays_for_a_text_model(text_model):
+    import numpy as np
+
+    from deepstart import Predictor
+    from deepstart.errors import DataError
+
+    with pytest.raises(DataError, match="this model reads texts"):
+        Predictor.load(text_model).evaluate(np.zeros((4, 8, 8), np.uint8), [0, 1, 0, 1])

@@ -28,14 +28,21 @@ class TfidfLogistic:
         self.vectorizer, self.coef, self.intercept, self.c = vectorizer, coef, intercept, c
 
     @classmethod
-    def fit(cls, texts: list[str], y: np.ndarray, val_texts: list[str], val_y: np.ndarray) -> TfidfLogistic:
-        """Fit on texts; choose the regularisation on the validation texts."""
+    def fit(
+        cls, texts: list[str], y: np.ndarray, val_texts: list[str], val_y: np.ndarray
+    ) -> TfidfLogistic | None:
+        """Fit on texts; choose the regularisation on the validation texts. None when
+        the texts hold no words to count."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         start = time.perf_counter()
         vectorizer = TfidfVectorizer(**TFIDF, dtype=np.float32)
-        x, x_val = vectorizer.fit_transform(texts), vectorizer.transform(val_texts)
+        try:
+            x, x_val = vectorizer.fit_transform(texts), vectorizer.transform(val_texts)
+        except ValueError:  # no word of two letters or more in any text
+            say(f"No words to count in the training texts; {cls.title} is not trained.")
+            return None
         best = None
         for c in C_GRID:
             model = LogisticRegression(C=c, max_iter=2000).fit(x, y)
@@ -81,6 +88,10 @@ class TfidfLogistic:
         vectorizer = TfidfVectorizer(**options, vocabulary=vocabulary, dtype=np.float32)
         vectorizer.idf_ = tensors["idf"].numpy().astype(np.float64)
         coef, intercept = tensors["coef"].numpy(), tensors["intercept"].numpy()
-        if not (coef.ndim == 2 and coef.shape[1] == len(terms) == len(vectorizer.idf_) == len(terms)):
+        if not (
+            coef.ndim == 2
+            and coef.shape[1] == len(terms) == len(vectorizer.idf_)
+            and intercept.shape == (coef.shape[0],)
+        ):
             raise ValueError(f"coefficients of shape {coef.shape} for a vocabulary of {len(terms)}")
         return cls(vectorizer, coef, intercept, spec.get("C"))

@@ -55,6 +55,7 @@ def csv_options(command):
     """--target, --text and --images, for data given as a table."""
     command = click.option(
         "--text",
+        metavar="COLUMN",
         default=None,
         help="Table column that holds the texts (detected if not given).",
     )(command)
@@ -65,7 +66,10 @@ def csv_options(command):
         help="Folder the CSV's file names are relative to (detected if not given).",
     )(command)
     return click.option(
-        "--target", default=None, help="Table column that holds the labels (detected if not given)."
+        "--target",
+        metavar="COLUMN",
+        default=None,
+        help="Table column that holds the labels (detected if not given).",
     )(command)
 
 
@@ -179,7 +183,9 @@ def evaluate(model, data, target, text, images, as_json):
     default=None,
     help="Also write the predictions to this CSV file.",
 )
-@click.option("--text", default=None, help="Column of the texts, for tables (detected if not given).")
+@click.option(
+    "--text", metavar="COLUMN", default=None, help="Column of the texts, for tables (detected if not given)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the predictions as one JSON list.")
 def predict(model, inputs, out, text, as_json):
     """Predict the class of each input: image files or folders of them; or, for a text

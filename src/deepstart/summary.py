@@ -70,6 +70,9 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
     lines += diagnostics_text(manifest.get("diagnostics", []))
     lines += leaderboard_text(manifest.get("leaderboard") or [])
+    if manifest.get("choice", "deep") != "deep":
+        kept = manifest["leaderboard"][0]["model"]
+        lines.append(f"The saved model is {kept}, the best on validation; the test figures below are its.")
     held = f"held-out {noun}" if not data.get("test_source") else f"{noun} of {data['test_source']}"
     unseen = (
         "never seen in training"

@@ -41,6 +41,15 @@ def read_labeled(
     files and labels, or of texts and labels; TSV, Parquet and JSON Lines too), a
     DataFrame, an array of images (N, H, W[, C]) with labels y, or texts with labels y.
     kind ("image" or "text") says which the data must be; None detects it."""
+    examples = _read_labeled(source, y, target, images, text, kind)
+    if kind is not None and examples.kind != kind:
+        raise DataError(
+            f"{examples.origin} holds {examples.kind}s, but this model reads {kind}s; give {kind} data."
+        )
+    return examples
+
+
+def _read_labeled(source, y, target, images, text, kind) -> Examples:
     if isinstance(source, pd.DataFrame):
         return _read_text_table(source, "the DataFrame", target, text)
     if y is not None and _is_texts(source):
@@ -220,7 +229,10 @@ def _read_texts(inputs, column: str | None) -> Examples:
     if isinstance(inputs, pd.DataFrame):
         inputs = [inputs]
     texts: list[str] = []
-    for value in [inputs] if isinstance(inputs, str) else inputs:
+    for value in [inputs] if isinstance(inputs, (str, Path)) else inputs:
+        if isinstance(value, (str, Path)) and is_table_file(value) and not Path(value).is_file():
+            if " " not in str(value):  # a file name, not a sentence that ends in ".csv"
+                raise DataError(f"{value} does not exist; give an existing table, or texts.")
         if isinstance(value, pd.DataFrame) or (isinstance(value, (str, Path)) and _is_table_path(value)):
             table = value if isinstance(value, pd.DataFrame) else read_table(Path(value))
             table = table.astype(object).where(table.notna(), "").astype(str)

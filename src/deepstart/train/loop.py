@@ -252,6 +252,8 @@ def layer_grad_norms(model: nn.Module) -> dict[str, float]:
 def batch_for(x: torch.Tensor) -> int:
     """Inputs per inference batch: 1,024 small ones, fewer large ones (a 224x224 photo
     takes about 16 MB of activations in EfficientNet-Lite0)."""
+    if x.dim() == 2 and not x.is_floating_point():  # token ids: a transformer's activations are large
+        return 64
     return max(8, min(1024, 5_000_000 // max(x[0].numel(), 1))) if len(x) else 1
 
 
