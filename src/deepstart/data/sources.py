@@ -14,7 +14,7 @@ from ..errors import DataError
 from ..log import warn
 from .images import is_hidden, list_image_files, looks_like_image_path
 from .tables import is_table_file, read_table
-from .text import LABEL_NAMES, labelled_texts, text_column
+from .text import label_column, labelled_texts, text_column
 
 
 @dataclass
@@ -252,7 +252,7 @@ def _is_table_path(value) -> bool:
 
 def _read_image_table(table: pd.DataFrame, path: Path, target: str | None, images) -> Examples:
     path_col = _image_column(table)
-    label_col = _label_column(table, path, path_col, target)
+    label_col = label_column(table, path.name, target, exclude=(path_col,), beside="the file names")
     names = table[path_col].str.strip()
     labels = table[label_col].str.strip()
     empty = [i + 2 for i in range(len(labels)) if labels.iloc[i] == "" or names.iloc[i] == ""]
@@ -286,28 +286,6 @@ def _refuse_no_image_column(table: pd.DataFrame, path: Path) -> None:
     raise DataError(
         f"No column of {path.name} lists image files (columns: {', '.join(table.columns)}); "
         "give a column of file names such as 'cat1.jpg'."
-    )
-
-
-def _label_column(table: pd.DataFrame, path: Path, path_col: str, target: str | None) -> str:
-    if target is not None:
-        if target not in table.columns:
-            raise DataError(
-                f"Column '{target}' is not in {path.name} (columns: {', '.join(table.columns)}); "
-                "pass one of those to --target."
-            )
-        return target
-    others = [c for c in table.columns if c != path_col]
-    if len(others) == 1:
-        return others[0]
-    named = [c for c in others if c.lower() in LABEL_NAMES]
-    if len(named) == 1:
-        return named[0]
-    if not others:
-        raise DataError(f"{path.name} has no label column; add one (e.g. 'label') beside the file names.")
-    raise DataError(
-        f"Cannot tell which column of {path.name} holds the labels (columns: "
-        f"{', '.join(table.columns)}); pass it with --target."
     )
 
 

@@ -36,7 +36,9 @@ def text_column(table: pd.DataFrame, origin: str, given: str | None = None, excl
     return max(scores, key=scores.get)
 
 
-def label_column(table: pd.DataFrame, origin: str, given: str | None, exclude: tuple) -> str:
+def label_column(
+    table: pd.DataFrame, origin: str, given: str | None, exclude: tuple, beside: str = "the texts"
+) -> str:
     """The labels: --target, else the only other column, else the one named like labels."""
     if given is not None:
         return _existing(table, given, origin, "--target")
@@ -47,7 +49,7 @@ def label_column(table: pd.DataFrame, origin: str, given: str | None, exclude: t
     if len(named) == 1:
         return named[0]
     if not others:
-        raise DataError(f"{origin} has no label column; add one (e.g. 'label') beside the texts.")
+        raise DataError(f"{origin} has no label column; add one (e.g. 'label') beside {beside}.")
     raise DataError(
         f"Cannot tell which column of {origin} holds the labels (columns: {', '.join(table.columns)}); "
         "pass it with --target."
