@@ -226,3 +226,10 @@ def test_split_parts_are_disjoint_and_keep_texts_with_their_labels():
         assert [truth[t] for t in texts] == [p.classes_[k] for k in labels]
         seen += texts
     assert sorted(seen) == sorted(data["review"])
+
+
+def test_float_labels_of_a_dataframe_are_integers():
+    data = reviews(30)
+    data["sentiment"] = (data["sentiment"] == "pos").astype(float)
+    examples = read_labeled(data, target="sentiment")
+    assert examples.integer_labels and set(examples.labels) == {"0", "1"}

@@ -216,6 +216,10 @@ def _texts_with_labels(texts: list[str], y) -> Examples:
 
 
 def _read_text_table(table: pd.DataFrame, origin: str, target: str | None, text: str | None) -> Examples:
+    for column in table.columns:  # 1.0, 0.0 (as a column with gaps becomes) are the classes 1 and 0
+        values = table[column]
+        if values.dtype.kind == "f" and values.notna().any() and (values.dropna() % 1 == 0).all():
+            table = table.assign(**{column: values.astype("Int64")})
     table = table.astype(object).where(table.notna(), "").astype(str)
     table.columns = [str(c).strip() for c in table.columns]
     texts, labels, text_col, label_col = labelled_texts(table, origin, target, text)
