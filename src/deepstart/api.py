@@ -95,11 +95,14 @@ class Predictor:
         )
         self.net_spec_ = recipe.net_spec(len(self.classes_))
         self.classical_, self.choice_, self.leaderboard_ = None, "deep", []
+        proba = {part: self._deep_proba(getattr(split, part)[0]) for part in ("val", "test")}
         if examples.kind == "text":
-            self._compare_with_classical(split, MODEL_TITLES[recipe.name], time.perf_counter() - start)
+            proba = self._compare_with_classical(
+                split, proba, MODEL_TITLES[recipe.name], time.perf_counter() - start
+            )
         self.metrics_ = {
-            "validation": self._metrics(split.val[0], split.val[1], split.inputs["val"]),
-            "test": self._metrics(split.test[0], split.test[1], split.inputs["test"]),
+            name: classification_metrics(getattr(split, part)[1], proba[part].argmax(1), self.classes_)
+            for name, part in (("validation", "val"), ("test", "test"))
         }
         self.diagnostics_ = diagnose(
             self.net_, self.history_, split.sample_of_train(4096, s.seed), split.val, self.classes_
@@ -112,17 +115,17 @@ class Predictor:
         self._checkpoint = ckpt  # removed once the model is saved, not before
         return self
 
-    def _compare_with_classical(self, split: Split, deep_title: str, deep_seconds: float) -> None:
+    def _compare_with_classical(self, split: Split, deep: dict, deep_title: str, deep_seconds: float) -> dict:
         """Train the classical model on the same split; keep whichever of the deep model,
-        the classical one and their average does best on validation."""
+        the classical one and their average does best on validation. deep: the deep
+        model's probabilities on "val" and "test"; returns those of the model kept."""
         start = time.perf_counter()
         self.classical_ = TfidfLogistic.fit(
             split.inputs["train"], split.train[1], split.inputs["val"], split.val[1]
         )
         if self.classical_ is None:
-            return
+            return deep
         seconds = time.perf_counter() - start
-        deep = {part: self._deep_proba(getattr(split, part)[0]) for part in ("val", "test")}
         classical = {part: self.classical_.predict_proba(split.inputs[part]) for part in ("val", "test")}
         candidates = [
             Candidate("deep", deep_title, deep["val"], deep["test"], deep_seconds),
@@ -137,6 +140,8 @@ class Predictor:
         ]
         self.leaderboard_ = ranked(candidates, split.val[1], split.test[1])
         self.choice_ = self.leaderboard_[0]["name"]
+        kept = next(c for c in candidates if c.name == self.choice_)
+        return {"val": kept.val_proba, "test": kept.test_proba}
 
     def _prepare(self, examples: Examples, test_examples: Examples | None, val_examples=None) -> Split:
         """Encode the examples, learn the classes, and split: train / validation / test.

@@ -242,7 +242,7 @@ def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:
         )
         writer.writerow([r["input"], r.get("label", ""), *probs, r.get("error", "")])
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(buffer.getvalue())
+    tmp.write_text(buffer.getvalue(), encoding="utf-8")
     tmp.replace(path)
 
 

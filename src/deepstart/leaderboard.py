@@ -18,8 +18,8 @@ class Candidate:
 
 
 def ranked(candidates: list[Candidate], y_val: np.ndarray, y_test: np.ndarray) -> list[dict]:
-    """Rows best first by validation accuracy; on a tie the earlier candidate (the
-    simpler one, as listed) stays ahead."""
+    """Rows best first by validation accuracy; on a tie the candidate listed first
+    (the deep model) stays ahead."""
     rows = [
         {
             "name": c.name,

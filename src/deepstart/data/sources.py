@@ -103,12 +103,12 @@ def read_unlabeled(inputs, kind: str = "image", text: str | None = None) -> Exam
 
 
 def check_same_classes(train: Examples, test: Examples | None) -> None:
-    """Refuse, before any work, test data with labels the training data lacks."""
+    """Refuse, before any work, test (or validation) data with labels the training data lacks."""
     unknown = sorted(set(test.labels) - set(train.labels)) if test is not None else []
     if unknown:
         raise DataError(
             f"{test.origin} has labels that the training data lacks ({', '.join(unknown[:5])}); "
-            "test on the same classes."
+            "use data of the same classes."
         )
 
 
