@@ -132,7 +132,7 @@ class Predictor:
             Candidate("classical", TfidfLogistic.title, classical["val"], classical["test"], seconds),
             Candidate(
                 "ensemble",
-                "the average of the two",
+                f"{deep_title}, averaged with TF-IDF",
                 (deep["val"] + classical["val"]) / 2,
                 (deep["test"] + classical["test"]) / 2,
                 deep_seconds + seconds,

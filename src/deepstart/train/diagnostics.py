@@ -69,7 +69,8 @@ def _overfitting(train_acc: float, val_acc: float, n_val: int) -> dict:
             if found
             else "no gap beyond chance."
         ),
-        "More data or augmentation, more regularisation (--dropout, --weight-decay), or fewer epochs.",
+        "More data, more regularisation (--dropout, --weight-decay), fewer epochs, or (for images) "
+        "augmentation.",
     )
 
 
