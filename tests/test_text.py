@@ -233,3 +233,13 @@ def test_float_labels_of_a_dataframe_are_integers():
     data["sentiment"] = (data["sentiment"] == "pos").astype(float)
     examples = read_labeled(data, target="sentiment")
     assert examples.integer_labels and set(examples.labels) == {"0", "1"}
+
+
+def test_evaluate_reads_the_columns_the_model_was_trained_on(text_model, tmp_path):
+    data = reviews(40, seed=9)
+    data["notes"] = (
+        "a much longer free text note that says nothing at all about whether the film was any good"
+    )
+    data.to_csv(tmp_path / "t.csv", index=False)
+    metrics = Predictor.load(text_model).evaluate(tmp_path / "t.csv")  # 'notes' would be detected
+    assert metrics["accuracy"] >= 0.9

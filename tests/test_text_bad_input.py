@@ -45,7 +45,7 @@ def test_missing_labels_name_the_lines(tmp_path):
     line = assert_refused(
         ["train", str(tmp_path / "r.csv"), "--target", "sentiment", "--out", str(out)], "no label", out
     )
-    assert "line 5, 11" in line
+    assert "row 4, 10" in line
 
 
 def test_not_a_table(tmp_path):
@@ -74,7 +74,11 @@ def test_empty_texts_are_skipped_and_listed(tmp_path):
     )
     assert code == 0, err
     skipped = json.loads((out / "manifest.json").read_text())["data"]["skipped"]
-    assert skipped == [{"file": "row 1", "reason": "empty text"}, {"file": "row 6", "reason": "empty text"}]
+    where = str(tmp_path / "r.csv")
+    assert skipped == [
+        {"file": f"{where}, row 1", "reason": "empty text"},
+        {"file": f"{where}, row 6", "reason": "empty text"},
+    ]
     assert "Skipped 2 unusable rows" in stdout
 
 

@@ -73,8 +73,8 @@ class Predictor:
             raise ConfigError(f"No checkpoint to resume from in {checkpoint}; train without --resume.")
         kind = None if task == "auto" else task
         examples = read_labeled(data, y, target, images, text, kind)
-        test_examples = _read_test(test, target, images, text, examples.kind)
-        val_examples = _read_test(val, target, images, text, examples.kind)
+        test_examples = _read_test(test, target, images, text, examples.kind, examples.columns)
+        val_examples = _read_test(val, target, images, text, examples.kind, examples.columns)
         check_same_classes(examples, test_examples)
         check_same_classes(examples, val_examples)
         recipe = choose(examples, s)
@@ -190,10 +190,12 @@ class Predictor:
 
     def _encode(self, examples: Examples, desc: str):
         encoded = self.encoder_.encode(examples.items, desc)
+        if examples.kind == "text":  # say which table the rows are of
+            encoded.skipped = [(f"{examples.origin}, {row}", why) for row, why in encoded.skipped]
         for file, reason in encoded.skipped[:10]:
             say(f"  skipped {file}: {reason}")
         if len(encoded.skipped) > 10:
-            say(f"  ... and {len(encoded.skipped) - 10} more skipped files")
+            say(f"  ... and {len(encoded.skipped) - 10} more skipped")
         if not encoded.kept:
             usable = "a usable image" if examples.kind == "image" else "a usable (non-empty) text"
             raise DataError(f"None of the {len(examples.items)} inputs in {examples.origin} is {usable}.")
@@ -254,7 +256,7 @@ class Predictor:
     def evaluate(self, data, y=None, *, target=None, images=None, text=None) -> dict:
         """Metrics on labelled data: accuracy, macro_f1, n, per_class, confusion_matrix."""
         self._check_fitted()
-        examples = read_labeled(data, y, target, images, text, self.encoder_.kind)
+        examples = read_labeled(data, y, target, images, text, self.encoder_.kind, self.columns_)
         x, names, _, skipped, raw = self._encode(examples, "Reading the test data")
         metrics = self._metrics(x, self._label_ids(names, examples.origin), raw)
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in skipped]
@@ -376,13 +378,13 @@ class Predictor:
         return self
 
 
-def _read_test(test, target, images, text, kind: str) -> Examples | None:
+def _read_test(test, target, images, text, kind: str, columns: dict | None) -> Examples | None:
     """Test data: a path like the training data, or (X, y) arrays."""
     if test is None:
         return None
     if isinstance(test, tuple):
         return read_labeled(*test, kind=kind)
-    return read_labeled(test, None, target, images, text, kind)
+    return read_labeled(test, None, target, images, text, kind, columns)
 
 
 def _part(tensors: dict, prefix: str) -> dict:

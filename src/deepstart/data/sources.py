@@ -36,12 +36,14 @@ def read_labeled(
     images: str | Path | None = None,
     text: str | None = None,
     kind: str | None = None,
+    columns: dict | None = None,
 ) -> Examples:
     """Labelled examples from a folder of class subfolders, a table (a CSV of image
     files and labels, or of texts and labels; TSV, Parquet and JSON Lines too), a
     DataFrame, an array of images (N, H, W[, C]) with labels y, or texts with labels y.
-    kind ("image" or "text") says which the data must be; None detects it."""
-    examples = _read_labeled(source, y, target, images, text, kind)
+    kind ("image" or "text") says which the data must be; None detects it. columns:
+    the {"text", "target"} columns a model was trained on, used where a table has them."""
+    examples = _read_labeled(source, y, target, images, text, kind, columns or {})
     if kind is not None and examples.kind != kind:
         raise DataError(
             f"{examples.origin} holds {examples.kind}s, but this model reads {kind}s; give {kind} data."
@@ -49,9 +51,9 @@ def read_labeled(
     return examples
 
 
-def _read_labeled(source, y, target, images, text, kind) -> Examples:
+def _read_labeled(source, y, target, images, text, kind, columns: dict) -> Examples:
     if isinstance(source, pd.DataFrame):
-        return _read_text_table(source, "the DataFrame", target, text)
+        return _read_text_table(source, "the DataFrame", target, text, columns)
     if y is not None and _is_texts(source):
         return _texts_with_labels(list(source), y)
     if isinstance(source, np.ndarray) or y is not None:
@@ -72,7 +74,7 @@ def _read_labeled(source, y, target, images, text, kind) -> Examples:
             return _read_image_table(table, path, target, images)
         if kind == "image":
             _refuse_no_image_column(table, path)
-        return _read_text_table(table, str(path), target, text)
+        return _read_text_table(table, str(path), target, text, columns)
     raise DataError(
         f"{path} is neither a folder nor a table (CSV, TSV, Parquet, JSON Lines); give a folder with "
         "one subfolder per class, or a table of examples and labels."
@@ -215,13 +217,17 @@ def _texts_with_labels(texts: list[str], y) -> Examples:
     return Examples("text", texts, labels, f"a list of {len(texts)} texts", integer_labels=integer)
 
 
-def _read_text_table(table: pd.DataFrame, origin: str, target: str | None, text: str | None) -> Examples:
+def _read_text_table(
+    table: pd.DataFrame, origin: str, target: str | None, text: str | None, columns: dict | None = None
+) -> Examples:
     for column in table.columns:  # 1.0, 0.0 (as a column with gaps becomes) are the classes 1 and 0
         values = table[column]
         if values.dtype.kind == "f" and values.notna().any() and (values.dropna() % 1 == 0).all():
             table = table.assign(**{column: values.astype("Int64")})
     table = table.astype(object).where(table.notna(), "").astype(str)
     table.columns = [str(c).strip() for c in table.columns]
+    known = {k: v for k, v in (columns or {}).items() if v in table.columns}  # as in training
+    text, target = text or known.get("text"), target or known.get("target")
     texts, labels, text_col, label_col = labelled_texts(table, origin, target, text)
     integer = all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
     columns = {"text": text_col, "target": label_col}

@@ -70,10 +70,10 @@ def labelled_texts(table: pd.DataFrame, origin: str, target: str | None, text: s
     if ignored:
         say(f"Using the text in '{text_col}' and the labels in '{label_col}'; ignoring {', '.join(ignored)}.")
     labels = table[label_col].str.strip()
-    missing = [i + 2 for i, v in enumerate(labels) if v == ""]
+    missing = [i + 1 for i, v in enumerate(labels) if v == ""]  # rows counted from 1, as encoders do
     if missing:
         raise DataError(
-            f"{len(missing)} rows of {origin} have no label (line {', '.join(map(str, missing[:5]))}); "
+            f"{len(missing)} rows of {origin} have no label (row {', '.join(map(str, missing[:5]))}); "
             "fill them in or remove those rows."
         )
     return list(table[text_col]), list(labels), text_col, label_col
