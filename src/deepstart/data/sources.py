@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import DataError
 from ..log import warn
 from .images import is_hidden, list_image_files, looks_like_image_path
-from .tables import is_table_file, read_table
+from .tables import as_text_table, is_table_file, read_table
 from .text import label_column, labelled_texts, text_column
 
 
@@ -220,12 +220,7 @@ def _texts_with_labels(texts: list[str], y) -> Examples:
 def _read_text_table(
     table: pd.DataFrame, origin: str, target: str | None, text: str | None, columns: dict | None = None
 ) -> Examples:
-    for column in table.columns:  # 1.0, 0.0 (as a column with gaps becomes) are the classes 1 and 0
-        values = table[column]
-        if values.dtype.kind == "f" and values.notna().any() and (values.dropna() % 1 == 0).all():
-            table = table.assign(**{column: values.astype("Int64")})
-    table = table.astype(object).where(table.notna(), "").astype(str)
-    table.columns = [str(c).strip() for c in table.columns]
+    table = as_text_table(table)
     known = {k: v for k, v in (columns or {}).items() if v in table.columns}  # as in training
     text, target = text or known.get("text"), target or known.get("target")
     texts, labels, text_col, label_col = labelled_texts(table, origin, target, text)
@@ -245,7 +240,7 @@ def _read_texts(inputs, column: str | None) -> Examples:
                 raise DataError(f"{value} does not exist; give an existing table, or texts.")
         if isinstance(value, pd.DataFrame) or (isinstance(value, (str, Path)) and _is_table_path(value)):
             table = value if isinstance(value, pd.DataFrame) else read_table(Path(value))
-            table = table.astype(object).where(table.notna(), "").astype(str)
+            table = as_text_table(table)
             origin = "the DataFrame" if isinstance(value, pd.DataFrame) else str(value)
             given = column if column in table.columns else None
             texts.extend(table[text_column(table, origin, given)])

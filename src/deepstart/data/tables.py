@@ -37,6 +37,16 @@ def read_table(path: Path) -> pd.DataFrame:
         reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         kind = suffix.lstrip(".").upper() or "CSV"
         raise DataError(f"{path} cannot be read as a table ({reason}); give a {kind} file.") from None
+    return as_text_table(table)
+
+
+def as_text_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Every cell a string: "" where missing, "1" (not "1.0") in float columns of whole
+    numbers (as a column of integers with gaps becomes); column names stripped."""
+    for column in table.columns:
+        values = table[column]
+        if values.dtype.kind == "f" and values.notna().any() and (values.dropna() % 1 == 0).all():
+            table = table.assign(**{column: values.astype("Int64")})
     table = table.astype(object).where(table.notna(), "").astype(str)
     table.columns = [str(c).strip() for c in table.columns]
     return table
