@@ -3,24 +3,23 @@ source -> examples -> encoder -> network (trained) -> artifact -> predictions.""
 
 from __future__ import annotations
 
-import hashlib
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from . import __version__, artifact
+from . import artifact
 from .classical import TfidfLogistic
 from .config import TASKS, Settings
 from .data.sources import Examples, check_same_classes, read_labeled, read_unlabeled
-from .data.split import Split, check_class_sizes, stratified_split
+from .data.split import Split, check_class_sizes, fingerprint, sorted_classes, stratified_split
+from .data.text import warn_if_inside
 from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics
 from .fitting import train_net
-from .leaderboard import Candidate, ranked
+from .leaderboard import compare_with_tfidf
 from .log import say, warn
 from .models import build_net
 from .recipes import choose
@@ -97,9 +96,10 @@ class Predictor:
         self.classical_, self.choice_, self.leaderboard_ = None, "deep", []
         proba = {part: self._deep_proba(getattr(split, part)[0]) for part in ("val", "test")}
         if examples.kind == "text":
-            proba = self._compare_with_classical(
+            self.classical_, self.leaderboard_, proba = compare_with_tfidf(
                 split, proba, MODEL_TITLES[recipe.name], time.perf_counter() - start
             )
+            self.choice_ = self.leaderboard_[0]["name"] if self.leaderboard_ else "deep"
         self.metrics_ = {
             name: classification_metrics(getattr(split, part)[1], proba[part].argmax(1), self.classes_)
             for name, part in (("validation", "val"), ("test", "test"))
@@ -115,40 +115,12 @@ class Predictor:
         self._checkpoint = ckpt  # removed once the model is saved, not before
         return self
 
-    def _compare_with_classical(self, split: Split, deep: dict, deep_title: str, deep_seconds: float) -> dict:
-        """Train the classical model on the same split; keep whichever of the deep model,
-        the classical one and their average does best on validation. deep: the deep
-        model's probabilities on "val" and "test"; returns those of the model kept."""
-        start = time.perf_counter()
-        self.classical_ = TfidfLogistic.fit(
-            split.inputs["train"], split.train[1], split.inputs["val"], split.val[1]
-        )
-        if self.classical_ is None:
-            return deep
-        seconds = time.perf_counter() - start
-        classical = {part: self.classical_.predict_proba(split.inputs[part]) for part in ("val", "test")}
-        candidates = [
-            Candidate("deep", deep_title, deep["val"], deep["test"], deep_seconds),
-            Candidate("classical", TfidfLogistic.title, classical["val"], classical["test"], seconds),
-            Candidate(
-                "ensemble",
-                f"{deep_title}, averaged with TF-IDF",
-                (deep["val"] + classical["val"]) / 2,
-                (deep["test"] + classical["test"]) / 2,
-                deep_seconds + seconds,
-            ),
-        ]
-        self.leaderboard_ = ranked(candidates, split.val[1], split.test[1])
-        self.choice_ = self.leaderboard_[0]["name"]
-        kept = next(c for c in candidates if c.name == self.choice_)
-        return {"val": kept.val_proba, "test": kept.test_proba}
-
     def _prepare(self, examples: Examples, test_examples: Examples | None, val_examples=None) -> Split:
         """Encode the examples, learn the classes, and split: train / validation / test.
         Separate test or validation data is used as given; otherwise it is held out."""
         s, noun = self.settings, _noun(examples.kind)
         x, names, hashes, skipped, raw = self._encode(examples, "Reading the training data")
-        self.classes_ = _sorted_classes(names)
+        self.classes_ = sorted_classes(names)
         needed = 1 + (test_examples is None) + (val_examples is None)
         steps = ["train"] + ["validate"] * (val_examples is None) + ["test"] * (test_examples is None)
         why = "to " + (" and ".join(steps) if len(steps) < 3 else "train, validate and test")
@@ -177,12 +149,12 @@ class Predictor:
             )
         train_raw = [raw[i] for i in rest]
         if examples.kind == "text" and val_examples is None:
-            _check_texts_inside(parts["val"][4], train_raw)
+            warn_if_inside(parts["val"][4], train_raw)
         return Split(
             train=(x[rest], labels[rest]),
             val=parts["val"][:2],
             test=parts["test"][:2],
-            fingerprint=_fingerprint(hashes, names, parts["val"] if val_examples is not None else None),
+            fingerprint=fingerprint(hashes, names, parts["val"] if val_examples is not None else None),
             skipped=skipped + parts["test"][3] + parts["val"][3],
             test_overlap=overlap,
             inputs={"train": train_raw, "val": parts["val"][4], "test": parts["test"][4]},
@@ -309,7 +281,7 @@ class Predictor:
             "diagnostics": self.diagnostics_,
             "data": self.data_,
             "training": self.training_,
-            "versions": _versions(),
+            "versions": artifact.versions(),
         }
 
     def save(self, out) -> Path:
@@ -426,52 +398,3 @@ def _as_list(inputs):
     if isinstance(inputs, np.ndarray):
         return inputs
     return [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
-
-
-def _sorted_classes(names: list[str]) -> list[str]:
-    unique = set(names)
-    if all(n.isascii() and n.lstrip("-").isdigit() for n in unique):
-        return sorted(unique, key=lambda n: (int(n), n))  # "1" before "01": the same order every run
-    return sorted(unique)
-
-
-def _fingerprint(hashes: list[str], labels: list[str], val: tuple | None = None) -> str:
-    """Of the training data (content hashes and labels), and of separate validation data."""
-    digest = hashlib.sha256()
-    for h, label in sorted(zip(hashes, labels)):
-        digest.update(f"{h}\t{label}\n".encode())
-    if val is not None:
-        digest.update(b"validation\n")
-        for h, k in sorted(zip(val[2], val[1].tolist())):
-            digest.update(f"{h}\t{k}\n".encode())
-    return digest.hexdigest()
-
-
-def _check_texts_inside(val_texts: list[str], train_texts: list[str]) -> None:
-    """Warn when many validation texts appear word for word inside training texts (as
-    when phrases are cut from the same sentences): validation then rewards memory."""
-    sample = val_texts[:: max(1, len(val_texts) // 1000)]  # enough to estimate the share
-    if not sample:
-        return
-    joined = "\n " + " \n ".join(" ".join(t.split()) for t in train_texts) + " \n"
-    inside = sum(f" {' '.join(t.split())} " in joined for t in sample)  # whole words only
-    if inside > 0.1 * len(sample):
-        warn(
-            f"{inside / len(sample):.0%} of the validation texts appear word for word inside training "
-            "texts: validation accuracy looks better than it is and favours models that memorise wording. "
-            "Pass separate validation texts with --val."
-        )
-
-
-def _versions() -> dict:
-    import onnxruntime
-    import sklearn
-
-    return {
-        "deepstart": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "onnxruntime": onnxruntime.__version__,
-    }

@@ -7,14 +7,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from . import __version__
 from .errors import ConfigError, ModelFileError
 
 FORMAT_VERSION = 1
@@ -149,3 +152,18 @@ def load(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def versions() -> dict:
+    """The versions of what made a model, for its manifest."""
+    import onnxruntime
+    import sklearn
+
+    return {
+        "deepstart": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "onnxruntime": onnxruntime.__version__,
+    }

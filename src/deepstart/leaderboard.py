@@ -3,9 +3,12 @@ the best validation accuracy is kept (the test set only reports, it never choose
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from .classical import TfidfLogistic
 
 
 @dataclass
@@ -39,3 +42,30 @@ def _log_loss(proba: np.ndarray, y: np.ndarray) -> float:
     """Mean negative log-probability of the true class (lower is better)."""
     p = np.clip(proba[np.arange(len(y)), y], 1e-7, 1.0)
     return float(-np.log(p).mean())
+
+
+def compare_with_tfidf(split, deep: dict, deep_title: str, deep_seconds: float):
+    """Train TF-IDF + logistic regression on the split the deep model trained on, and
+    rank the deep model, it and their average. deep: the deep model's probabilities on
+    "val" and "test". Returns (classical model or None, leaderboard rows, the kept
+    model's probabilities on "val" and "test")."""
+    start = time.perf_counter()
+    classical = TfidfLogistic.fit(split.inputs["train"], split.train[1], split.inputs["val"], split.val[1])
+    if classical is None:
+        return None, [], deep
+    seconds = time.perf_counter() - start
+    proba = {part: classical.predict_proba(split.inputs[part]) for part in ("val", "test")}
+    candidates = [
+        Candidate("deep", deep_title, deep["val"], deep["test"], deep_seconds),
+        Candidate("classical", TfidfLogistic.title, proba["val"], proba["test"], seconds),
+        Candidate(
+            "ensemble",
+            f"{deep_title}, averaged with TF-IDF",
+            (deep["val"] + proba["val"]) / 2,
+            (deep["test"] + proba["test"]) / 2,
+            deep_seconds + seconds,
+        ),
+    ]
+    rows = ranked(candidates, split.val[1], split.test[1])
+    kept = next(c for c in candidates if c.name == rows[0]["name"])
+    return classical, rows, {"val": kept.val_proba, "test": kept.test_proba}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,3 +87,22 @@ class Split:
             "fingerprint": self.fingerprint,
             "test_overlap": self.test_overlap,
         }
+
+
+def sorted_classes(names: list[str]) -> list[str]:
+    unique = set(names)
+    if all(n.isascii() and n.lstrip("-").isdigit() for n in unique):
+        return sorted(unique, key=lambda n: (int(n), n))  # "1" before "01": the same order every run
+    return sorted(unique)
+
+
+def fingerprint(hashes: list[str], labels: list[str], val: tuple | None = None) -> str:
+    """Of the training data (content hashes and labels), and of separate validation data."""
+    digest = hashlib.sha256()
+    for h, label in sorted(zip(hashes, labels)):
+        digest.update(f"{h}\t{label}\n".encode())
+    if val is not None:
+        digest.update(b"validation\n")
+        for h, k in sorted(zip(val[2], val[1].tolist())):
+            digest.update(f"{h}\t{k}\n".encode())
+    return digest.hexdigest()

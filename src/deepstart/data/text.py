@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import DataError
-from ..log import say
+from ..log import say, warn
 
 LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "sentiment", "species")
 TEXT_NAMES = ("text", "sentence", "content", "review", "comment", "message", "body")
@@ -86,3 +86,19 @@ def _existing(table: pd.DataFrame, column: str, origin: str, option: str) -> str
             f"those to {option}."
         )
     return column
+
+
+def warn_if_inside(val_texts: list[str], train_texts: list[str]) -> None:
+    """Warn when many validation texts appear word for word inside training texts (as
+    when phrases are cut from the same sentences): validation then rewards memory."""
+    sample = val_texts[:: max(1, len(val_texts) // 1000)]  # enough to estimate the share
+    if not sample:
+        return
+    joined = "\n " + " \n ".join(" ".join(t.split()) for t in train_texts) + " \n"
+    inside = sum(f" {' '.join(t.split())} " in joined for t in sample)  # whole words only
+    if inside > 0.1 * len(sample):
+        warn(
+            f"{inside / len(sample):.0%} of the validation texts appear word for word inside training "
+            "texts: validation accuracy looks better than it is and favours models that memorise wording. "
+            "Pass separate validation texts with --val."
+        )
