@@ -66,9 +66,10 @@ class TokenEncoder:
 
     kind = "text"
     name = "minilm-tokens"
+    dim, dtype = 1, np.int32  # the shape and type of an empty result
 
     def __init__(self, cache: bool = True):
-        self.use_cache = cache
+        self.use_cache = cache  # token ids are cheap and never cached; embeddings are
 
     def spec(self) -> dict:
         return {
@@ -82,10 +83,8 @@ class TokenEncoder:
     def encode(self, items, desc: str = "Reading texts") -> Encoded:
         usable, skipped = clean_texts(items)
         texts = [t for _, t in usable]
-        features = self._features(texts, desc) if texts else np.zeros((0, self.dim), np.float32)
+        features = self._features(texts, desc) if texts else np.zeros((0, self.dim), self.dtype)
         return Encoded(features, [i for i, _ in usable], [_hash(t) for t in texts], skipped)
-
-    dim = 1
 
     def _features(self, texts: list[str], desc: str) -> np.ndarray:
         return pad(tokenize(texts)).astype(np.int32)
@@ -98,7 +97,7 @@ class TextEncoder(TokenEncoder):
     length and cached by content hash."""
 
     name = "minilm-embeddings"
-    dim = minilm.DIM
+    dim, dtype = minilm.DIM, np.float32
 
     def __init__(self, cache: bool = True, int8: bool = True):
         super().__init__(cache)
