@@ -65,7 +65,7 @@ def test_train_and_evaluate_from_csv(digits_csv, tmp_path):
 @pytest.mark.parametrize(
     "content,match",
     [
-        ("a,b\n1,2\n", "No column of"),
+        ("a,b\n1,2\n", "Cannot tell which column"),
         ("filename,label\n", "no rows"),
         ("filename\n0_x.png\n", "no label column"),
         ("filename,label\nmissing.png,0\nalso_missing.png,1\n", "not beside it"),

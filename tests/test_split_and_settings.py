@@ -63,7 +63,7 @@ def test_unknown_setting_is_a_type_error():
 
 
 def test_unknown_task_is_refused_before_any_work(tmp_path):
-    with pytest.raises(ConfigError, match="Expected one of: auto, image, text. Received: 'sound'"):
+    with pytest.raises(ConfigError, match="Expected one of: auto, image, text, tabular, .*Received: 'sound'"):
         Predictor().fit(tmp_path / "does-not-matter", task="sound")
 
 

@@ -202,7 +202,7 @@ def test_leaderboard_keeps_the_best_on_validation_not_on_test():
 def test_kept_classical_or_ensemble_predicts_the_same_after_loading(tmp_path, choice):
     p = Predictor(epochs=3).fit(reviews(60), target="sentiment")
     p.choice_ = choice  # as when it wins on validation
-    deep = p._deep_proba(p.encoder_.encode(UNSEEN).features)
+    deep = p._deep_out(p.encoder_.encode(UNSEEN).features)
     classical = p.classical_.predict_proba(UNSEEN)
     expected = classical if choice == "classical" else (deep + classical) / 2
     np.testing.assert_allclose(p.predict_proba(UNSEEN), expected, atol=1e-6)
@@ -216,7 +216,7 @@ def test_split_parts_are_disjoint_and_keep_texts_with_their_labels():
 
     data = reviews(50)
     p, examples = Predictor(), read_labeled(data, target="sentiment")
-    p.encoder_ = choose(examples, p.settings).encoder
+    p.encoder_, p.task_ = choose(examples, p.settings).encoder, examples.task
     split = p._prepare(examples, None)
     truth = dict(zip(data["review"], data["sentiment"]))
     seen = []

@@ -61,7 +61,8 @@ def test_not_a_table(tmp_path):
 
 def test_no_column_of_text(tmp_path):
     (tmp_path / "n.csv").write_text("a,b\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
-    assert_refused(["train", str(tmp_path / "n.csv"), "--out", str(tmp_path / "m")], "No column of")
+    args = ["train", str(tmp_path / "n.csv"), "--task", "text", "--out", str(tmp_path / "m")]
+    assert_refused(args, "No column of")
 
 
 def test_empty_texts_are_skipped_and_listed(tmp_path):

@@ -7,11 +7,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from . import artifact
-from .classical import TfidfLogistic
-from .config import TASKS, Settings
+from .baselines import classical_from_saved
+from .config import TASK_KINDS, TASKS, Settings
 from .data.sources import Examples, check_same_classes, read_labeled, read_unlabeled
 from .data.split import Split, check_class_sizes, fingerprint, sorted_classes, stratified_split
 from .data.text import warn_if_inside
@@ -19,7 +20,7 @@ from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics
 from .fitting import train_net
-from .leaderboard import compare_with_tfidf
+from .leaderboard import compare_with_baselines, compare_with_tfidf, regression_metrics
 from .log import say, warn
 from .models import build_net
 from .recipes import choose
@@ -70,17 +71,21 @@ class Predictor:
         _check_fit_arguments(task, checkpoint, resume)
         if resume and not Checkpoint(checkpoint, {}).exists():
             raise ConfigError(f"No checkpoint to resume from in {checkpoint}; train without --resume.")
-        kind = None if task == "auto" else task
-        examples = read_labeled(data, y, target, images, text, kind)
-        test_examples = _read_test(test, target, images, text, examples.kind, examples.columns)
-        val_examples = _read_test(val, target, images, text, examples.kind, examples.columns)
-        check_same_classes(examples, test_examples)
-        check_same_classes(examples, val_examples)
+        kind, forced = TASK_KINDS.get(task, (task, None))
+        examples = read_labeled(data, y, target, images, text, kind, None, forced)
+        self.task_ = examples.task
+        test_examples, val_examples = (
+            _read_test(part, target, images, text, examples) for part in (test, val)
+        )
+        if self.task_ != "regression":
+            check_same_classes(examples, test_examples)
+            check_same_classes(examples, val_examples)
         recipe = choose(examples, s)
         self.columns_ = examples.columns
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
         self.integer_labels_ = examples.integer_labels
         split = self._prepare(examples, test_examples, val_examples)
+        self.target_scale_ = _scale_of(split.train[1]) if self.task_ == "regression" else None
         ckpt = (
             None if checkpoint is None else Checkpoint(checkpoint, _identity(split, self.classes_, recipe, s))
         )
@@ -89,23 +94,32 @@ class Predictor:
                 f"Starting again: the checkpoint of an earlier interrupted run in {checkpoint} will be "
                 "replaced (--resume continues it instead)."
             )
-        self.net_, self.history_ = train_net(
-            recipe, len(self.classes_), split.train, split.val, s, ckpt, resume
-        )
-        self.net_spec_ = recipe.net_spec(len(self.classes_))
+        n_out = 1 if self.task_ == "regression" else len(self.classes_)
+        train_part, val_part = self._scaled(split.train), self._scaled(split.val)
+        self.net_, self.history_ = train_net(recipe, n_out, train_part, val_part, s, ckpt, resume)
+        self.net_spec_ = recipe.net_spec(n_out)
         self.classical_, self.choice_, self.leaderboard_ = None, "deep", []
-        proba = {part: self._deep_proba(getattr(split, part)[0]) for part in ("val", "test")}
+        out = {part: self._deep_out(getattr(split, part)[0]) for part in ("val", "test")}
+        title, seconds = MODEL_TITLES.get(recipe.name, recipe.name), time.perf_counter() - start
         if examples.kind == "text":
-            self.classical_, self.leaderboard_, proba = compare_with_tfidf(
-                split, proba, MODEL_TITLES[recipe.name], time.perf_counter() - start
+            self.classical_, self.leaderboard_, out = compare_with_tfidf(split, out, title, seconds)
+        elif examples.kind == "table":
+            self.classical_, self.leaderboard_, out = compare_with_baselines(
+                split, self.encoder_.design, out, title, seconds, s.seed
             )
-            self.choice_ = self.leaderboard_[0]["name"] if self.leaderboard_ else "deep"
+        if self.leaderboard_:
+            chosen = self.leaderboard_[0]["name"]
+            self.choice_ = chosen if chosen in ("deep", "ensemble") else "classical"
         self.metrics_ = {
-            name: classification_metrics(getattr(split, part)[1], proba[part].argmax(1), self.classes_)
+            name: self._score(getattr(split, part)[1], out[part])
             for name, part in (("validation", "val"), ("test", "test"))
         }
         self.diagnostics_ = diagnose(
-            self.net_, self.history_, split.sample_of_train(4096, s.seed), split.val, self.classes_
+            self.net_,
+            self.history_,
+            self._scaled(split.sample_of_train(4096, s.seed)),
+            val_part,
+            self.classes_,
         )
         self.data_ = {"source": examples.origin, **split.describe()}
         self.data_["test_source"] = test_examples.origin if test_examples else None
@@ -117,36 +131,36 @@ class Predictor:
 
     def _prepare(self, examples: Examples, test_examples: Examples | None, val_examples=None) -> Split:
         """Encode the examples, learn the classes, and split: train / validation / test.
-        Separate test or validation data is used as given; otherwise it is held out."""
-        s, noun = self.settings, _noun(examples.kind)
+        Separate test or validation data is used as given; otherwise it is held out. A
+        table's encoder learns from the training rows only."""
+        noun = _noun(examples.kind)
+        if hasattr(self.encoder_, "fit"):
+            self._learn_classes(examples.labels, test_examples, val_examples, noun)
+            rows = self._split_rows(
+                self._targets(examples.labels, examples.origin), test_examples, val_examples
+            )
+            self.encoder_.fit(examples.items.iloc[rows["train"]])
         x, names, hashes, skipped, raw = self._encode(examples, "Reading the training data")
-        self.classes_ = sorted_classes(names)
-        needed = 1 + (test_examples is None) + (val_examples is None)
-        steps = ["train"] + ["validate"] * (val_examples is None) + ["test"] * (test_examples is None)
-        why = "to " + (" and ".join(steps) if len(steps) < 3 else "train, validate and test")
-        check_class_sizes(names, self.classes_, needed, why, noun)
-        labels = self._label_ids(names, examples.origin)
-        parts, rest = {}, np.arange(len(labels))
-        held_out = (
-            ("test", test_examples, s.test_size, s.seed),
-            ("val", val_examples, s.val_size, s.seed + 1),
-        )
-        for part, given, size, seed in held_out:
+        self._learn_classes(names, test_examples, val_examples, noun)
+        labels = self._targets(names, examples.origin)
+        rows, parts = self._split_rows(labels, test_examples, val_examples), {}
+        for part, given in (("test", test_examples), ("val", val_examples)):
             if given is None:
-                rest_pos, held = stratified_split(labels[rest], size, seed, part)
-                idx, rest = rest[held], rest[rest_pos]
+                idx = rows[part]
                 parts[part] = (x[idx], labels[idx], [hashes[i] for i in idx], [], [raw[i] for i in idx])
             else:
                 x_part, p_names, p_hashes, p_skipped, p_raw = self._encode(given, f"Reading the {part} data")
-                parts[part] = (x_part, self._label_ids(p_names, given.origin), p_hashes, p_skipped, p_raw)
-            if part == "test":
-                seen = {hashes[i] for i in rest}  # the data that trains or validates
-        overlap = sum(h in seen for h in parts["test"][2])  # copies of training inputs among the test inputs
+                parts[part] = (x_part, self._targets(p_names, given.origin), p_hashes, p_skipped, p_raw)
+        overlap = 0
+        if examples.kind != "table":  # in tables equal rows are common and no leak
+            seen = {hashes[i] for i in np.concatenate([rows["train"], rows.get("val", [])]).astype(int)}
+            overlap = sum(h in seen for h in parts["test"][2])  # copies of training inputs among the test's
         if overlap:
             warn(
                 f"{overlap} of the {len(parts['test'][2])} test {noun} also appear in the training data: the "
                 "test accuracy will look better than it is. Test on data the model has not seen."
             )
+        rest = rows["train"]
         train_raw = [raw[i] for i in rest]
         if examples.kind == "text" and val_examples is None:
             warn_if_inside(parts["val"][4], train_raw)
@@ -160,6 +174,29 @@ class Predictor:
             inputs={"train": train_raw, "val": parts["val"][4], "test": parts["test"][4]},
         )
 
+    def _learn_classes(self, names: list[str], test_examples, val_examples, noun: str) -> None:
+        """The classes, sorted; refused when one is too small to split."""
+        self.classes_ = [] if self.task_ == "regression" else sorted_classes(names)
+        if self.task_ != "regression":
+            needed = 1 + (test_examples is None) + (val_examples is None)
+            steps = ["train"] + ["validate"] * (val_examples is None) + ["test"] * (test_examples is None)
+            why = "to " + (" and ".join(steps) if len(steps) < 3 else "train, validate and test")
+            check_class_sizes(names, self.classes_, needed, why, noun)
+
+    def _split_rows(self, labels: np.ndarray, test_examples, val_examples) -> dict[str, np.ndarray]:
+        """Positions of the "train" examples, and of the "test" and "val" ones held out
+        (stratified by class) when not given separately."""
+        s, rest, rows = self.settings, np.arange(len(labels)), {}
+        strata = np.zeros(len(labels), int) if self.task_ == "regression" else labels
+        for part, given, size, seed in (
+            ("test", test_examples, s.test_size, s.seed),
+            ("val", val_examples, s.val_size, s.seed + 1),
+        ):
+            if given is None:
+                kept, held = stratified_split(strata[rest], size, seed, part)
+                rows[part], rest = rest[held], rest[kept]
+        return rows | {"train": rest}
+
     def _encode(self, examples: Examples, desc: str):
         encoded = self.encoder_.encode(examples.items, desc)
         if examples.kind == "text":  # say which table the rows are of
@@ -172,8 +209,18 @@ class Predictor:
             usable = "a usable image" if examples.kind == "image" else "a usable (non-empty) text"
             raise DataError(f"None of the {len(examples.items)} inputs in {examples.origin} is {usable}.")
         labels = [examples.labels[i] for i in encoded.kept] if examples.labels else None
-        raw = [examples.items[i] for i in encoded.kept]
+        raw = _items(examples, encoded.kept)
         return encoded.features, labels, encoded.hashes, encoded.skipped, raw
+
+    def _targets(self, names: list[str], origin: str) -> np.ndarray:
+        """Class indices, or for regression the numbers themselves."""
+        if self.task_ != "regression":
+            return self._label_ids(names, origin)
+        values = pd.to_numeric(pd.Series(names, dtype=str), errors="coerce").to_numpy(np.float64)
+        if not np.isfinite(values).all():
+            bad = names[int(np.flatnonzero(~np.isfinite(values))[0])]
+            raise DataError(f"{origin} has a target that is not a number ({bad[:30]!r}); give numbers.")
+        return values
 
     def _label_ids(self, names: list[str], origin: str) -> np.ndarray:
         index = {c: k for k, c in enumerate(self.classes_)}
@@ -187,75 +234,105 @@ class Predictor:
 
     # -- using the model ------------------------------------------------------
     def predict_proba(self, inputs) -> np.ndarray:
-        """(N, n_classes) probabilities, columns in the order of classes_."""
+        """(N, n_classes) probabilities, columns in the order of classes_; for a
+        regression model, (N,) predicted numbers."""
         examples, encoded = self._encode_unlabeled(inputs)
         if encoded.skipped:
             file, reason = encoded.skipped[0]
             fix = "a readable image" if examples.kind == "image" else "a text"
             raise DataError(f"{file}: {reason}; remove it or replace it with {fix}.")
-        return self._proba(encoded.features, [examples.items[i] for i in encoded.kept])
+        return self._outputs(encoded.features, _items(examples, encoded.kept))
 
     def predict(self, inputs) -> list:
-        """The most likely class of each input (an int where the labels were ints)."""
-        labels = [self.classes_[k] for k in self.predict_proba(inputs).argmax(1)]
+        """The most likely class of each input (an int where the labels were ints), or
+        the predicted number (regression)."""
+        out = self.predict_proba(inputs)
+        if self.task_ == "regression":
+            return [float(v) for v in out]
+        labels = [self.classes_[k] for k in out.argmax(1)]
         return [int(c) for c in labels] if self.integer_labels_ else labels
 
     def predict_records(self, inputs, text: str | None = None) -> list[dict]:
-        """One record per input: its label and probabilities, or why it was skipped.
-        text: the column of texts when inputs are tables (detected if not given)."""
+        """One record per input: its label and probabilities (or predicted number), or
+        why it was skipped. text: the column of texts when inputs are tables."""
         examples, encoded = self._encode_unlabeled(inputs, text)
         reasons = dict(encoded.skipped)
-        kept_items = [examples.items[i] for i in encoded.kept]
-        proba = dict(zip(encoded.kept, self._proba(encoded.features, kept_items)))
-        names = [f"array[{i}]" for i in range(len(inputs))] if isinstance(inputs, np.ndarray) else None
+        outputs = dict(zip(encoded.kept, self._outputs(encoded.features, _items(examples, encoded.kept))))
+        n = len(examples.items)
+        if isinstance(inputs, np.ndarray) or examples.kind == "table":
+            names = [f"array[{i}]" if examples.kind == "image" else f"row {i + 1}" for i in range(n)]
+        else:
+            names = [str(item) for item in examples.items]
         records = []
-        for i, item in enumerate(examples.items):
-            name = names[i] if names else str(item)
-            if i not in proba:
+        for i, name in enumerate(names):
+            if i not in outputs:
                 key = f"row {i + 1}" if examples.kind == "text" else name  # how encoders name skipped inputs
                 records.append({"input": name, "error": reasons.get(key, "cannot be read")})
-                continue
-            p = proba[i]
-            records.append(
-                {
-                    "input": name,
-                    "label": self.classes_[int(p.argmax())],
-                    "probabilities": {c: float(v) for c, v in zip(self.classes_, p)},
-                }
-            )
+            elif self.task_ == "regression":
+                records.append({"input": name, "prediction": float(outputs[i])})
+            else:
+                p = outputs[i]
+                records.append(
+                    {
+                        "input": name,
+                        "label": self.classes_[int(p.argmax())],
+                        "probabilities": {c: float(v) for c, v in zip(self.classes_, p)},
+                    }
+                )
         return records
 
     def evaluate(self, data, y=None, *, target=None, images=None, text=None) -> dict:
-        """Metrics on labelled data: accuracy, macro_f1, n, per_class, confusion_matrix."""
+        """Metrics on labelled data: accuracy, macro_f1, n, per_class, confusion_matrix;
+        for regression mae, rmse, r2 and n."""
         self._check_fitted()
-        examples = read_labeled(data, y, target, images, text, self.encoder_.kind, self.columns_)
+        forced = self.task_ if self.encoder_.kind == "table" else None
+        examples = read_labeled(data, y, target, images, text, self.encoder_.kind, self.columns_, forced)
         x, names, _, skipped, raw = self._encode(examples, "Reading the test data")
-        metrics = self._metrics(x, self._label_ids(names, examples.origin), raw)
+        metrics = self._score(self._targets(names, examples.origin), self._outputs(x, raw))
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in skipped]
         return metrics
 
     def _encode_unlabeled(self, inputs, text: str | None = None):
         kind = self._check_fitted().encoder_.kind
         column = text or (self.columns_ or {}).get("text")
-        examples = read_unlabeled(inputs if kind == "text" else _as_list(inputs), kind, column)
-        return examples, self.encoder_.encode(examples.items, f"Reading {_noun(kind)}")
+        given = inputs if kind in ("text", "table") else _as_list(inputs)
+        examples = read_unlabeled(given, kind, column)
+        if kind == "table":  # a table may still hold the target: not an input
+            examples.items = examples.items.drop(columns=[self.columns_["target"]], errors="ignore")
+        return examples, self.encoder_.encode(examples.items, f"Predicting {_noun(kind)}")
 
-    def _proba(self, x: np.ndarray, raw: list) -> np.ndarray:
-        """Probabilities from the chosen model: the deep one, the classical one, or their average."""
+    def _outputs(self, x: np.ndarray, raw: list) -> np.ndarray:
+        """From the chosen model (the deep one, the classical one, or their average):
+        probabilities, or for regression predicted numbers."""
         if len(x) == 0:
-            return np.zeros((0, len(self.classes_)), np.float32)
+            return np.zeros((0,) if self.task_ == "regression" else (0, len(self.classes_)), np.float32)
         parts = []
         if self.choice_ in ("deep", "ensemble"):
-            parts.append(self._deep_proba(x))
+            parts.append(self._deep_out(x))
         if self.choice_ in ("classical", "ensemble"):
-            parts.append(self.classical_.predict_proba(raw))
-        return np.mean(parts, axis=0).astype(np.float32)
+            parts.append(
+                self.classical_.predict(raw if self.encoder_.kind == "text" else self.encoder_.design(x))
+            )
+        return np.mean(parts, axis=0).astype(np.float64 if self.task_ == "regression" else np.float32)
 
-    def _deep_proba(self, x: np.ndarray) -> np.ndarray:
-        return torch.softmax(predict_logits(self.net_, torch.from_numpy(x)), dim=1).numpy()
+    def _deep_out(self, x: np.ndarray) -> np.ndarray:
+        logits = predict_logits(self.net_, torch.from_numpy(x))
+        if self.task_ == "regression":
+            mean, std = self.target_scale_
+            return logits[:, 0].double().numpy() * std + mean
+        return torch.softmax(logits, dim=1).numpy()
 
-    def _metrics(self, x: np.ndarray, y: np.ndarray, raw: list) -> dict:
-        return classification_metrics(y, self._proba(x, raw).argmax(1), self.classes_)
+    def _score(self, y: np.ndarray, out: np.ndarray) -> dict:
+        if self.task_ == "regression":
+            return regression_metrics(y, out)
+        return classification_metrics(y, out.argmax(1), self.classes_)
+
+    def _scaled(self, part: tuple) -> tuple:
+        """(X, y) as the network learns it: regression targets standardised."""
+        if self.task_ != "regression":
+            return part
+        mean, std = self.target_scale_
+        return part[0], ((part[1] - mean) / std).astype(np.float32)
 
     def _check_fitted(self) -> Predictor:
         if not hasattr(self, "net_"):
@@ -266,8 +343,9 @@ class Predictor:
     def manifest(self) -> dict:
         self._check_fitted()
         return {
-            "task": "classification",
+            "task": self.task_,
             "label_type": "int" if self.integer_labels_ else "str",
+            "target_scale": self.target_scale_,
             "modality": self.encoder_.kind,
             "classes": self.classes_,
             "model": self.recipe_,
@@ -318,18 +396,20 @@ class Predictor:
         try:
             self.classes_ = [str(c) for c in manifest["classes"]]
             self.integer_labels_ = manifest.get("label_type") == "int"
+            self.task_ = manifest.get("task", "classification")
+            scale = manifest.get("target_scale")
+            self.target_scale_ = (float(scale[0]), float(scale[1])) if self.task_ == "regression" else None
             self.encoder_ = encoder_from_spec(manifest["encoder"], s.workers, s.max_pixels, s.cache)
             self.net_spec_, self.recipe_ = dict(manifest["net"]), manifest["model"]
-            if self.net_spec_.get("n_classes") != len(self.classes_):
-                raise ValueError(
-                    f"{len(self.classes_)} classes but a network for {self.net_spec_.get('n_classes')}"
-                )
+            n_out = 1 if self.task_ == "regression" else len(self.classes_)
+            if self.task_ not in ("classification", "regression") or self.net_spec_.get("n_classes") != n_out:
+                raise ValueError(f"{n_out} classes but a network for {self.net_spec_.get('n_classes')}")
             self.net_ = build_net(self.net_spec_)
             self.net_.load_state_dict(_part(tensors, "net."), strict=True)
             self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
             self.columns_ = manifest.get("columns")
             spec = manifest.get("classical")
-            self.classical_ = TfidfLogistic.from_saved(spec, _part(tensors, "classical.")) if spec else None
+            self.classical_ = classical_from_saved(spec, _part(tensors, "classical.")) if spec else None
             if self.choice_ not in ("deep", "classical", "ensemble") or (
                 self.choice_ != "deep" and self.classical_ is None
             ):
@@ -350,13 +430,25 @@ class Predictor:
         return self
 
 
-def _read_test(test, target, images, text, kind: str, columns: dict | None) -> Examples | None:
-    """Test data: a path like the training data, or (X, y) arrays."""
+def _read_test(test, target, images, text, train: Examples) -> Examples | None:
+    """Test (or validation) data like the training data: a path, or (X, y) arrays."""
     if test is None:
         return None
     if isinstance(test, tuple):
-        return read_labeled(*test, kind=kind)
-    return read_labeled(test, None, target, images, text, kind, columns)
+        return read_labeled(*test, kind=train.kind)
+    forced = train.task if train.kind == "table" else None
+    return read_labeled(test, None, target, images, text, train.kind, train.columns, forced)
+
+
+def _items(examples: Examples, kept: list[int]) -> list:
+    """The kept inputs themselves (files, texts), or for tables their row numbers."""
+    if examples.kind == "table":
+        return list(kept)
+    return [examples.items[i] for i in kept]
+
+
+def _scale_of(y: np.ndarray) -> tuple[float, float]:
+    return float(y.mean()), float(y.std()) or 1.0
 
 
 def _part(tensors: dict, prefix: str) -> dict:
@@ -364,7 +456,7 @@ def _part(tensors: dict, prefix: str) -> dict:
 
 
 def _noun(kind: str) -> str:
-    return {"image": "images", "text": "texts"}.get(kind, "examples")
+    return {"image": "images", "text": "texts", "table": "rows"}.get(kind, "examples")
 
 
 def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> dict:

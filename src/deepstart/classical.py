@@ -64,6 +64,8 @@ class TfidfLogistic:
         p = np.exp(logits)
         return p / p.sum(1, keepdims=True)
 
+    predict = predict_proba  # as the other classical models are called
+
     # -- storage: tensors and JSON only -------------------------------------------
     def spec(self) -> dict:
         return {"name": self.name, "C": self.c, **{k: v for k, v in TFIDF.items()}}

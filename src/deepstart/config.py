@@ -11,7 +11,14 @@ from .errors import ConfigError
 
 MODELS = ("auto", "transfer", "cnn", "fine-tune")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
-TASKS = ("image", "text")  # the modalities deepstart trains
+TASKS = ("image", "text", "tabular", "regression", "classification")  # what --task accepts
+# --task -> (the kind of data, the task forced on a table's target)
+TASK_KINDS = {
+    "auto": (None, None),
+    "tabular": ("table", None),
+    "regression": ("table", "regression"),
+    "classification": ("table", "classification"),
+}
 
 
 def _setting(default, help: str, check, expected: str, choices: tuple = ()):

@@ -8,11 +8,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .data.columns import column_types
 from .data.images import Pixels
 from .data.sources import Examples
 from .encoders import FeatureEncoder, PixelEncoder, Survey, survey
-from .errors import ConfigError
+from .errors import ConfigError, DataError
+from .log import say
 from .models import efficientnet, minilm
+from .tabular import TableEncoder
 from .text_encoders import TextEncoder, TokenEncoder
 from .train.augment import PHOTOS, SMALL_IMAGES, RandomAffine
 
@@ -23,15 +26,19 @@ HEAD_STEPS = 4000  # at most this many steps for a classifier on frozen features
 
 @dataclass
 class Recipe:
-    name: str  # "transfer" | "cnn" | "fine-tune"
+    name: str  # "transfer" | "cnn" | "fine-tune" | "mlp"
     reason: str  # for the summary: why this model for this data
-    encoder: PixelEncoder | TokenEncoder
+    encoder: PixelEncoder | TokenEncoder | TableEncoder
     augment: RandomAffine | None = None
     net: dict = field(default_factory=dict)  # the network's manifest entry, without n_classes
     probe: FeatureEncoder | TextEncoder | None = None  # fine-tuning: features for its first classifier
 
     def net_spec(self, n_classes: int) -> dict:
-        return {**self.net, "n_classes": n_classes}
+        """The network's manifest entry; for tables, once the encoder has learned the columns."""
+        spec = {**self.net, "n_classes": n_classes}
+        if self.name == "mlp":
+            spec |= {"n_numeric": self.encoder.n_numeric, "cardinalities": self.encoder.cardinalities}
+        return spec
 
     def epochs(self, settings, n_train: int) -> int:
         if settings.epochs is not None:
@@ -78,6 +85,8 @@ def choose(examples: Examples, settings) -> Recipe:
         raise ConfigError(f"--fine-tune cannot be combined with --model {settings.model}; drop one of them.")
     if examples.kind == "text":
         return choose_for_texts(model, settings)
+    if examples.kind == "table":
+        return choose_for_tables(examples, model, settings)
     return choose_for_images(survey(examples.items), model, settings)
 
 
@@ -99,6 +108,32 @@ def choose_for_texts(model: str, settings) -> Recipe:
     )
     net = {"name": "linear", "in_features": minilm.DIM, "dropout": settings.dropout}
     return Recipe("transfer", why, TextEncoder(settings.cache), None, net)
+
+
+def choose_for_tables(examples: Examples, model: str, settings) -> Recipe:
+    """Tables: a multilayer perceptron with an embedding per categorical column; the
+    classical models trained beside it decide, on validation, which is kept."""
+    if model != "auto":
+        raise ConfigError(f"--model {model} is for images and texts; tables get an MLP (drop --model).")
+    types, left_out = column_types(examples.items, examples.origin)
+    if left_out:
+        say(f"Not learning from {len(left_out)} columns: {'; '.join(left_out)}.")
+    if not types:
+        raise DataError(
+            f"No column of {examples.origin} can be learned from (all are IDs, free text, constant or "
+            "empty); add columns of numbers or categories."
+        )
+    counts = {
+        k: sum(v == k for v in types.values()) for k in ("numeric", "categorical", "boolean", "datetime")
+    }
+    what = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    why = (
+        f"the data is a table ({what} columns): a multilayer perceptron learns from standardised numbers "
+        "and a learned embedding per category, and gradient boosting, a decision tree and a linear model "
+        "train beside it on the same split"
+    )
+    net = {"name": "mlp", "activation": settings.activation, "dropout": settings.dropout}
+    return Recipe("mlp", why, TableEncoder(types), None, net)
 
 
 def choose_for_images(survey: Survey, model: str, settings) -> Recipe:

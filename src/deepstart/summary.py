@@ -8,6 +8,8 @@ def percent(x: float) -> str:
 
 
 def metrics_text(m: dict, what: str = "images") -> list[str]:
+    if "rmse" in m:
+        return [f"RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, R² {m['r2']:.3f} (on {m['n']:,} {what})"]
     correct = round(m["accuracy"] * m["n"])
     lines = [
         f"Accuracy: {percent(m['accuracy'])} ({correct:,} of {m['n']:,} {what} right), "
@@ -31,9 +33,14 @@ MODEL_NAMES = {
     ("image", "cnn"): "a compact CNN trained from scratch",
     ("text", "transfer"): "all-MiniLM-L6-v2 sentence embeddings (frozen) + a linear classifier",
     ("text", "fine-tune"): "all-MiniLM-L6-v2, fine-tuned, + a linear classifier",
+    ("table", "mlp"): "a multilayer perceptron (MLP) with category embeddings",
 }
-MODEL_TITLES = {"transfer": "sentence embeddings + classifier", "fine-tune": "fine-tuned MiniLM"}
-NOUNS = {"image": "images", "text": "texts"}
+MODEL_TITLES = {
+    "transfer": "sentence embeddings + classifier",
+    "fine-tune": "fine-tuned MiniLM",
+    "mlp": "MLP (deep)",
+}
+NOUNS = {"image": "images", "text": "texts", "table": "rows"}
 
 
 def diagnostics_text(diagnostics: list[dict]) -> list[str]:
@@ -54,9 +61,14 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
     n_total = data["n_train"] + data["n_validation"]
     kind = manifest["modality"]
     noun = NOUNS.get(kind, "examples")
+    what = (
+        f"a regression model for '{(manifest.get('columns') or {}).get('target')}'"
+        if manifest.get("task") == "regression"
+        else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} classifier for {len(classes)} classes "
+        f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''})"
+    )
     lines = [
-        f"Trained {'an' if kind[0] in 'aeiou' else 'a'} {kind} classifier for {len(classes)} classes "
-        f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''}) on {n_total:,} {noun} "
+        f"Trained {what} on {n_total:,} {noun} "
         f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch).",
         f"Model: {MODEL_NAMES.get((kind, model['name']), model['name'])}, because {model['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {n_epochs} ({history['stopped']})."
@@ -88,7 +100,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         seconds = manifest["training"].get("seconds")
         took = f" in {seconds:.0f} s" if seconds else ""
         lines.append(f"Model saved to {out}{took} (training curve: {out}/training_curve.png).")
-        example = "<image file>" if kind == "image" else '"a text to classify"'
+        example = {"image": "<image file>", "text": '"a text to classify"'}.get(kind, "<table of new rows>")
         lines.append(f"Try: deepstart predict {out} {example}")
     return "\n".join(lines)
 
@@ -97,23 +109,39 @@ def leaderboard_text(rows: list[dict]) -> list[str]:
     """The models trained on the same split, best first, and which was kept and why."""
     if not rows:
         return []
+    regression = "validation_rmse" in rows[0]
     width = max(len(r["model"]) for r in rows)
-    lines = ["Models trained on the same split (accuracy; the best on validation is kept):"]
+    measure = "RMSE, lower is better" if regression else "accuracy"
+    lines = [f"Models trained on the same split ({measure}; the best on validation is kept):"]
     for r in rows:
         mark = "->" if r["chosen"] else "  "
-        lines.append(
-            f"  {mark} {r['model']:<{width}}  validation {percent(r['validation_accuracy']):>7}  "
-            f"test {percent(r['test_accuracy']):>7}  ({r['seconds']:.0f} s)"
-        )
-    deep = next(r for r in rows if r["name"] == "deep")
-    classical = next((r for r in rows if r["name"] == "classical"), None)
-    if classical:
-        gap = 100 * (deep["validation_accuracy"] - classical["validation_accuracy"])
-        if abs(gap) < 0.05:
-            verdict = "The deep model and the classical one tie on validation"
-        elif gap > 0:
-            verdict = f"The deep model beats the classical one by {gap:.1f} points on validation"
+        if regression:
+            scores = f"validation {r['validation_rmse']:>9.4g}  test {r['test_rmse']:>9.4g}"
         else:
-            verdict = f"The classical model beats the deep one by {-gap:.1f} points on validation"
-        lines.append(f"  {verdict}; kept: {rows[0]['model']}.")
+            scores = (
+                f"validation {percent(r['validation_accuracy']):>7}  test {percent(r['test_accuracy']):>7}"
+            )
+        lines.append(f"  {mark} {r['model']:<{width}}  {scores}  ({r['seconds']:.0f} s)")
+    deep = next(r for r in rows if r["name"] == "deep")
+    classical = next((r for r in rows if r["name"] not in ("deep", "ensemble")), None)  # the best one
+    if classical:
+        lines.append(f"  {_verdict(deep, classical, regression)}; kept: {rows[0]['model']}.")
     return lines
+
+
+def _verdict(deep: dict, classical: dict, regression: bool) -> str:
+    if regression:
+        a, b = deep["validation_rmse"], classical["validation_rmse"]
+        gap = 100 * (b - a) / max(b, 1e-12)  # % lower error of the deep model
+        if abs(gap) < 0.5:
+            return "The deep model and the best classical one tie on validation"
+        if gap > 0:
+            return f"The deep model's error is {gap:.0f} % lower than the best classical one's on validation"
+        lower = 100 * (a - b) / a
+        return f"The best classical model's error is {lower:.0f} % lower than the deep one's on validation"
+    gap = 100 * (deep["validation_accuracy"] - classical["validation_accuracy"])
+    if abs(gap) < 0.05:
+        return "The deep model and the best classical one tie on validation"
+    if gap > 0:
+        return f"The deep model beats the best classical one by {gap:.1f} points on validation"
+    return f"The best classical model beats the deep one by {-gap:.1f} points on validation"

@@ -12,21 +12,23 @@ import pandas as pd
 
 from ..errors import DataError
 from ..log import warn
+from .columns import labelled_rows
 from .images import is_hidden, list_image_files, looks_like_image_path
 from .tables import as_text_table, is_table_file, read_table
-from .text import label_column, labelled_texts, text_column
+from .text import find_text_column, label_column, labelled_texts, text_column
 
 
 @dataclass
 class Examples:
     """Inputs of one modality, with their labels when known."""
 
-    kind: str  # "image" | "text"
-    items: list[Path] | np.ndarray | list[str]  # image files, images (N, H, W[, C]), or texts
+    kind: str  # "image" | "text" | "table"
+    items: list[Path] | np.ndarray | list[str] | pd.DataFrame  # files, images, texts, or table rows
     labels: list[str] | None
     origin: str  # how to name the source in messages
     integer_labels: bool = False  # labels were given as integers: predictions are integers too
     columns: dict | None = None  # for tables: {"text": column, "target": column}
+    task: str = "classification"  # or "regression" (numbers to predict, tables only)
 
 
 def read_labeled(
@@ -37,13 +39,15 @@ def read_labeled(
     text: str | None = None,
     kind: str | None = None,
     columns: dict | None = None,
+    task: str | None = None,
 ) -> Examples:
     """Labelled examples from a folder of class subfolders, a table (a CSV of image
     files and labels, or of texts and labels; TSV, Parquet and JSON Lines too), a
     DataFrame, an array of images (N, H, W[, C]) with labels y, or texts with labels y.
-    kind ("image" or "text") says which the data must be; None detects it. columns:
-    the {"text", "target"} columns a model was trained on, used where a table has them."""
-    examples = _read_labeled(source, y, target, images, text, kind, columns or {})
+    kind ("image", "text" or "table") says which the data must be; None detects it.
+    columns: the {"text", "target"} columns a model was trained on, used where a table
+    has them. task: "regression" or "classification" when asked for (tables)."""
+    examples = _read_labeled(source, y, target, images, text, kind, columns or {}, task)
     if kind is not None and examples.kind != kind:
         raise DataError(
             f"{examples.origin} holds {examples.kind}s, but this model reads {kind}s; give {kind} data."
@@ -51,9 +55,9 @@ def read_labeled(
     return examples
 
 
-def _read_labeled(source, y, target, images, text, kind, columns: dict) -> Examples:
+def _read_labeled(source, y, target, images, text, kind, columns: dict, task) -> Examples:
     if isinstance(source, pd.DataFrame):
-        return _read_text_table(source, "the DataFrame", target, text, columns)
+        return _read_any_table(source, "the DataFrame", target, text, kind, columns, task)
     if y is not None and _is_texts(source):
         return _texts_with_labels(list(source), y)
     if isinstance(source, np.ndarray) or y is not None:
@@ -74,7 +78,7 @@ def _read_labeled(source, y, target, images, text, kind, columns: dict) -> Examp
             return _read_image_table(table, path, target, images)
         if kind == "image":
             _refuse_no_image_column(table, path)
-        return _read_text_table(table, str(path), target, text, columns)
+        return _read_any_table(table, str(path), target, text, kind, columns, task)
     raise DataError(
         f"{path} is neither a folder nor a table (CSV, TSV, Parquet, JSON Lines); give a folder with "
         "one subfolder per class, or a table of examples and labels."
@@ -86,6 +90,8 @@ def read_unlabeled(inputs, kind: str = "image", text: str | None = None) -> Exam
     kind "text", texts, tables of texts (column `text`, else detected) or a DataFrame."""
     if kind == "text":
         return _read_texts(inputs, text)
+    if kind == "table":
+        return _read_rows(inputs)
     if isinstance(inputs, np.ndarray):
         return Examples("image", check_image_array(inputs), None, f"an array of {len(inputs)} images")
     items: list[Path] = []
@@ -217,6 +223,21 @@ def _texts_with_labels(texts: list[str], y) -> Examples:
     return Examples("text", texts, labels, f"a list of {len(texts)} texts", integer_labels=integer)
 
 
+def _read_any_table(table, origin: str, target, text, kind, columns: dict, task) -> Examples:
+    """A table of texts, or of columns for a tabular model: texts when asked for, or when
+    a column reads like prose (three words or more on average, or the only other column)."""
+    table = as_text_table(table)
+    if kind is None and text is None and task is None:
+        others = [c for c in table.columns if c != (target or columns.get("target"))]
+        prose = find_text_column(table, exclude=(target,), min_words=3 if len(others) > 1 else 0)
+        kind = "text" if prose is not None else "table"
+    if kind == "text" or text is not None:
+        return _read_text_table(table, origin, target, text, columns)
+    rows, labels, label_col, found = labelled_rows(table, origin, target or columns.get("target"), task)
+    integer = all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
+    return Examples("table", rows, labels, origin, integer, {"target": label_col}, found)
+
+
 def _read_text_table(
     table: pd.DataFrame, origin: str, target: str | None, text: str | None, columns: dict | None = None
 ) -> Examples:
@@ -249,6 +270,24 @@ def _read_texts(inputs, column: str | None) -> Examples:
     if not texts:
         raise DataError("No texts to predict on; give texts, or a table with a column of texts.")
     return Examples("text", texts, None, f"{len(texts)} texts")
+
+
+def _read_rows(inputs) -> Examples:
+    """Rows to predict on, from tables (files or DataFrames), one after the other."""
+    tables = []
+    for value in [inputs] if isinstance(inputs, (str, Path, pd.DataFrame)) else inputs:
+        if isinstance(value, pd.DataFrame):
+            tables.append(as_text_table(value))
+        elif is_table_file(value) and Path(value).is_file():
+            tables.append(read_table(Path(value)))
+        else:
+            raise DataError(
+                f"{str(value)[:200]} is not a table file; give tables (CSV, Parquet, ...) of rows."
+            )
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    if table.empty:
+        raise DataError("No rows to predict on; give a table with one row per example.")
+    return Examples("table", table, None, f"{len(table)} rows")
 
 
 def _is_table_path(value) -> bool:

@@ -17,6 +17,18 @@ def text_column(table: pd.DataFrame, origin: str, given: str | None = None, excl
     those that look like prose (mostly several words, mostly distinct)."""
     if given is not None:
         return _existing(table, given, origin, "--text")
+    found = find_text_column(table, exclude)
+    if found is None:
+        raise DataError(
+            f"No column of {origin} holds free text (columns: {', '.join(table.columns)}); pass the "
+            "column of texts with --text."
+        )
+    return found
+
+
+def find_text_column(table: pd.DataFrame, exclude: tuple = (), min_words: float = 0.0) -> str | None:
+    """The column whose values are longest among those that look like prose, or None.
+    min_words: the mean number of words its values must have."""
     scores = {}
     for column in table.columns:
         if column in exclude:
@@ -26,14 +38,10 @@ def text_column(table: pd.DataFrame, origin: str, given: str | None = None, excl
             continue
         words = sum(" " in v.strip() for v in values) / len(values)
         distinct = len(set(values)) / len(values)
-        if (words >= 0.5 or column.lower() in TEXT_NAMES) and distinct >= 0.3:
+        mean_words = sum(len(v.split()) for v in values) / len(values)
+        if (words >= 0.5 or column.lower() in TEXT_NAMES) and distinct >= 0.3 and mean_words >= min_words:
             scores[column] = sum(map(len, values)) / len(values)
-    if not scores:
-        raise DataError(
-            f"No column of {origin} holds free text (columns: {', '.join(table.columns)}); pass the "
-            "column of texts with --text."
-        )
-    return max(scores, key=scores.get)
+    return max(scores, key=scores.get) if scores else None
 
 
 def label_column(

@@ -7,6 +7,7 @@ from torch import nn
 from .cnn import SmallCNN
 from .finetune import FineTuneNet
 from .heads import LinearHead
+from .mlp import TabularMLP
 from .text_finetune import TextFineTuneNet
 
 NETS = {
@@ -14,6 +15,7 @@ NETS = {
     "cnn": SmallCNN,
     "fine-tune": FineTuneNet,
     "text-fine-tune": TextFineTuneNet,
+    "mlp": TabularMLP,
 }
 
 

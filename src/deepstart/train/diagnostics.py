@@ -17,6 +17,8 @@ DEAD_FRACTION = 0.5
 OVERFIT_GAP = 0.05
 UNDERFIT_ACCURACY = 0.8
 IMBALANCE_RATIO = 3.0
+OVERFIT_R2_GAP = 0.1
+UNDERFIT_R2 = 0.5
 
 
 def diagnose(model: nn.Module, history: History, train: tuple, val: tuple, classes: list[str]) -> list[dict]:
@@ -24,18 +26,42 @@ def diagnose(model: nn.Module, history: History, train: tuple, val: tuple, class
     train, val = as_tensors(train), as_tensors(val)
     train_acc = evaluate(model, train)[1]  # in evaluation mode: no dropout, no augmentation
     val_acc = evaluate(model, val)[1]
+    regression = train[1].is_floating_point()
     divergence = _divergence(history)
-    underfitting = _underfitting(train_acc, val_acc)
+    fit = _fit_r2(train_acc, val_acc) if regression else None
+    underfitting = fit[1] if fit else _underfitting(train_acc, val_acc)
     if divergence["found"]:  # divergence explains poor fit; one fix, not two that disagree
         underfitting = _check("underfitting", False, "See divergence.", "")
     return [
         divergence,
-        _overfitting(train_acc, val_acc, len(val[1])),
+        fit[0] if fit else _overfitting(train_acc, val_acc, len(val[1])),
         underfitting,
         *_gradients(history),
         _dead_units(model, val[0]),
-        _imbalance(train[1], classes),
+        *([] if regression else [_imbalance(train[1], classes)]),
     ]
+
+
+def _fit_r2(train_r2: float, val_r2: float) -> tuple[dict, dict]:
+    """Overfitting and underfitting for regression, judged by R² (1 is perfect, 0 is no
+    better than always predicting the mean)."""
+    gap = train_r2 - val_r2
+    over = _check(
+        "overfitting",
+        gap > OVERFIT_R2_GAP,
+        f"R² is {train_r2:.2f} on training data but {val_r2:.2f} on validation data: "
+        + ("the model memorises its examples (overfitting)." if gap > OVERFIT_R2_GAP else "no large gap."),
+        "More data, more regularisation (--dropout, --weight-decay), or fewer epochs.",
+    )
+    under = _check(
+        "underfitting",
+        train_r2 < UNDERFIT_R2 and gap <= OVERFIT_R2_GAP,
+        f"Even on its training data the model explains only {train_r2:.2f} of the variance (R²)."
+        if train_r2 < UNDERFIT_R2
+        else f"The model fits its training data (R² {train_r2:.2f}).",
+        "Train longer (--epochs) or raise --lr; the columns may also say little about the target.",
+    )
+    return over, under
 
 
 def _check(name: str, found: bool, message: str, fix: str) -> dict:

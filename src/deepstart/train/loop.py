@@ -97,19 +97,20 @@ def fit(
                 model, train, batch_size, optimizer, schedule, augment, limit
             )
             val_loss, val_acc = evaluate(model, val)
+            key = score_name(train[1])
             history.epochs.append(
                 {
                     "epoch": epoch + 1,
                     "train_loss": train_loss,
-                    "train_accuracy": train_acc,
+                    f"train_{key}": train_acc,
                     "val_loss": val_loss,
-                    "val_accuracy": val_acc,
+                    f"val_{key}": val_acc,
                     "seconds": round(time.perf_counter() - t0, 3),
                 }
             )
             history.grad_norms.append(norms)
             bar.update(1)
-            bar.set_postfix(val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}")
+            bar.set_postfix({"val_loss": f"{val_loss:.4f}", f"val_{key}": f"{val_acc:.4f}"})
             if best.offer(val_loss, model):
                 history.best_epoch = epoch + 1
             history.seconds = time.perf_counter() - clock
@@ -154,8 +155,31 @@ def _optimizer(settings, groups: list[dict]) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=groups[0]["lr"], weight_decay=settings.weight_decay)
 
 
+def score_name(y: torch.Tensor) -> str:
+    """What the loop scores: accuracy for classes, R² for numbers (regression)."""
+    return "r2" if y.is_floating_point() else "accuracy"
+
+
+def loss_of(out: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy for class indices; mean squared error for numbers (regression, one output)."""
+    if y.is_floating_point():
+        return F.mse_loss(out.float().squeeze(1), y, reduction=reduction)
+    return F.cross_entropy(out.float(), y, reduction=reduction)
+
+
+def _score(mean_loss: float, correct: int, y: torch.Tensor) -> float:
+    """Accuracy, or for regression R² = 1 - MSE / variance of y."""
+    if y.is_floating_point():
+        return 1.0 - mean_loss / max(float(y.double().var(unbiased=False)), 1e-12) if len(y) else 0.0
+    return correct / max(len(y), 1)
+
+
+def _hits(out: torch.Tensor, y: torch.Tensor) -> int:
+    return 0 if y.is_floating_point() else int((out.argmax(1) == y).sum().item())
+
+
 def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit: float | None):
-    """One pass over shuffled batches; returns (mean loss, accuracy, layer -> gradient norm).
+    """One pass over shuffled batches; returns (mean loss, accuracy or R², layer -> gradient norm).
     With a time_limit, refuses early when one epoch would not fit in it."""
     x_all, y_all = train
     n = len(y_all)
@@ -175,7 +199,7 @@ def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit
             enabled=x.is_cuda and torch.cuda.get_device_capability(x.device)[0] >= 8,
         ):
             logits = model(x)
-            loss = F.cross_entropy(logits.float(), y)
+            loss = loss_of(logits, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if step % every == 0:
@@ -185,10 +209,11 @@ def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit
         optimizer.step()
         schedule.step()
         total_loss += loss.item() * len(idx)
-        correct += (logits.argmax(1) == y).sum().item()
+        correct += _hits(logits, y)
         if time_limit and step == min(4, steps - 1):
             _check_time_limit(time_limit, (time.perf_counter() - t0) / (step + 1) * steps)
-    return total_loss / n, correct / n, {k: v / max(samples, 1) for k, v in norms.items()}
+    score = _score(total_loss / n, correct, y_all)
+    return total_loss / n, score, {k: v / max(samples, 1) for k, v in norms.items()}
 
 
 def _batches(x_all: torch.Tensor, bs: int, window: int = 50) -> list[torch.Tensor]:
@@ -259,7 +284,7 @@ def batch_for(x: torch.Tensor) -> int:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: tuple) -> tuple[float, float]:
-    """Mean loss and accuracy of model on data = (X, y), in evaluation mode."""
+    """Mean loss and accuracy (R² for regression) of model on data = (X, y), in evaluation mode."""
     model.eval()
     x_all, y_all = as_tensors(data)
     batch = batch_for(x_all)
@@ -268,10 +293,10 @@ def evaluate(model: nn.Module, data: tuple) -> tuple[float, float]:
         idx = torch.arange(s, min(s + batch, len(y_all)))
         x, y = _inputs(x_all, idx, model), y_all[idx].to(_device_of(model))
         logits = model(x).float()
-        total += F.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(1) == y).sum().item()
-    n = max(len(y_all), 1)
-    return total / n, correct / n
+        total += loss_of(logits, y, "sum").item()
+        correct += _hits(logits, y)
+    mean_loss = total / max(len(y_all), 1)
+    return mean_loss, _score(mean_loss, correct, y_all)
 
 
 @torch.no_grad()

@@ -1,0 +1,170 @@
+"""What each column of a table holds, and what the target asks for: the types a
+tabular model learns from (numbers, categories, yes/no, dates), the columns it must
+not learn from (IDs, free text, constants, empty columns), and the task (binary,
+multi-class or regression). Read from the training table only."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .text import label_column
+
+MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-", "--", "#n/a"}  # lower-cased
+TRUE, FALSE = {"true", "yes", "y", "t"}, {"false", "no", "n", "f"}
+ID_NAME = re.compile(r"(^|_|\b)(id|uuid|guid|key)$|^id_|(?<=[a-z])Id$|(?<=[a-z])ID$", re.IGNORECASE)
+MAX_CLASSES_SHARE = 0.5  # a text target with more distinct values than this share of rows is not classes
+MAX_INT_CLASSES = 20  # integer targets with at most this many values are classes
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    return values.str.strip().str.lower().isin(MISSING)
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    """Cells as floats; NaN where missing or not a number (infinities kept)."""
+    cleaned = values.str.strip().where(~is_missing(values))
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+def column_types(table: pd.DataFrame, origin: str) -> tuple[dict[str, str], list[str]]:
+    """({column: "numeric" | "boolean" | "datetime" | "categorical"} for the columns to
+    learn from, notices naming each column left out and why). Cells are strings."""
+    types, left_out = {}, []
+    for column in table.columns:
+        kind, why = _column_type(table[column], column, origin)
+        if why:
+            left_out.append(f"'{column}' ({why})")
+        else:
+            types[column] = kind
+    return types, left_out
+
+
+def _column_type(values: pd.Series, column: str, origin: str) -> tuple[str, str]:
+    present = values[~is_missing(values)].str.strip()
+    if present.empty:
+        return "", "empty"
+    distinct = present.nunique()
+    if distinct == 1:
+        return "", f"always '{present.iloc[0][:20]}'"
+    parsed = pd.to_numeric(present, errors="coerce")
+    share = parsed.notna().mean()
+    if share == 1.0:
+        whole = np.isfinite(parsed).all() and (parsed % 1 == 0).all()
+        if whole and (ID_NAME.search(column) or _counts_rows(parsed)):
+            return "", "an ID: a different whole number in every row"
+        return "numeric", ""
+    if share >= 0.9:
+        words = present[parsed.isna()].unique()[:3]
+        raise DataError(
+            f"Column '{column}' of {origin} holds numbers but also {len(present) - parsed.notna().sum()} "
+            f"cells that are not ({', '.join(repr(w[:20]) for w in words)}); make them numbers or leave "
+            "them empty."
+        )
+    lowered = set(present.str.lower().unique())
+    if distinct == 2 and lowered <= TRUE | FALSE:
+        return "boolean", ""
+    if _dates(present).notna().mean() >= 0.9:
+        return "datetime", ""
+    if ID_NAME.search(column) and distinct >= 0.9 * len(present):
+        return "", "an ID: a different value in almost every row"
+    if distinct >= 0.5 * len(present) and distinct > 20:
+        spaces = present.str.contains(" ").mean()
+        why = "free text; a text model reads it: --task text" if spaces >= 0.5 else "an ID or name"
+        return "", f"{why}, {distinct:,} different values in {len(present):,} rows"
+    return "categorical", ""
+
+
+def _counts_rows(parsed: pd.Series) -> bool:
+    """Whole numbers, each different, that count the rows (1, 2, 3, ... in any order)."""
+    n = len(parsed)
+    return n >= 20 and parsed.nunique() == n and parsed.max() - parsed.min() < 2 * n
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Cells as timestamps (NaT where not a date); only cells with digits and a date
+    separator are tried, so '3' or 'red' never read as dates."""
+    looks = values.str.contains(r"\d") & values.str.contains(r"[-/:.]") & (values.str.len() >= 6)
+    if looks.mean() < 0.9:
+        return pd.Series(pd.NaT, index=values.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "could not infer format": each cell is parsed on its own then
+        return pd.to_datetime(values.where(looks), errors="coerce", format="mixed")
+
+
+def boolean_values(values: pd.Series) -> pd.Series:
+    lowered = values.str.strip().str.lower()
+    return lowered.map(lambda v: 1.0 if v in TRUE else 0.0 if v in FALSE else np.nan)
+
+
+def date_parts(values: pd.Series) -> dict[str, pd.Series]:
+    """A date column expanded into numbers a model can use."""
+    stamps = _dates(values.str.strip())
+    parts = {
+        "year": stamps.dt.year,
+        "month": stamps.dt.month,
+        "day": stamps.dt.day,
+        "weekday": stamps.dt.dayofweek,
+    }
+    if (stamps.dt.hour.fillna(0) != 0).any():
+        parts["hour"] = stamps.dt.hour
+    return {k: v.astype(float) for k, v in parts.items()}
+
+
+def detect_task(labels: pd.Series, column: str, origin: str, forced: str | None = None) -> str:
+    """ "classification" or "regression", from the target's values (strings, none
+    missing): numbers that are fractions, or many different whole numbers, are a
+    quantity to predict; anything else names classes. forced: the task asked for."""
+    parsed = pd.to_numeric(labels.str.strip(), errors="coerce")
+    numeric = parsed.notna().all()
+    if forced == "regression" or (forced is None and numeric):
+        if not numeric:
+            bad = labels[parsed.isna()].iloc[0]
+            raise DataError(
+                f"The target '{column}' of {origin} must hold numbers for regression, but holds text "
+                f"(e.g. {bad[:30]!r}); write the numbers plainly (1200.50, not '$1,200.50'), or predict "
+                "classes without --task regression."
+            )
+        if not np.isfinite(parsed).all():
+            raise DataError(
+                f"The target '{column}' of {origin} holds infinite values; replace them with numbers."
+            )
+        if parsed.nunique() == 1:
+            raise DataError(
+                f"The target '{column}' of {origin} is always {labels.iloc[0]}: there is nothing to "
+                "predict; choose another --target."
+            )
+        whole = (parsed % 1 == 0).all()
+        if forced == "regression" or not whole or parsed.nunique() > MAX_INT_CLASSES:
+            return "regression"
+    distinct = labels.nunique()
+    if forced is None and distinct > MAX_CLASSES_SHARE * len(labels) and distinct > MAX_INT_CLASSES:
+        raise DataError(
+            f"The target '{column}' of {origin} has {distinct:,} different values in {len(labels):,} rows, "
+            "too many to be classes; for regression it must hold plain numbers, else choose another "
+            "--target."
+        )
+    return "classification"
+
+
+def labelled_rows(table: pd.DataFrame, origin: str, target: str | None, forced: str | None = None):
+    """(the other columns, target values as strings, the target column, the task) of a
+    table whose rows are the examples; rows without a target are refused."""
+    if table.empty:
+        raise DataError(f"{origin} has no rows; give one example per row, with its target value.")
+    column = label_column(table, origin, target, exclude=(), beside="the other columns")
+    labels = table[column].str.strip()
+    missing = [i + 1 for i, gone in enumerate(is_missing(labels)) if gone]
+    if missing:
+        raise DataError(
+            f"{len(missing)} rows of {origin} have no value in the target '{column}' (row "
+            f"{', '.join(map(str, missing[:5]))}); fill them in or remove those rows."
+        )
+    if table.shape[1] < 2:
+        raise DataError(f"{origin} has only the target column '{column}'; add columns to learn from.")
+    task = detect_task(labels, column, origin, forced)
+    return table.drop(columns=[column]), list(labels), column, task

@@ -1,0 +1,168 @@
+"""Tables -> numbers, learned from the training rows only: numbers are standardised
+(missing ones filled with the median and flagged), yes/no becomes 1/0, dates become
+year, month, day and weekday, and categories become integer codes (0: missing, rare or
+never seen) for a network's embeddings or one-hot columns for classical models.
+Everything it learned is JSON in the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from .data.columns import boolean_values, date_parts, numbers
+from .encoders import Encoded
+from .errors import DataError
+from .log import say
+
+MAX_CATEGORIES = 100  # per column; rarer ones share code 0 with unseen values
+MIN_COUNT = 2  # a category seen once in training shares code 0, so code 0 is learned too
+CLIP = 10.0  # standardised numbers are clipped to +-CLIP (a typo like 1e9 cannot swamp a model)
+
+
+class TableEncoder:
+    """Rows of a table (cells as strings) -> float32 (N, numbers + categories): the first
+    n_numeric columns are standardised numbers and missing-value flags, the rest are
+    category codes (whole numbers stored as floats)."""
+
+    kind = "table"
+    name = "table"
+    cached = False
+
+    def __init__(self, types: dict[str, str], numeric: list[dict] | None = None, categorical=None):
+        self.types = dict(types)  # column -> "numeric" | "boolean" | "datetime" | "categorical"
+        self.numeric = numeric  # fitted: [{"column", "part", "median", "mean", "std", "flag"}]
+        self.categorical = categorical  # fitted: [{"column", "categories"}]
+
+    # -- learning from the training rows --------------------------------------
+    def fit(self, table: pd.DataFrame) -> TableEncoder:
+        self.numeric, self.categorical = [], []
+        for column, kind in self.types.items():
+            if kind == "categorical":
+                counts = table[column].str.strip().value_counts()
+                common = counts[(counts >= MIN_COUNT) & ~counts.index.isin(["", "nan"])]
+                self.categorical.append({"column": column, "categories": list(common.index[:MAX_CATEGORIES])})
+                continue
+            for part, values in _numeric_sources(table[column], kind).items():
+                ok = values[np.isfinite(values)]
+                infinite = int(np.isinf(values).sum())
+                if infinite:
+                    say(f"  '{column}' holds {infinite} infinite values; they are read as missing.")
+                median = float(ok.median()) if len(ok) else 0.0
+                filled = values.where(np.isfinite(values), median)
+                std = float(filled.std(ddof=0)) or 1.0
+                self.numeric.append(
+                    {
+                        "column": column,
+                        "part": part,
+                        "median": median,
+                        "mean": float(filled.mean()),
+                        "std": std,
+                        "flag": bool(len(ok) < len(values)),
+                    }
+                )
+        return self
+
+    @property
+    def n_numeric(self) -> int:
+        return sum(1 + f["flag"] for f in self.numeric)
+
+    @property
+    def cardinalities(self) -> list[int]:
+        """Codes per categorical column, code 0 included."""
+        return [len(c["categories"]) + 1 for c in self.categorical]
+
+    # -- encoding -------------------------------------------------------------
+    def encode(self, table: pd.DataFrame, desc: str = "") -> Encoded:
+        """Every row is kept: missing values are filled, unseen categories coded 0."""
+        missing = [c for c in self.types if c not in table.columns]
+        if missing:
+            raise DataError(
+                f"The table lacks the column{'s' * (len(missing) > 1)} {', '.join(map(repr, missing[:8]))} "
+                "that the model was trained on; add them (cells may be empty)."
+            )
+        notify = desc != "Reading the training data"  # about other tables than the one learned from
+        extra = [c for c in table.columns if c not in self.types]
+        if notify and extra:
+            say(
+                f"  Not using the columns {', '.join(map(repr, extra[:8]))}: the model did not learn "
+                "from them."
+            )
+        columns, sources = [], {}
+        for f in self.numeric:
+            if f["column"] not in sources:
+                sources[f["column"]] = _numeric_sources(table[f["column"]], self.types[f["column"]])
+            values = sources[f["column"]][f["part"]].to_numpy(np.float64)
+            bad = ~np.isfinite(values)
+            values = np.where(bad, f["median"], values)
+            columns.append(np.clip((values - f["mean"]) / f["std"], -CLIP, CLIP))
+            if f["flag"]:
+                columns.append(bad.astype(np.float64))
+        for c in self.categorical:
+            index = {v: k + 1 for k, v in enumerate(c["categories"])}
+            cells = table[c["column"]].str.strip()
+            codes = cells.map(index).fillna(0).to_numpy(np.float64)
+            unseen = int(((codes == 0) & (cells != "")).sum())
+            if unseen and notify:
+                say(f"  {unseen} values of '{c['column']}' were not seen in training; read as unknown.")
+            columns.append(codes)
+        x = np.column_stack(columns).astype(np.float32) if columns else np.zeros((len(table), 0), np.float32)
+        hashes = [hashlib.sha256("\x1f".join(row).encode()).hexdigest() for row in table.itertuples(False)]
+        return Encoded(x, list(range(len(table))), hashes, [])
+
+    def design(self, x: np.ndarray) -> np.ndarray:
+        """The encoded rows with one-hot category columns, for classical models."""
+        parts = [x[:, : self.n_numeric]]
+        for k, size in enumerate(self.cardinalities):
+            codes = x[:, self.n_numeric + k].astype(np.int64)
+            parts.append(np.eye(size, dtype=np.float32)[codes])
+        return np.concatenate(parts, axis=1)
+
+    def feature_names(self) -> list[str]:
+        names = []
+        for f in self.numeric:
+            name = f["column"] + (f".{f['part']}" if f["part"] else "")
+            names += [name] + ([f"{name} missing"] if f["flag"] else [])
+        return names + [c["column"] for c in self.categorical]
+
+    # -- the manifest ---------------------------------------------------------
+    def spec(self) -> dict:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "types": self.types,
+            "numeric": self.numeric,
+            "categorical": self.categorical,
+        }
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> TableEncoder:
+        numeric = [
+            {
+                "column": str(f["column"]),
+                "part": f["part"],
+                **{k: float(f[k]) for k in ("median", "mean", "std")},
+                "flag": bool(f["flag"]),
+            }
+            for f in spec["numeric"]
+        ]
+        categorical = [
+            {"column": str(c["column"]), "categories": [str(v) for v in c["categories"]]}
+            for c in spec["categorical"]
+        ]
+        types = {str(k): str(v) for k, v in spec["types"].items()}
+        if any(f["std"] <= 0 for f in numeric) or {f["column"] for f in numeric} | {
+            c["column"] for c in categorical
+        } != set(types):
+            raise ValueError("the table encoder's columns do not match its types")
+        return cls(types, numeric, categorical)
+
+
+def _numeric_sources(values: pd.Series, kind: str) -> dict:
+    """The numbers a column gives: itself (part None), or a date's parts."""
+    if kind == "datetime":
+        return date_parts(values)
+    if kind == "boolean":
+        return {None: boolean_values(values)}
+    return {None: numbers(values)}
