@@ -105,3 +105,28 @@ def text_model(tmp_path_factory):
     )
     assert code == 0, err
     return root / "m"
+
+
+def customers(n: int, seed: int = 0) -> pd.DataFrame:
+    """A generated customer table: numbers (with gaps), a category, yes/no, a date, an ID
+    and a notes column, with 'churned' (yes/no) and 'spend_next' (a number) to predict."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 80, n).astype(float)
+    plan = rng.choice(["basic", "plus", "pro"], n)
+    active = rng.choice(["yes", "no"], n)
+    table = pd.DataFrame(
+        {
+            "customer_id": np.arange(1000, 1000 + n),
+            "age": age,
+            "plan": plan,
+            "active": active,
+            "signup": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "visits": rng.poisson(5, n).astype(float),
+            "notes": [f"called on day {i} about the bill and the plan" for i in range(n)],
+        }
+    )
+    table.loc[rng.choice(n, n // 20, replace=False), "visits"] = np.nan
+    score = (age - 50) / 8 + (plan == "pro") * 2.0 - (active == "no") * 1.5
+    table["churned"] = np.where(score + rng.normal(0, 0.5, n) > 0, "yes", "no")
+    table["spend_next"] = (age * 3 + (plan == "pro") * 100 + rng.normal(0, 5, n)).round(2)
+    return table

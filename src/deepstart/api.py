@@ -410,6 +410,9 @@ class Predictor:
             self.columns_ = manifest.get("columns")
             spec = manifest.get("classical")
             self.classical_ = classical_from_saved(spec, _part(tensors, "classical.")) if spec else None
+            if self.classical_ is not None and self.encoder_.kind == "table":
+                if self.classical_.n_features != self.encoder_.design_width:
+                    raise ValueError("a classical model for other columns than the encoder's")
             if self.choice_ not in ("deep", "classical", "ensemble") or (
                 self.choice_ != "deep" and self.classical_ is None
             ):

@@ -77,11 +77,12 @@ def csv_options(command):
 @click.version_option(__version__, prog_name="deepstart")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 def cli(quiet: bool) -> None:
-    """deepstart: from your images or texts to a trained, evaluated deep-learning model, on a CPU.
+    """deepstart: from your images, texts or tables to a trained, evaluated deep-learning model, on a CPU.
 
     \b
     deepstart train photos/ --out model/        # photos/cats/*.jpg, photos/dogs/*.jpg
     deepstart train reviews.csv --target sentiment --out model/   # a column of texts
+    deepstart train houses.csv --target price --out model/        # columns of numbers, categories
     deepstart evaluate model/ photos_test/ --json
     deepstart predict model/ new.jpg
     deepstart predict model/ "what a wonderful film"
@@ -119,14 +120,16 @@ def cli(quiet: bool) -> None:
     type=click.Choice(["auto", *TASKS]),
     default="auto",
     show_default=True,
-    help="What the data is; auto detects it.",
+    help="What the data is; auto detects it. tabular: a table's rows are the examples; regression "
+    "or classification: the same, with the target read as numbers or as classes.",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
 @setting_options
 def train(data, out, test, val, target, text, images, task, resume, **settings):
-    """Train a classifier on DATA: a folder with one subfolder per class, a CSV that
-    lists image files and their labels, or a table of texts and labels (CSV, TSV,
-    Parquet, JSON Lines)."""
+    """Train a model on DATA: a folder with one subfolder per class, a CSV that lists
+    image files and their labels, a table of texts and labels, or a table whose rows are
+    examples and whose --target column is to be predicted (classes or numbers). Tables
+    may be CSV, TSV, Parquet or JSON Lines."""
     from . import artifact
     from .api import Predictor
     from .summary import train_summary
@@ -188,8 +191,8 @@ def evaluate(model, data, target, text, images, as_json):
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the predictions as one JSON list.")
 def predict(model, inputs, out, text, as_json):
-    """Predict the class of each input: image files or folders of them; or, for a text
-    model, texts or tables of texts."""
+    """Predict the class (or number) of each input: image files or folders of them; for a
+    text model, texts or tables of texts; for a table model, tables of rows."""
     from .api import Predictor
 
     if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
@@ -204,6 +207,8 @@ def predict(model, inputs, out, text, as_json):
         for r in records:
             if "error" in r:
                 click.echo(f"{r['input']}\t(skipped: {r['error']})")
+            elif "prediction" in r:
+                click.echo(f"{r['input']}\t{r['prediction']:.6g}")
             else:
                 probs = ", ".join(f"{c} {p:.3f}" for c, p in r["probabilities"].items())
                 click.echo(f"{r['input']}\t{r['label']}\t({probs})")
@@ -235,8 +240,13 @@ def info(model, as_json):
 def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["input", "label", *[f"p_{c}" for c in classes], "error"])
-    for r in records:
+    if not classes:  # regression: one predicted number per row
+        writer.writerow(["input", "prediction", "error"])
+        for r in records:
+            writer.writerow([r["input"], r.get("prediction", ""), r.get("error", "")])
+    else:
+        writer.writerow(["input", "label", *[f"p_{c}" for c in classes], "error"])
+    for r in records if classes else []:
         probs = (
             [f"{r['probabilities'][c]:.6f}" for c in classes] if "probabilities" in r else [""] * len(classes)
         )

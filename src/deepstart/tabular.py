@@ -73,6 +73,11 @@ class TableEncoder:
         """Codes per categorical column, code 0 included."""
         return [len(c["categories"]) + 1 for c in self.categorical]
 
+    @property
+    def design_width(self) -> int:
+        """Columns of design(): numbers, flags and one-hot categories."""
+        return self.n_numeric + sum(self.cardinalities)
+
     # -- encoding -------------------------------------------------------------
     def encode(self, table: pd.DataFrame, desc: str = "") -> Encoded:
         """Every row is kept: missing values are filled, unseen categories coded 0."""

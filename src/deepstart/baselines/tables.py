@@ -44,12 +44,13 @@ class LinearModel:
 
     def __init__(self, coef: np.ndarray, intercept: np.ndarray, link: str, title: str):
         self.coef, self.intercept, self.link, self.title = coef, intercept, link, title
+        self.n_features = coef.shape[1]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return _output(x.astype(np.float64) @ self.coef.T + self.intercept, self.link)
 
     def spec(self) -> dict:
-        return {"name": self.name, "link": self.link, "title": self.title}
+        return {"name": self.name, "link": self.link, "title": self.title, "n_features": self.n_features}
 
     def tensors(self) -> dict[str, torch.Tensor]:
         return {"coef": torch.from_numpy(self.coef), "intercept": torch.from_numpy(self.intercept)}
@@ -57,7 +58,12 @@ class LinearModel:
     @classmethod
     def from_saved(cls, spec: dict, tensors: dict) -> LinearModel:
         coef, intercept = tensors["coef"].numpy(), tensors["intercept"].numpy()
-        if coef.ndim != 2 or intercept.shape != (coef.shape[0],) or not np.isfinite(coef).all():
+        if (
+            coef.ndim != 2
+            or intercept.shape != (coef.shape[0],)
+            or coef.shape[1] != int(spec["n_features"])
+            or not np.isfinite(coef).all()
+        ):
             raise ValueError(f"linear weights of shapes {coef.shape} and {intercept.shape}")
         return cls(coef, intercept, _link(spec), str(spec["title"]))
 
@@ -78,8 +84,8 @@ class TreeEnsemble:
 
     name = "trees"
 
-    def __init__(self, arrays: dict[str, np.ndarray], link: str, title: str):
-        self.a, self.link, self.title = arrays, link, title
+    def __init__(self, arrays: dict[str, np.ndarray], link: str, title: str, n_features: int):
+        self.a, self.link, self.title, self.n_features = arrays, link, title, n_features
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         x = x.astype(np.float64)
@@ -99,7 +105,7 @@ class TreeEnsemble:
         return a["baseline"] + a["value"][node].sum(1)
 
     def spec(self) -> dict:
-        return {"name": self.name, "link": self.link, "title": self.title}
+        return {"name": self.name, "link": self.link, "title": self.title, "n_features": self.n_features}
 
     def tensors(self) -> dict[str, torch.Tensor]:
         return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.a.items()}
@@ -108,8 +114,9 @@ class TreeEnsemble:
     def from_saved(cls, spec: dict, tensors: dict) -> TreeEnsemble:
         a = {k: tensors[k].numpy() for k in ("roots", "feature", "threshold", "left", "right", "value")}
         a["baseline"] = tensors["baseline"].numpy()
-        _check_trees(a)
-        return cls(a, _link(spec), str(spec["title"]))
+        n_features = int(spec["n_features"])
+        _check_trees(a, n_features)
+        return cls(a, _link(spec), str(spec["title"]), n_features)
 
     @classmethod
     def from_decision_tree(cls, model, title: str) -> TreeEnsemble:
@@ -126,7 +133,7 @@ class TreeEnsemble:
             "value": _laplace(value, t.n_node_samples) if classes else value,
             "baseline": np.zeros(value.shape[1]),
         }
-        return cls(arrays, "probabilities" if classes else "identity", title)
+        return cls(arrays, "probabilities" if classes else "identity", title, model.n_features_in_)
 
     @classmethod
     def from_hist_gradient_boosting(cls, model, title: str) -> TreeEnsemble:
@@ -162,7 +169,7 @@ class TreeEnsemble:
             "baseline": baseline,
         }
         classes = hasattr(model, "classes_")
-        return cls(arrays, "softmax" if classes else "identity", title)
+        return cls(arrays, "softmax" if classes else "identity", title, model.n_features_in_)
 
 
 def _laplace(value: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -178,7 +185,7 @@ def _link(spec: dict) -> str:
     return spec["link"]
 
 
-def _check_trees(a: dict) -> None:
+def _check_trees(a: dict, n_features: int) -> None:
     """Refuse arrays that are not trees: every inner node's children come after it and
     exist, features and roots are in range, leaf values are finite."""
     m = len(a["left"])
@@ -197,7 +204,7 @@ def _check_trees(a: dict) -> None:
         np.all((a["left"][inner] > index[inner]) & (a["left"][inner] < m))
         and np.all((a["right"][inner] > index[inner]) & (a["right"][inner] < m))
         and np.all(a["right"][~inner] < 0)
-        and np.all(a["feature"] >= 0)
+        and np.all((a["feature"] >= 0) & (a["feature"] < n_features))
         and np.all((a["roots"] >= 0) & (a["roots"] < m))
         and np.isfinite(a["value"]).all()
     )

@@ -108,7 +108,7 @@ def date_parts(values: pd.Series) -> dict[str, pd.Series]:
         "year": stamps.dt.year,
         "month": stamps.dt.month,
         "day": stamps.dt.day,
-        "weekday": stamps.dt.dayofweek,
+        "weekday": stamps.dt.day_of_week,
     }
     if (stamps.dt.hour.fillna(0) != 0).any():
         parts["hour"] = stamps.dt.hour

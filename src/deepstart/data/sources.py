@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..log import warn
-from .columns import labelled_rows
+from .columns import column_types, labelled_rows
 from .images import is_hidden, list_image_files, looks_like_image_path
 from .tables import as_text_table, is_table_file, read_table
 from .text import find_text_column, label_column, labelled_texts, text_column
@@ -225,17 +225,26 @@ def _texts_with_labels(texts: list[str], y) -> Examples:
 
 def _read_any_table(table, origin: str, target, text, kind, columns: dict, task) -> Examples:
     """A table of texts, or of columns for a tabular model: texts when asked for, or when
-    a column reads like prose (three words or more on average, or the only other column)."""
+    a column reads like prose and no other column (but IDs) could be learned from."""
     table = as_text_table(table)
     if kind is None and text is None and task is None:
-        others = [c for c in table.columns if c != (target or columns.get("target"))]
-        prose = find_text_column(table, exclude=(target,), min_words=3 if len(others) > 1 else 0)
-        kind = "text" if prose is not None else "table"
+        label = target or columns.get("target")
+        prose = find_text_column(table, exclude=(label,))
+        kind = "text" if prose is not None and not _learnable(table, (label, prose), origin) else "table"
     if kind == "text" or text is not None:
         return _read_text_table(table, origin, target, text, columns)
     rows, labels, label_col, found = labelled_rows(table, origin, target or columns.get("target"), task)
     integer = all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
     return Examples("table", rows, labels, origin, integer, {"target": label_col}, found)
+
+
+def _learnable(table: pd.DataFrame, leave_out: tuple, origin: str) -> bool:
+    """Whether any column but those left out holds numbers, categories, yes/no or dates."""
+    others = table[[c for c in table.columns if c not in leave_out]]
+    try:
+        return bool(column_types(others, origin)[0])
+    except DataError:  # a column of mixed types: the tabular path says so
+        return True
 
 
 def _read_text_table(

@@ -1,0 +1,221 @@
+"""Tables: column types, task detection, the encoder learned from training rows only,
+the classical models stored as arrays (and matching scikit-learn), and training,
+saving, loading, evaluating and predicting end to end."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepstart import Predictor
+from deepstart.baselines.tables import LinearModel, TreeEnsemble
+from deepstart.data.columns import column_types, detect_task
+from deepstart.data.tables import as_text_table
+from deepstart.errors import DataError
+
+from conftest import customers, run_cli
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory):
+    """A churn classifier trained once through the CLI on a generated CSV."""
+    root = tmp_path_factory.mktemp("tables")
+    customers(400).drop(columns=["spend_next"]).to_csv(root / "customers.csv", index=False)
+    code, out, err = run_cli(
+        "train",
+        str(root / "customers.csv"),
+        "--target",
+        "churned",
+        "--out",
+        str(root / "m"),
+        "--epochs",
+        "30",
+    )
+    assert code == 0, err
+    return root, out, err
+
+
+def test_column_types_and_the_columns_left_out():
+    table = customers(60).drop(columns=["churned", "spend_next"])
+    table["empty"], table["same"] = "", "x"
+    types, left_out = column_types(as_text_table(table), "t")
+    assert types == {
+        "age": "numeric",
+        "plan": "categorical",
+        "active": "boolean",
+        "signup": "datetime",
+        "visits": "numeric",
+    }
+    assert {item.split(" ")[0] for item in left_out} == {"'customer_id'", "'notes'", "'empty'", "'same'"}
+
+
+@pytest.mark.parametrize(
+    "values, task",
+    [
+        (["yes", "no"] * 20, "classification"),
+        (["0", "1", "2"] * 20, "classification"),
+        ([f"{v / 7:.3f}" for v in range(60)], "regression"),
+        ([str(v) for v in range(60)], "regression"),  # many whole numbers: a quantity
+    ],
+)
+def test_task_is_detected_from_the_target(values, task):
+    assert detect_task(pd.Series(values), "y", "t") == task
+
+
+def test_text_target_with_a_value_per_row_is_refused():
+    with pytest.raises(DataError, match="too many to be classes"):
+        detect_task(pd.Series([f"name {i}" for i in range(60)]), "y", "t")
+
+
+def test_encoder_learns_from_the_training_rows_only():
+    table = customers(300).drop(columns=["spend_next"])
+    train, val, test = table[:200], table[200:250], table[250:].assign(age=1000.0)
+    p = Predictor(epochs=2).fit(train, target="churned", val=val, test=test)
+    age = next(f for f in p.encoder_.numeric if f["column"] == "age")
+    assert age["mean"] == pytest.approx(train["age"].mean())  # the test rows' 1000s are not in it
+    assert age["std"] == pytest.approx(train["age"].std(ddof=0))
+
+
+def _fit(kind: str, task: str):
+    from sklearn.datasets import load_diabetes, load_wine
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    x, y = (load_diabetes if task == "regression" else load_wine)(return_X_y=True)
+    if task == "binary":
+        y = (y == 0).astype(int)
+    x = x.astype(np.float32)
+    estimators = {
+        ("gbm", "regression"): HistGradientBoostingRegressor(max_iter=30),
+        ("tree", "regression"): DecisionTreeRegressor(max_depth=5),
+        ("linear", "regression"): Ridge(),
+        ("linear", "binary"): LogisticRegression(max_iter=5000),
+        ("linear", "multiclass"): LogisticRegression(max_iter=5000),
+        ("gbm", "binary"): HistGradientBoostingClassifier(max_iter=30),
+        ("gbm", "multiclass"): HistGradientBoostingClassifier(max_iter=30),
+    }
+    return estimators[(kind, task)].fit(x, y), x
+
+
+@pytest.mark.parametrize(
+    "kind, task",
+    [
+        ("gbm", "regression"),
+        ("gbm", "binary"),
+        ("gbm", "multiclass"),
+        ("tree", "regression"),
+        ("linear", "regression"),
+        ("linear", "binary"),
+        ("linear", "multiclass"),
+    ],
+)
+def test_stored_classical_models_predict_as_scikit_learn(kind, task):
+    model, x = _fit(kind, task)
+    convert = {
+        "gbm": TreeEnsemble.from_hist_gradient_boosting,
+        "tree": TreeEnsemble.from_decision_tree,
+        "linear": LinearModel.from_sklearn,
+    }[kind]
+    ours = convert(model, "m")
+    again = type(ours).from_saved(ours.spec(), ours.tensors())  # through the stored arrays
+    expected = model.predict(x) if task == "regression" else model.predict_proba(x)
+    np.testing.assert_allclose(again.predict(x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_decision_tree_probabilities_are_smoothed_but_rank_as_scikit_learn():
+    from sklearn.datasets import load_wine
+    from sklearn.tree import DecisionTreeClassifier
+
+    x, y = load_wine(return_X_y=True)
+    model = DecisionTreeClassifier(max_depth=3).fit(x.astype(np.float32), y)
+    ours = TreeEnsemble.from_decision_tree(model, "tree").predict(x.astype(np.float32))
+    assert (ours.argmax(1) == model.predict(x.astype(np.float32))).all()
+    assert ours.max() < 1.0  # a pure leaf says 'likely', not 'certain'
+    np.testing.assert_allclose(ours.sum(1), 1.0, rtol=1e-6)
+
+
+def test_arrays_that_are_not_trees_are_refused():
+    model, _ = _fit("gbm", "binary")
+    trees = TreeEnsemble.from_hist_gradient_boosting(model, "m")
+    tensors = trees.tensors()
+    inner = int(np.flatnonzero(tensors["left"].numpy() >= 0)[1])
+    tensors["left"][inner] = 0  # a child before its parent: a loop
+    with pytest.raises(ValueError, match="do not form trees"):
+        TreeEnsemble.from_saved(trees.spec(), tensors)
+
+
+def test_table_classifier_end_to_end(table_model):
+    root, out, err = table_model
+    assert "Models trained on the same split" in out
+    for name in ("MLP (deep)", "logistic regression", "decision tree", "gradient boosting"):
+        assert name in out
+    assert "'customer_id' (an ID" in err and "'notes' (free text" in err
+    code, info, _ = run_cli("info", str(root / "m"), "--json")
+    manifest = json.loads(info)
+    assert manifest["modality"] == "table" and manifest["task"] == "classification"
+    board = manifest["leaderboard"]
+    assert [r["chosen"] for r in board] == [True] + [False] * (len(board) - 1)
+    assert board[0]["validation_accuracy"] == max(r["validation_accuracy"] for r in board)
+    assert {r["name"] for r in board} == {"deep", "linear", "tree", "gbm", "ensemble"}
+    assert manifest["metrics"]["test"]["accuracy"] == pytest.approx(board[0]["test_accuracy"])
+    assert manifest["metrics"]["test"]["accuracy"] > 0.75  # the rule behind the labels is learnable
+
+
+def test_table_predictions_handle_unseen_categories_and_extra_columns(table_model, tmp_path):
+    root, _, _ = table_model
+    new = customers(5, seed=3).drop(columns=["churned", "spend_next"])
+    new.loc[0, "plan"] = "platinum"  # never seen in training
+    new["colour"] = "red"  # a column the model does not know
+    new.to_csv(tmp_path / "new.csv", index=False)
+    code, out, err = run_cli("predict", str(root / "m"), str(tmp_path / "new.csv"), "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [r["input"] for r in records] == [f"row {i}" for i in range(1, 6)]
+    assert all(r["label"] in ("yes", "no") for r in records)
+    assert "'plan' were not seen in training" in err and "'colour'" in err
+    loaded = Predictor.load(root / "m")
+    assert loaded.predict(new) == [r["label"] for r in records]
+
+
+def test_table_evaluate_json(table_model):
+    root, _, _ = table_model
+    customers(300, seed=5).to_csv(root / "holdout.csv", index=False)  # spend_next: an extra column
+    code, out, err = run_cli("evaluate", str(root / "m"), str(root / "holdout.csv"), "--json")
+    assert code == 0, err
+    metrics = json.loads(out)
+    assert metrics["n"] == 300 and metrics["accuracy"] > 0.75
+
+
+def test_regression_end_to_end(tmp_path):
+    table = customers(300).drop(columns=["churned"])
+    p = Predictor(epochs=40).fit(table, target="spend_next")
+    assert p.task_ == "regression" and p.classes_ == []
+    test = p.metrics_["test"]
+    assert set(test) >= {"mae", "rmse", "r2", "n"} and test["r2"] > 0.8
+    rows = {r["name"]: r for r in p.leaderboard_}
+    assert set(rows) == {"deep", "linear", "tree", "gbm", "ensemble"}
+    assert p.leaderboard_[0]["validation_rmse"] == min(r["validation_rmse"] for r in rows.values())
+    assert rows["deep"]["test_rmse"] < table["spend_next"].std()  # the MLP itself learned
+    p.save(tmp_path / "m")
+    loaded = Predictor.load(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict(table.head(20)), p.predict(table.head(20)), rtol=1e-6)
+    metrics = loaded.evaluate(table, target="spend_next")
+    assert metrics["n"] == 300 and metrics["rmse"] > 0
+
+
+@pytest.mark.parametrize("choice", ["deep", "classical", "ensemble"])
+def test_every_kept_model_predicts_the_same_after_loading(choice, tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    table = customers(200).drop(columns=["spend_next"])
+    p = Predictor(epochs=5).fit(table, target="churned")
+    rows = p.encoder_.encode(as_text_table(table.drop(columns="churned"))).features
+    gbm = HistGradientBoostingClassifier(max_iter=20).fit(p.encoder_.design(rows), table["churned"] == "yes")
+    p.classical_, p.choice_ = TreeEnsemble.from_hist_gradient_boosting(gbm, "gbm"), choice
+    expected = p.predict_proba(table)
+    p.save(tmp_path / "m")
+    loaded = Predictor.load(tmp_path / "m")
+    assert loaded.choice_ == choice
+    np.testing.assert_allclose(loaded.predict_proba(table), expected, atol=1e-6)
