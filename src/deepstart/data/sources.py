@@ -230,12 +230,21 @@ def _read_any_table(table, origin: str, target, text, kind, columns: dict, task)
     if kind is None and text is None and task is None:
         label = target or columns.get("target")
         prose = find_text_column(table, exclude=(label,))
+        if label is None and prose is not None:
+            label = _label_or_none(table, origin, prose)
         kind = "text" if prose is not None and not _learnable(table, (label, prose), origin) else "table"
     if kind == "text" or text is not None:
         return _read_text_table(table, origin, target, text, columns)
     rows, labels, label_col, found = labelled_rows(table, origin, target or columns.get("target"), task)
     integer = all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
     return Examples("table", rows, labels, origin, integer, {"target": label_col}, found)
+
+
+def _label_or_none(table: pd.DataFrame, origin: str, prose: str) -> str | None:
+    try:
+        return label_column(table, origin, None, exclude=(prose,))
+    except DataError:
+        return None
 
 
 def _learnable(table: pd.DataFrame, leave_out: tuple, origin: str) -> bool:
