@@ -3,7 +3,15 @@
 from .errors import ConfigError, DataError, DeepstartError, ModelFileError
 
 __version__ = "0.1.0"
-__all__ = ["ConfigError", "DataError", "DeepstartError", "ModelFileError", "Predictor", "__version__"]
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "DeepstartError",
+    "Forecaster",
+    "ModelFileError",
+    "Predictor",
+    "__version__",
+]
 
 
 def __getattr__(name: str):
@@ -12,4 +20,8 @@ def __getattr__(name: str):
         from .api import Predictor
 
         return Predictor
+    if name == "Forecaster":
+        from .forecast import Forecaster
+
+        return Forecaster
     raise AttributeError(f"module 'deepstart' has no attribute {name!r}")

@@ -433,6 +433,19 @@ class Predictor:
         return self
 
 
+def load_model(path):
+    """A Predictor, or for a forecaster's folder a Forecaster (deepstart.forecast)."""
+    manifest, tensors = artifact.load(path)
+    if manifest.get("task") == "forecasting":
+        from .forecast import Forecaster
+
+        model = Forecaster.load(path, manifest, tensors)
+    else:
+        model = Predictor.load(path)
+    model.manifest_task = manifest.get("task")
+    return model
+
+
 def _read_test(test, target, images, text, train: Examples) -> Examples | None:
     """Test (or validation) data like the training data: a path, or (X, y) arrays."""
     if test is None:
@@ -481,6 +494,8 @@ def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> d
 
 
 def _check_fit_arguments(task: str, checkpoint, resume: bool) -> None:
+    if task == "timeseries":
+        raise ConfigError("Time series are forecast by deepstart.Forecaster (the CLI: --task timeseries).")
     if task != "auto" and task not in TASKS:
         raise ConfigError(
             f"Invalid value for task (--task). Expected one of: auto, {', '.join(TASKS)}. Received: {task!r}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -123,9 +124,34 @@ def cli(quiet: bool) -> None:
     help="What the data is; auto detects it. tabular: a table's rows are the examples; regression "
     "or classification: the same, with the target read as numbers or as classes.",
 )
+@click.option(
+    "--time", "time_column", metavar="COLUMN", default=None, help="Time series: the column of times."
+)
+@click.option("--horizon", type=click.IntRange(min=1), default=None, help="Time series: steps to forecast.")
+@click.option(
+    "--id", "id_column", metavar="COLUMN", default=None, help="Time series: the column naming each series."
+)
+@click.option(
+    "--season", type=click.IntRange(min=1), default=None, help="Time series: steps per season (detected)."
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
 @setting_options
-def train(data, out, test, val, target, text, images, task, resume, **settings):
+def train(
+    data,
+    out,
+    test,
+    val,
+    target,
+    text,
+    images,
+    task,
+    time_column,
+    horizon,
+    id_column,
+    season,
+    resume,
+    **settings,
+):
     """Train a model on DATA: a folder with one subfolder per class, a CSV that lists
     image files and their labels, a table of texts and labels, or a table whose rows are
     examples and whose --target column is to be predicted (classes or numbers). Tables
@@ -143,6 +169,25 @@ def train(data, out, test, val, target, text, images, task, resume, **settings):
                 f"--{size}-size and --{size} exclude each other: with --{size}, none of DATA is held out "
                 "for it."
             )
+    series = (time_column, horizon, id_column, season)
+    if task == "timeseries" or any(v is not None for v in series):
+        from .forecast import Forecaster
+        from .summary import forecast_summary
+
+        if task != "timeseries":
+            raise ConfigError(
+                "--time, --horizon, --id and --season are for time series: add --task timeseries."
+            )
+        if test is not None or val is not None or resume:
+            raise ConfigError(
+                "A forecaster tests on the last steps of each series; drop --test, --val and --resume."
+            )
+        forecaster = Forecaster(**settings).fit(
+            data, target=target, time_column=time_column, id_column=id_column, horizon=horizon, season=season
+        )
+        forecaster.save(out)
+        click.echo(forecast_summary(forecaster.manifest(), str(out)))
+        return
     checkpoint = out.parent / f".{out.name}.checkpoint"
     predictor = Predictor(**settings).fit(
         data,
@@ -166,15 +211,17 @@ def train(data, out, test, val, target, text, images, task, resume, **settings):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (accuracy, macro_f1, n, ...).")
 def evaluate(model, data, target, text, images, as_json):
     """Measure MODEL on labelled DATA (a class-folder tree or a table)."""
-    from .api import Predictor
-    from .summary import NOUNS, metrics_text
+    from .api import load_model
+    from .summary import NOUNS, forecast_metrics_text, metrics_text
 
-    predictor = Predictor.load(model)
-    metrics = predictor.evaluate(data, target=target, images=images, text=text)
-    if as_json:
-        click.echo(json.dumps(metrics))
+    predictor = load_model(model)
+    if predictor.manifest_task == "forecasting":
+        metrics = predictor.evaluate(data)
+        lines = forecast_metrics_text(metrics)
     else:
-        click.echo("\n".join(metrics_text(metrics, NOUNS[predictor.encoder_.kind])))
+        metrics = predictor.evaluate(data, target=target, images=images, text=text)
+        lines = metrics_text(metrics, NOUNS[predictor.encoder_.kind])
+    click.echo(json.dumps(metrics) if as_json else "\n".join(lines))
 
 
 @cli.command()
@@ -193,16 +240,19 @@ def evaluate(model, data, target, text, images, as_json):
 def predict(model, inputs, out, text, as_json):
     """Predict the class (or number) of each input: image files or folders of them; for a
     text model, texts or tables of texts; for a table model, tables of rows."""
-    from .api import Predictor
+    from .api import load_model
 
     if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
         raise ConfigError(f"--out {out} must be a file name in an existing folder.")
-    predictor = Predictor.load(model)
+    predictor = load_model(model)
     records = predictor.predict_records(inputs, text=text)
     if out is not None:
-        _write_csv(out, records, predictor.classes_)
+        _write_csv(out, records, getattr(predictor, "classes_", []))
     if as_json:
         click.echo(json.dumps(records))
+    elif predictor.manifest_task == "forecasting":
+        for r in records:
+            click.echo("\t".join(str(r[k]) for k in ("series", "time", "forecast") if k in r))
     else:
         for r in records:
             if "error" in r:
@@ -224,13 +274,14 @@ def predict(model, inputs, out, text, as_json):
 def info(model, as_json):
     """Describe MODEL: what it is, its classes, its test metrics, its data."""
     from . import artifact
-    from .summary import train_summary
+    from .summary import forecast_summary, train_summary
 
     manifest, _ = artifact.load(model)
     if as_json:
         click.echo(json.dumps(manifest, indent=2))
         return
-    click.echo(train_summary(manifest))
+    forecasting = manifest.get("task") == "forecasting"
+    click.echo(forecast_summary(manifest) if forecasting else train_summary(manifest))
     click.echo(
         f"Data fingerprint: {manifest['data']['fingerprint'][:16]}  "
         f"deepstart {manifest['versions']['deepstart']}, format {manifest['format_version']}"
@@ -240,13 +291,17 @@ def info(model, as_json):
 def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    if not classes:  # regression: one predicted number per row
+    if records and "forecast" in records[0]:  # a forecaster: one row per series and step
+        keys = list(records[0])
+        writer.writerow(keys)
+        writer.writerows([r[k] for k in keys] for r in records)
+    elif not classes:  # regression: one predicted number per row
         writer.writerow(["input", "prediction", "error"])
         for r in records:
             writer.writerow([r["input"], r.get("prediction", ""), r.get("error", "")])
     else:
         writer.writerow(["input", "label", *[f"p_{c}" for c in classes], "error"])
-    for r in records if classes else []:
+    for r in records if classes and not (records and "forecast" in records[0]) else []:
         probs = (
             [f"{r['probabilities'][c]:.6f}" for c in classes] if "probabilities" in r else [""] * len(classes)
         )
@@ -283,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
             err=True,
         )
         return 130
+    except BrokenPipeError:  # `deepstart predict ... | head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (Python flushes stdout at exit)
+        return 0
     except (click.Abort, KeyboardInterrupt):
         click.echo("deepstart: interrupted; nothing was written.", err=True)
         return 130

@@ -11,7 +11,7 @@ from .errors import ConfigError
 
 MODELS = ("auto", "transfer", "cnn", "fine-tune")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
-TASKS = ("image", "text", "tabular", "regression", "classification")  # what --task accepts
+TASKS = ("image", "text", "tabular", "regression", "classification", "timeseries")  # what --task accepts
 # --task -> (the kind of data, the task forced on a table's target)
 TASK_KINDS = {
     "auto": (None, None),

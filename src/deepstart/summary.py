@@ -145,3 +145,45 @@ def _verdict(deep: dict, classical: dict, regression: bool) -> str:
     if gap > 0:
         return f"The deep model beats the best classical one by {gap:.1f} points on validation"
     return f"The best classical model beats the deep one by {-gap:.1f} points on validation"
+
+
+def forecast_metrics_text(m: dict) -> list[str]:
+    relative = m.get("mae_relative_to_seasonal_naive")
+    versus = f", {relative:.2f}x seasonal naive's error" if relative is not None else ""
+    return [
+        f"MASE {m['mase']:.3f}, sMAPE {m['smape']:.2f} %, MAE {m['mae']:.4g}{versus} ({m['n']:,} forecasts)"
+    ]
+
+
+def forecast_summary(manifest: dict, out: str | None = None) -> str:
+    """What a forecaster is, how it was chosen, and how well it forecasts the test window."""
+    data, encoder, history = manifest["data"], manifest["encoder"], manifest["training"]["history"]
+    series = f"{data['n_series']} series" if data["n_series"] > 1 else "one series"
+    lines = [
+        f"Trained a forecaster of '{manifest['columns']['target']}', {encoder['horizon']} steps ahead, on "
+        f"{series} ({data['n_steps']:,} steps; the last {encoder['test_origins']} x {encoder['horizon']} of "
+        "each test, "
+        "the ones before them validate).",
+        f"Model: a GRU network over windows, because {manifest['model']['reason']}.",
+        f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']}).",
+    ]
+    lines += diagnostics_text(manifest.get("diagnostics", []))
+    rows = manifest.get("leaderboard") or []
+    if rows:
+        width = max(len(r["model"]) for r in rows)
+        lines.append(
+            "Models forecasting the same windows (MASE, lower is better; below 1 beats a naive forecast):"
+        )
+        for r in rows:
+            mark = "->" if r["chosen"] else "  "
+            lines.append(
+                f"  {mark} {r['model']:<{width}}  validation {r['validation_mase']:.3f}  "
+                f"test {r['test_mase']:.3f}"
+            )
+        lines.append(f"  Kept: {rows[0]['model']}, the best on validation.")
+    lines.append(f"Test on the last {data['n_test']:,} steps, never seen in training:")
+    lines += ["  " + line for line in forecast_metrics_text(manifest["metrics"]["test"])]
+    if out:
+        lines.append(f"Model saved to {out} in {manifest['training'].get('seconds', 0):.0f} s.")
+        lines.append(f"Try: deepstart predict {out} <table of recent history>")
+    return "\n".join(lines)

@@ -6,6 +6,7 @@ from torch import nn
 
 from .cnn import SmallCNN
 from .finetune import FineTuneNet
+from .forecast import GRUForecaster, SequenceClassifier
 from .heads import LinearHead
 from .mlp import TabularMLP
 from .text_finetune import TextFineTuneNet
@@ -16,6 +17,8 @@ NETS = {
     "fine-tune": FineTuneNet,
     "text-fine-tune": TextFineTuneNet,
     "mlp": TabularMLP,
+    "gru-forecaster": GRUForecaster,
+    "sequence-cnn": SequenceClassifier,
 }
 
 

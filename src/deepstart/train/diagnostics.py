@@ -59,7 +59,8 @@ def _fit_r2(train_r2: float, val_r2: float) -> tuple[dict, dict]:
         f"Even on its training data the model explains only {train_r2:.2f} of the variance (R²)."
         if train_r2 < UNDERFIT_R2
         else f"The model fits its training data (R² {train_r2:.2f}).",
-        "Train longer (--epochs) or raise --lr; the columns may also say little about the target.",
+        "Train longer (--epochs) or raise --lr; the inputs may also say little about the target, and then "
+        "this is as good as it gets.",
     )
     return over, under
 

@@ -162,8 +162,8 @@ def score_name(y: torch.Tensor) -> str:
 
 def loss_of(out: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """Cross-entropy for class indices; mean squared error for numbers (regression, one output)."""
-    if y.is_floating_point():
-        return F.mse_loss(out.float().squeeze(1), y, reduction=reduction)
+    if y.is_floating_point():  # (B,) numbers from one output, or (B, H) from H outputs
+        return F.mse_loss(out.float().reshape(y.shape), y, reduction=reduction)
     return F.cross_entropy(out.float(), y, reduction=reduction)
 
 
@@ -295,7 +295,7 @@ def evaluate(model: nn.Module, data: tuple) -> tuple[float, float]:
         logits = model(x).float()
         total += loss_of(logits, y, "sum").item()
         correct += _hits(logits, y)
-    mean_loss = total / max(len(y_all), 1)
+    mean_loss = total / max(y_all.numel(), 1)  # per class index, or per predicted number
     return mean_loss, _score(mean_loss, correct, y_all)
 
 

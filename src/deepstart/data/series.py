@@ -1,0 +1,152 @@
+"""Time series from a table: one series, or many in long format (an --id column), each
+a --target number per --time step. Steps must be regular: duplicates are refused,
+gaps are reported and filled by linear interpolation, as are missing values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..log import say, warn
+from .columns import is_missing, numbers
+from .text import _existing
+
+TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "week", "day", "period", "ds")
+
+
+@dataclass
+class Series:
+    """Regular series: ids, and per series its values and the time of its first step."""
+
+    ids: list[str]
+    values: list[np.ndarray]  # float64, gaps filled
+    starts: list  # a pd.Timestamp, or a number for numeric time
+    step: object  # a pd.Timedelta / pd.DateOffset, or a number
+    columns: dict  # {"target", "time", "id"}
+
+    def next_times(self, k: int, horizon: int) -> list:
+        """The times of the horizon steps after series k."""
+        last = self.starts[k] + self.step * (len(self.values[k]) - 1)
+        return [last + self.step * (h + 1) for h in range(horizon)]
+
+
+def read_series(
+    table: pd.DataFrame, origin: str, target: str | None, time: str | None, id_column: str | None
+) -> Series:
+    """Series from a table of strings (as read_table gives)."""
+    if table.empty:
+        raise DataError(f"{origin} has no rows; give one row per time step.")
+    time = _existing(table, time, origin, "--time") if time else _time_column(table, origin)
+    if id_column:
+        _existing(table, id_column, origin, "--id")
+    others = [c for c in table.columns if c not in (time, id_column)]
+    if target:
+        target = _existing(table, target, origin, "--target")
+    elif len(others) == 1:
+        target = others[0]
+    else:
+        raise DataError(
+            f"Cannot tell which column of {origin} to forecast (columns: {', '.join(table.columns)}); "
+            "pass it with --target."
+        )
+    values = numbers(table[target])
+    text = table[target][values.isna() & ~is_missing(table[target])]
+    if len(text) or np.isinf(values).any():
+        bad = text.iloc[0] if len(text) else "inf"
+        raise DataError(
+            f"The target '{target}' of {origin} must hold numbers, but holds {bad[:30]!r}; fix it."
+        )
+    stamps, numeric_time = _times(table[time], time, origin)
+    groups = table[id_column].str.strip() if id_column else pd.Series("", index=table.index)
+    frame = pd.DataFrame({"id": groups, "t": stamps, "y": values}).sort_values(["id", "t"], kind="stable")
+    duplicated = frame.duplicated(["id", "t"])
+    if duplicated.any():
+        row = frame[duplicated].iloc[0]
+        where = f" of series '{row['id']}'" if id_column else ""
+        raise DataError(
+            f"{origin} has {int(duplicated.sum())} duplicate time steps{where} (e.g. {row['t']}); keep one "
+            "row per time step"
+            + (" and series." if id_column else ", or pass --id if it holds several series.")
+        )
+    step = _step(frame, numeric_time, origin)
+    ids, series, starts, gaps, filled = [], [], [], 0, 0
+    for key, part in frame.groupby("id", sort=True):
+        index = np.rint((part["t"] - part["t"].iloc[0]) / step).astype(int) if numeric_time else None
+        if not numeric_time:
+            full = pd.date_range(part["t"].iloc[0], part["t"].iloc[-1], freq=step)
+            if not part["t"].isin(full).all():
+                odd = part["t"][~part["t"].isin(full)].iloc[0]
+                raise DataError(
+                    f"The time steps of {origin} are irregular ({odd} is off the {step.freqstr} grid); "
+                    "give one row per regular step."
+                )
+            y = part.set_index("t")["y"].reindex(full)
+        else:
+            y = pd.Series(np.nan, index=range(int(index.iloc[-1]) + 1))
+            y.iloc[index.to_numpy()] = part["y"].to_numpy()
+        gaps += len(y) - len(part)
+        filled += int(y.isna().sum())
+        ids.append(str(key))
+        series.append(y.interpolate(limit_direction="both").to_numpy(np.float64))
+        starts.append(part["t"].iloc[0])
+    if gaps:
+        warn(f"{origin} skips {gaps} time steps; they were filled in by linear interpolation.")
+    elif filled:
+        say(f"  {filled} missing values of '{target}' were filled in by linear interpolation.")
+    return Series(ids, series, starts, step, {"target": target, "time": time, "id": id_column})
+
+
+def _time_column(table: pd.DataFrame, origin: str) -> str:
+    named = [c for c in table.columns if c.lower() in TIME_NAMES]
+    if named:
+        return named[0]
+    raise DataError(
+        f"Cannot tell which column of {origin} holds the time (columns: {', '.join(table.columns)}); pass "
+        "it with --time."
+    )
+
+
+def _times(cells: pd.Series, column: str, origin: str):
+    """Timestamps, or numbers for a numeric time column (years, step counts)."""
+    as_numbers = numbers(cells)
+    if as_numbers.notna().all():
+        return as_numbers, True
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stamps = pd.to_datetime(cells.str.strip(), errors="coerce", format="mixed")
+    if stamps.isna().any():
+        bad = cells[stamps.isna()].iloc[0]
+        raise DataError(
+            f"The time column '{column}' of {origin} holds {bad[:30]!r}, which is not a date or a number; "
+            "fix it or pass the right column with --time."
+        )
+    return stamps, False
+
+
+def _step(frame: pd.DataFrame, numeric_time: bool, origin: str):
+    """The step between consecutive times: a number, or a calendar frequency (days,
+    weeks, month starts, ...) inferred from the first series."""
+    diffs = frame.groupby("id")["t"].diff().dropna()
+    if diffs.empty:
+        raise DataError(f"{origin} has a single time step; a series needs many.")
+    if numeric_time:
+        return float(diffs.mode().iloc[0])
+    first = frame.loc[frame["id"] == frame["id"].iloc[0], "t"]
+    freq = pd.infer_freq(first) if len(first) >= 3 else None
+    if freq is None:  # gaps hide the frequency: judge from the usual step
+        days = diffs.mode().iloc[0] / pd.Timedelta(days=1)
+        start = "S" if first.dt.day.iloc[0] == 1 else "E"
+        freq = next(
+            (
+                f + start
+                for f, low, high in (("M", 28, 31), ("Q", 89, 92), ("Y", 365, 366))
+                if low <= days <= high
+            ),
+            diffs.mode().iloc[0],
+        )
+    return pd.tseries.frequencies.to_offset(freq)

@@ -1,0 +1,386 @@
+"""Forecaster: the facade for time series, beside Predictor. One series or many (long
+format), a horizon H: the last H x k steps of every series are the test window, the H x k
+before them validate, the rest trains. A GRU over sliding windows (each window scaled by
+its series' spread and centred on its own mean) is trained by the shared loop beside
+seasonal naive and a linear autoregressive model; the best on validation (by MASE) is
+kept."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import artifact
+from .baselines.series import LinearAR, detect_season, seasonal_naive
+from .config import Settings
+from .data.series import Series, read_series
+from .data.tables import as_text_table, read_table
+from .errors import ConfigError, DataError, ModelFileError
+from .log import say
+from .models import build_net
+from .train import fit as train_loop
+from .train import predict_logits
+from .train.curves import training_curve_png
+from .train.diagnostics import diagnose
+
+K_MAX = 4  # forecast origins in the test (and validation) window
+MAX_WINDOWS = 50_000  # training windows, spread evenly when there are more
+TRAIN_STEPS = 1500  # optimisation steps for the GRU; epochs follow from the number of windows
+TITLES = {
+    "deep": "GRU over windows (deep)",
+    "seasonal-naive": "seasonal naive",
+    "linear-ar": "linear autoregressive (ridge)",
+}
+
+
+def _read(data, target, time_column, id_column) -> Series:
+    if isinstance(data, pd.DataFrame):
+        return read_series(as_text_table(data), "the DataFrame", target, time_column, id_column)
+    path = Path(data)
+    if not path.is_file():
+        raise DataError(f"{path} is not a table file; give a table (CSV, Parquet, ...) with a time column.")
+    return read_series(read_table(path), str(path), target, time_column, id_column)
+
+
+class Forecaster:
+    """Train, evaluate, save and load a forecaster of the next `horizon` steps.
+
+    >>> f = Forecaster().fit("sales.csv", target="units", time="date", horizon=14, id="store")
+    >>> f.forecast("sales.csv"); f.save("model/"); f = Forecaster.load("model/")
+    """
+
+    def __init__(self, **settings):
+        self.settings = Settings(**settings)
+
+    # -- training -------------------------------------------------------------
+    def fit(self, data, *, target=None, time_column=None, id_column=None, horizon=None, season=None):
+        start, s = time.perf_counter(), self.settings
+        if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
+            raise ConfigError(
+                f"A forecast needs --horizon, a whole number of steps of at least 1; got {horizon!r}."
+            )
+        if season is not None and (not isinstance(season, int) or season < 1):
+            raise ConfigError(f"--season must be a whole number of steps of at least 1; got {season!r}.")
+        series = _read(data, target, time_column, id_column)
+        self.columns_, self.horizon_ = series.columns, horizon
+        self.step_ = series.step if isinstance(series.step, float) else series.step.freqstr
+        shortest = min(len(v) for v in series.values)
+        self.k_ = max(1, min(K_MAX, shortest // (10 * horizon)))
+        train_end = [len(v) - 2 * self.k_ * horizon for v in series.values]
+        if min(train_end) < horizon + 4:
+            need = 2 * horizon + 4 + horizon
+            raise DataError(
+                f"The horizon ({horizon} steps) is too long for the history: the shortest series has "
+                f"{shortest} steps, and testing and validating on {horizon} steps each leaves too few to "
+                "learn "
+                f"from (at least {need} are needed); shorten --horizon or give a longer history."
+            )
+        train_parts = [v[:e] for v, e in zip(series.values, train_end)]
+        detected = detect_season(train_parts, min(min(train_end) // 3, 400))
+        self.season_ = season or detected
+        self.season_source_ = "given" if season else "detected" if detected > 1 else "none found"
+        lookback = max(2 * horizon, 2 * self.season_ if self.season_ > 1 else 0, 16)
+        self.lookback_ = int(min(lookback, min(train_end) - horizon))
+        self.scales_ = [float(np.std(p)) or 1.0 for p in train_parts]
+        x, y = self._windows(series.values, [self.lookback_] * len(train_end), train_end)
+        val_end = [e + self.k_ * horizon for e in train_end]
+        x_val, y_val = self._windows(series.values, train_end, val_end, first_target=True)
+        say(f"Forecasting {horizon} steps from the last {self.lookback_}; {len(x):,} training windows.")
+        self.net_spec_ = {"name": "gru-forecaster", "lookback": self.lookback_, "n_classes": horizon}
+        self.net_spec_["dropout"] = s.dropout
+        torch.manual_seed(s.seed)
+        self.net_ = build_net(self.net_spec_)
+        epochs = s.epochs or min(200, max(5, round(TRAIN_STEPS / max(1, len(x) // 128))))
+        lr = s.lr or 3e-3
+        self.history_ = train_loop(
+            self.net_,
+            (x, y),
+            (x_val, y_val),
+            s,
+            epochs,
+            s.batch_size or 128,
+            param_groups=[{"params": list(self.net_.parameters()), "lr": lr}],
+        )
+        self.net_.cpu().eval()
+        deep_seconds = time.perf_counter() - start
+        t0 = time.perf_counter()
+        self.ar_ = LinearAR.fit(x, y, x_val, y_val)
+        ar_seconds = time.perf_counter() - t0
+        self.diagnostics_ = diagnose(self.net_, self.history_, (x[:4096], y[:4096]), (x_val, y_val), [])
+        self.leaderboard_ = self._rank(series, train_end, {"deep": deep_seconds, "linear-ar": ar_seconds})
+        self.choice_ = self.leaderboard_[0]["name"]
+        self.metrics_ = {
+            "validation": self._metrics(series, train_end, self.choice_),
+            "test": self._metrics(series, val_end, self.choice_),
+        }
+        self.data_ = {
+            "n_series": len(series.ids),
+            "n_steps": int(sum(len(v) for v in series.values)),
+            "n_train": int(sum(train_end)),
+            "n_validation": self.k_ * horizon * len(series.ids),
+            "n_test": self.k_ * horizon * len(series.ids),
+            "test_origins": self.k_,
+            "ids": series.ids[:1000],
+            "fingerprint": _fingerprint(series),
+            "skipped": [],
+        }
+        self.training_ = {
+            "settings": s.to_dict(),
+            "history": self.history_.to_dict(),
+            "seconds": round(time.perf_counter() - start, 2),
+        }
+        return self
+
+    def _windows(self, values, starts, ends, first_target: bool = False):
+        """Scaled (inputs, targets) for every origin t with starts[k] <= t <= ends[k] - H
+        (the inputs end at t, the targets are the H steps from t)."""
+        h, lookback, xs, ys = self.horizon_, self.lookback_, [], []
+        for v, scale, a, b in zip(values, self.scales_, starts, ends):
+            origins = np.arange(max(a, lookback), b - h + 1)
+            if len(origins) == 0:
+                continue
+            windows = np.lib.stride_tricks.sliding_window_view(v, lookback + h)[origins - lookback]
+            level = windows[:, :lookback].mean(1, keepdims=True)
+            scaled = (windows - level) / scale
+            xs.append(scaled[:, :lookback])
+            ys.append(scaled[:, lookback:])
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        if len(x) > MAX_WINDOWS and not first_target:
+            keep = np.linspace(0, len(x) - 1, MAX_WINDOWS).astype(int)
+            x, y = x[keep], y[keep]
+        return x.astype(np.float32), y.astype(np.float32)
+
+    # -- forecasting ------------------------------------------------------------
+    def _predict(self, histories: np.ndarray, scales: np.ndarray, model: str) -> np.ndarray:
+        """(N, lookback) raw histories -> (N, H) forecasts by one model."""
+        if model == "seasonal-naive":
+            return seasonal_naive(histories, self.horizon_, self.season_)
+        if model == "ensemble":
+            return (
+                self._predict(histories, scales, "deep") + self._predict(histories, scales, self.partner_)
+            ) / 2
+        level = histories.mean(1, keepdims=True)
+        x = ((histories - level) / scales[:, None]).astype(np.float32)
+        if model == "linear-ar":
+            out = self.ar_.predict(x)
+        else:
+            out = predict_logits(self.net_, torch.from_numpy(x)).double().numpy()
+        return out * scales[:, None] + level
+
+    def _window_forecasts(self, values, starts: list[int], model: str, scales: list[float]):
+        """Forecasts from every origin whose H steps lie in the window of k x H steps from
+        starts[i] (rolling origins, one step apart): (truths, forecasts, series index)."""
+        truth, histories, window_scales, which = [], [], [], []
+        for i, (v, a) in enumerate(zip(values, starts)):
+            for j in range((self.k_ - 1) * self.horizon_ + 1):
+                t = a + j
+                histories.append(v[t - self.lookback_ : t])
+                truth.append(v[t : t + self.horizon_])
+                window_scales.append(scales[i])
+                which.append(i)
+        forecasts = self._predict(np.array(histories), np.array(window_scales), model)
+        return np.array(truth), forecasts, np.array(which)
+
+    def _metrics(
+        self, series: Series, starts: list[int], model: str, scales: list[float] | None = None
+    ) -> dict:
+        """MASE (errors over the in-sample seasonal-naive error of each series, averaged),
+        sMAPE, MAE, and the MAE relative to seasonal naive's on the same window."""
+        scales = scales or self.scales_
+        truth, forecast, which = self._window_forecasts(series.values, starts, model, scales)
+        _, naive, _ = self._window_forecasts(series.values, starts, "seasonal-naive", scales)
+        m = self.season_
+        scale = np.array([np.mean(np.abs(v[m:a] - v[: a - m])) or 1.0 for v, a in zip(series.values, starts)])
+        errors = np.abs(truth - forecast)
+        mase = float(np.mean([errors[which == i].mean() / scale[i] for i in np.unique(which)]))
+        denominator = np.abs(truth) + np.abs(forecast)
+        smape = float(np.mean(np.where(denominator > 0, 200 * errors / np.maximum(denominator, 1e-12), 0.0)))
+        naive_mae = float(np.abs(truth - naive).mean())
+        return {
+            "mase": mase,
+            "smape": smape,
+            "mae": float(errors.mean()),
+            "mae_relative_to_seasonal_naive": float(errors.mean()) / naive_mae if naive_mae else None,
+            "n": int(errors.size),
+        }
+
+    def _rank(self, series: Series, train_end: list[int], seconds: dict) -> list[dict]:
+        val_end = [e + self.k_ * self.horizon_ for e in train_end]
+        scores = {
+            name: self._metrics(series, train_end, name) for name in ("deep", "seasonal-naive", "linear-ar")
+        }
+        self.partner_ = min(("seasonal-naive", "linear-ar"), key=lambda n: scores[n]["mase"])
+        scores["ensemble"] = self._metrics(series, train_end, "ensemble")
+        rows = []
+        for name, val in scores.items():
+            test = self._metrics(series, val_end, name)
+            title = TITLES.get(name) or f"{TITLES['deep']} and {TITLES[self.partner_]}, averaged"
+            rows.append(
+                {
+                    "name": name,
+                    "model": title,
+                    "validation_mase": val["mase"],
+                    "test_mase": test["mase"],
+                    "test_smape": test["smape"],
+                    "seconds": round(
+                        seconds.get(name, 0.0) + (seconds["deep"] if name == "ensemble" else 0), 2
+                    ),
+                }
+            )
+        order = sorted(range(len(rows)), key=lambda i: (rows[i]["validation_mase"], i))
+        return [rows[i] | {"chosen": rank == 0} for rank, i in enumerate(order)]
+
+    def evaluate(self, data) -> dict:
+        """Metrics on series like the training ones: the last H x k steps of each are
+        forecast from the steps before them."""
+        self._check_fitted()
+        series = self._read_like_training(data)
+        window = self.k_ * self.horizon_
+        starts = [len(v) - window for v in series.values]
+        if min(starts) < self.lookback_:
+            raise DataError(
+                f"Each series needs at least {self.lookback_ + window} steps to evaluate on "
+                f"({self.lookback_} of "
+                f"history and {window} to forecast); the shortest has {min(len(v) for v in series.values)}."
+            )
+        scales = [float(np.std(v[:a])) or 1.0 for v, a in zip(series.values, starts)]
+        return self._metrics(series, starts, self.choice_, scales)
+
+    def forecast(self, data) -> list[dict]:
+        """The next H steps after the end of each series in data: one record per step."""
+        self._check_fitted()
+        series = self._read_like_training(data)
+        short = [i for i, v in zip(series.ids, series.values) if len(v) < self.lookback_]
+        if short:
+            name = f"series '{short[0]}'" if self.columns_.get("id") else "the series"
+            raise DataError(
+                f"{name.capitalize()} has fewer than the {self.lookback_} steps of history the model reads; "
+                "give a longer history."
+            )
+        histories = np.array([v[-self.lookback_ :] for v in series.values])
+        scales = np.array([float(np.std(v)) or 1.0 for v in series.values])
+        out = self._predict(histories, scales, self.choice_)
+        records = []
+        for k, key in enumerate(series.ids):
+            for h, when in enumerate(series.next_times(k, self.horizon_)):
+                record = {"series": key} if self.columns_.get("id") else {}
+                when = when.isoformat() if hasattr(when, "isoformat") else float(when)
+                records.append(record | {"time": when, "step": h + 1, "forecast": float(out[k, h])})
+        return records
+
+    def predict_records(self, inputs, text=None) -> list[dict]:
+        """As forecast(), for the CLI's `predict MODEL TABLE`: one table of histories."""
+        inputs = [inputs] if isinstance(inputs, (str, Path, pd.DataFrame)) else list(inputs)
+        if len(inputs) != 1:
+            raise DataError("A forecaster reads one table of histories; give one file.")
+        return self.forecast(inputs[0])
+
+    def _read_like_training(self, data) -> Series:
+        c = self.columns_
+        return _read(data, c["target"], c["time"], c.get("id"))
+
+    def _check_fitted(self) -> Forecaster:
+        if not hasattr(self, "net_"):
+            raise ModelFileError("This Forecaster is not trained yet; call fit() or Forecaster.load() first.")
+        return self
+
+    # -- the artifact ---------------------------------------------------------
+    def manifest(self) -> dict:
+        self._check_fitted()
+        return {
+            "task": "forecasting",
+            "modality": "series",
+            "classes": [],
+            "columns": self.columns_,
+            "model": {"name": "gru-forecaster", "reason": self._reason()},
+            "encoder": {
+                "name": "windows",
+                "horizon": self.horizon_,
+                "lookback": self.lookback_,
+                "season": self.season_,
+                "season_source": self.season_source_,
+                "step": self.step_,
+                "test_origins": self.k_,
+            },
+            "net": self.net_spec_,
+            "choice": self.choice_,
+            "partner": self.partner_,
+            "classical": self.ar_.spec(),
+            "leaderboard": self.leaderboard_,
+            "metrics": self.metrics_,
+            "diagnostics": self.diagnostics_,
+            "data": self.data_,
+            "training": self.training_,
+            "versions": artifact.versions(),
+        }
+
+    def _reason(self) -> str:
+        season = (
+            f"a season of {self.season_} steps ({self.season_source_})" if self.season_ > 1 else "no season"
+        )
+        return (
+            f"a recurrent network reads the last {self.lookback_} steps and forecasts the next "
+            f"{self.horizon_} "
+            f"at once; with {season}, seasonal naive and a linear autoregressive model are the bars to clear"
+        )
+
+    def save(self, out) -> Path:
+        self._check_fitted()
+        history = self.history_.to_dict() if hasattr(self, "history_") else self.training_["history"]
+        files = {artifact.CURVE: training_curve_png(history["epochs"], history["best_epoch"])}
+        tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
+        tensors |= {f"ar.{k}": v for k, v in self.ar_.tensors().items()}
+        return artifact.save(out, self.manifest(), tensors, files)
+
+    @classmethod
+    def load(cls, path, manifest: dict | None = None, tensors: dict | None = None) -> Forecaster:
+        """Read a forecaster's folder; only tensors and JSON are read, no code runs."""
+        if manifest is None:
+            manifest, tensors = artifact.load(path)
+        self = cls()
+        try:
+            encoder = manifest["encoder"]
+            self.horizon_, self.lookback_ = int(encoder["horizon"]), int(encoder["lookback"])
+            self.season_, self.season_source_ = int(encoder["season"]), str(encoder["season_source"])
+            self.k_, self.step_ = int(encoder["test_origins"]), encoder["step"]
+            self.columns_ = {k: manifest["columns"].get(k) for k in ("target", "time", "id")}
+            self.net_spec_ = dict(manifest["net"])
+            if (
+                self.net_spec_.get("n_classes") != self.horizon_
+                or self.net_spec_.get("lookback") != self.lookback_
+            ):
+                raise ValueError("a network for another horizon or lookback")
+            self.net_ = build_net(self.net_spec_)
+            self.net_.load_state_dict(
+                {k[4:]: v for k, v in tensors.items() if k.startswith("net.")}, strict=True
+            )
+            ar = {k[3:]: v for k, v in tensors.items() if k.startswith("ar.")}
+            self.ar_ = LinearAR.from_saved(manifest["classical"], ar, self.lookback_, self.horizon_)
+            self.choice_, self.partner_ = manifest["choice"], manifest["partner"]
+            if self.choice_ not in (*TITLES, "ensemble") or self.partner_ not in (
+                "seasonal-naive",
+                "linear-ar",
+            ):
+                raise ValueError(f"an unknown model {self.choice_!r}")
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+            raise ModelFileError(
+                f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
+            ) from None
+        self.net_.eval()
+        self.leaderboard_, self.metrics_ = manifest.get("leaderboard", []), manifest.get("metrics", {})
+        self.diagnostics_, self.data_ = manifest.get("diagnostics", []), manifest.get("data", {})
+        self.training_ = manifest.get("training", {})
+        return self
+
+
+def _fingerprint(series: Series) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for key, values in zip(series.ids, series.values):
+        digest.update(key.encode() + b"\0" + values.tobytes())
+    return digest.hexdigest()
