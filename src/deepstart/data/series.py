@@ -4,6 +4,7 @@ gaps are reported and filled by linear interpolation, as are missing values."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,8 +115,6 @@ def _times(cells: pd.Series, column: str, origin: str):
     as_numbers = numbers(cells)
     if as_numbers.notna().all():
         return as_numbers, True
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stamps = pd.to_datetime(cells.str.strip(), errors="coerce", format="mixed")
@@ -137,7 +136,10 @@ def _step(frame: pd.DataFrame, numeric_time: bool, origin: str):
     if numeric_time:
         return float(diffs.mode().iloc[0])
     first = frame.loc[frame["id"] == frame["id"].iloc[0], "t"]
-    freq = pd.infer_freq(first) if len(first) >= 3 else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas 3 warns that pandas 4 returns an offset
+        freq = pd.infer_freq(pd.DatetimeIndex(first)) if len(first) >= 3 else None
+    freq = getattr(freq, "freqstr", freq)
     if freq is None:  # gaps hide the frequency: judge from the usual step
         days = diffs.mode().iloc[0] / pd.Timedelta(days=1)
         start = "S" if first.dt.day.iloc[0] == 1 else "E"

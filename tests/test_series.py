@@ -1,0 +1,145 @@
+"""Time series: reading regular series, season detection, the baselines, and training,
+saving, evaluating and forecasting end to end; and the bad inputs, each one line."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepstart import Forecaster
+from deepstart.baselines.series import detect_season, seasonal_naive
+from test_bad_input import assert_refused
+
+from conftest import run_cli
+
+
+def sales(days: int = 200, stores=("north", "south"), seed: int = 0) -> pd.DataFrame:
+    """Daily units per store: a weekly pattern, a slow trend and a little noise."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k, store in enumerate(stores):
+        t = np.arange(days)
+        weekly = np.array([0, 2, 3, 3, 4, 9, 7])[t % 7] * (k + 1)
+        units = 20 + 5 * k + 0.05 * t + weekly + rng.normal(0, 0.3, days)
+        dates = pd.date_range("2024-01-01", periods=days, freq="D").strftime("%Y-%m-%d")
+        frames.append(pd.DataFrame({"date": dates, "store": store, "units": units.round(2)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def forecaster(tmp_path_factory):
+    root = tmp_path_factory.mktemp("series")
+    sales().to_csv(root / "sales.csv", index=False)
+    args = ["train", str(root / "sales.csv"), "--task", "timeseries", "--target", "units", "--time", "date"]
+    code, out, err = run_cli(*args, "--id", "store", "--horizon", "7", "--out", str(root / "m"))
+    assert code == 0, err
+    return root, out
+
+
+def test_season_is_detected():
+    t = np.arange(400)
+    assert detect_season([np.sin(2 * np.pi * t / 12) + 0.01 * t], 100) == 12
+    walk = np.random.default_rng(0).normal(size=400).cumsum()
+    assert detect_season([walk], 100) == 1
+
+
+def test_seasonal_naive_repeats_the_last_season():
+    history = np.array([[1.0, 2, 3, 4, 5, 6]])
+    np.testing.assert_array_equal(seasonal_naive(history, 5, 3), [[4, 5, 6, 4, 5]])
+    np.testing.assert_array_equal(seasonal_naive(history, 2, 1), [[6, 6]])
+
+
+def test_forecaster_end_to_end(forecaster):
+    root, out = forecaster
+    assert "season of 7 steps (detected)" in out and "seasonal naive" in out
+    manifest = json.loads(run_cli("info", str(root / "m"), "--json")[1])
+    assert manifest["task"] == "forecasting" and manifest["encoder"]["season"] == 7
+    board = manifest["leaderboard"]
+    assert {r["name"] for r in board} == {"deep", "seasonal-naive", "linear-ar", "ensemble"}
+    assert board[0]["validation_mase"] == min(r["validation_mase"] for r in board)
+    assert manifest["metrics"]["test"]["mase"] < 1  # a clear weekly pattern beats the naive forecast
+    deep = next(r for r in board if r["name"] == "deep")
+    assert deep["test_mase"] < 1  # the GRU itself learned the pattern
+
+
+def test_forecast_continues_each_series(forecaster, tmp_path):
+    root, _ = forecaster
+    history = sales(150)
+    history.to_csv(tmp_path / "history.csv", index=False)
+    code, out, err = run_cli("predict", str(root / "m"), str(tmp_path / "history.csv"), "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert len(records) == 2 * 7
+    north = [r for r in records if r["series"] == "north"]
+    assert [r["time"][:10] for r in north] == [
+        d.strftime("%Y-%m-%d") for d in pd.date_range("2024-05-30", periods=7)
+    ]
+    truth = sales(157)
+    expected = truth[(truth.store == "north")].units.to_numpy()[-7:]
+    assert np.abs(np.array([r["forecast"] for r in north]) - expected).mean() < 3
+
+
+def test_evaluate_and_round_trip(forecaster):
+    root, _ = forecaster
+    code, out, err = run_cli("evaluate", str(root / "m"), str(root / "sales.csv"), "--json")
+    assert code == 0, err
+    metrics = json.loads(out)
+    assert set(metrics) >= {"mase", "smape", "mae", "mae_relative_to_seasonal_naive", "n"}
+    loaded = Forecaster.load(root / "m")
+    again = Forecaster.load(root / "m")
+    assert loaded.forecast(root / "sales.csv") == again.forecast(root / "sales.csv")
+
+
+def _train(tmp_path, table: pd.DataFrame, *more: str):
+    table.to_csv(tmp_path / "s.csv", index=False)
+    return ["train", str(tmp_path / "s.csv"), "--task", "timeseries", "--out", str(tmp_path / "m"), *more]
+
+
+def test_duplicate_timestamps(tmp_path):
+    table = sales(60, stores=("north",))
+    table = pd.concat([table, table.iloc[[5]]])
+    args = _train(tmp_path, table, "--target", "units", "--time", "date", "--horizon", "3")
+    assert_refused(args, "duplicate time steps", tmp_path / "m")
+
+
+def test_many_series_without_id(tmp_path):
+    args = _train(tmp_path, sales(60), "--target", "units", "--time", "date", "--horizon", "3")
+    assert "--id" in assert_refused(args, "duplicate time steps", tmp_path / "m")
+
+
+def test_horizon_longer_than_the_history(tmp_path):
+    args = _train(tmp_path, sales(40, stores=("north",)), "--target", "units", "--horizon", "30")
+    assert_refused(args, "too long for the history", tmp_path / "m")
+
+
+def test_target_given_as_text(tmp_path):
+    table = sales(60, stores=("north",)).assign(units="many")
+    args = _train(tmp_path, table, "--target", "units", "--horizon", "3")
+    assert_refused(args, "must hold numbers", tmp_path / "m")
+
+
+def test_time_that_is_not_a_date(tmp_path):
+    table = sales(60, stores=("north",))
+    table.loc[4, "date"] = "soon"
+    args = _train(tmp_path, table, "--target", "units", "--horizon", "3")
+    assert_refused(args, "not a date or a number", tmp_path / "m")
+
+
+def test_missing_horizon(tmp_path):
+    args = _train(tmp_path, sales(60, stores=("north",)), "--target", "units")
+    assert_refused(args, "--horizon", tmp_path / "m")
+
+
+def test_series_options_need_the_task(tmp_path):
+    sales(60, stores=("north",)).to_csv(tmp_path / "s.csv", index=False)
+    args = ["train", str(tmp_path / "s.csv"), "--horizon", "3", "--out", str(tmp_path / "m")]
+    assert_refused(args, "--task timeseries", tmp_path / "m")
+
+
+def test_gaps_are_reported_and_filled(tmp_path):
+    table = sales(120, stores=("north",)).drop(index=[30, 31, 50])
+    args = _train(tmp_path, table, "--target", "units", "--horizon", "7", "--epochs", "2")
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    assert "skips 3 time steps" in err
