@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from common import run_cli, write_result
 
 SEEDS = range(5)
