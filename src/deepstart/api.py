@@ -103,7 +103,7 @@ class Predictor:
         title, seconds = MODEL_TITLES.get(recipe.name, recipe.name), time.perf_counter() - start
         if examples.kind == "text":
             self.classical_, self.leaderboard_, out = compare_with_tfidf(split, out, title, seconds)
-        elif examples.kind == "table":
+        elif examples.kind in ("table", "sequence"):
             self.classical_, self.leaderboard_, out = compare_with_baselines(
                 split, self.encoder_.design, out, title, seconds, s.seed
             )
@@ -139,7 +139,8 @@ class Predictor:
             rows = self._split_rows(
                 self._targets(examples.labels, examples.origin), test_examples, val_examples
             )
-            self.encoder_.fit(examples.items.iloc[rows["train"]])
+            items = examples.items
+            self.encoder_.fit(items.iloc[rows["train"]] if examples.kind == "table" else items[rows["train"]])
         x, names, hashes, skipped, raw = self._encode(examples, "Reading the training data")
         self._learn_classes(names, test_examples, val_examples, noun)
         labels = self._targets(names, examples.origin)
@@ -259,8 +260,9 @@ class Predictor:
         reasons = dict(encoded.skipped)
         outputs = dict(zip(encoded.kept, self._outputs(encoded.features, _items(examples, encoded.kept))))
         n = len(examples.items)
-        if isinstance(inputs, np.ndarray) or examples.kind == "table":
-            names = [f"array[{i}]" if examples.kind == "image" else f"row {i + 1}" for i in range(n)]
+        if isinstance(inputs, np.ndarray) or examples.kind in ("table", "sequence"):
+            array = isinstance(inputs, np.ndarray)
+            names = [f"array[{i}]" if array else f"row {i + 1}" for i in range(n)]
         else:
             names = [str(item) for item in examples.items]
         records = []
@@ -295,8 +297,8 @@ class Predictor:
     def _encode_unlabeled(self, inputs, text: str | None = None):
         kind = self._check_fitted().encoder_.kind
         column = text or (self.columns_ or {}).get("text")
-        given = inputs if kind in ("text", "table") else _as_list(inputs)
-        examples = read_unlabeled(given, kind, column)
+        given = inputs if kind in ("text", "table", "sequence") else _as_list(inputs)
+        examples = read_unlabeled(given, kind, column, (self.columns_ or {}).get("steps"))
         if kind == "table":  # a table may still hold the target: not an input
             examples.items = examples.items.drop(columns=[self.columns_["target"]], errors="ignore")
         return examples, self.encoder_.encode(examples.items, f"Predicting {_noun(kind)}")
@@ -410,7 +412,7 @@ class Predictor:
             self.columns_ = manifest.get("columns")
             spec = manifest.get("classical")
             self.classical_ = classical_from_saved(spec, _part(tensors, "classical.")) if spec else None
-            if self.classical_ is not None and self.encoder_.kind == "table":
+            if self.classical_ is not None and self.encoder_.kind in ("table", "sequence"):
                 if self.classical_.n_features != self.encoder_.design_width:
                     raise ValueError("a classical model for other columns than the encoder's")
             if self.choice_ not in ("deep", "classical", "ensemble") or (
@@ -458,7 +460,7 @@ def _read_test(test, target, images, text, train: Examples) -> Examples | None:
 
 def _items(examples: Examples, kept: list[int]) -> list:
     """The kept inputs themselves (files, texts), or for tables their row numbers."""
-    if examples.kind == "table":
+    if examples.kind in ("table", "sequence"):
         return list(kept)
     return [examples.items[i] for i in kept]
 
@@ -472,7 +474,9 @@ def _part(tensors: dict, prefix: str) -> dict:
 
 
 def _noun(kind: str) -> str:
-    return {"image": "images", "text": "texts", "table": "rows"}.get(kind, "examples")
+    return {"image": "images", "text": "texts", "table": "rows", "sequence": "sequences"}.get(
+        kind, "examples"
+    )
 
 
 def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> dict:

@@ -11,13 +11,14 @@ from .errors import ConfigError
 
 MODELS = ("auto", "transfer", "cnn", "fine-tune")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
-TASKS = ("image", "text", "tabular", "regression", "classification", "timeseries")  # what --task accepts
+TASKS = ("image", "text", "tabular", "regression", "classification", "sequence", "timeseries")  # --task
 # --task -> (the kind of data, the task forced on a table's target)
 TASK_KINDS = {
     "auto": (None, None),
     "tabular": ("table", None),
     "regression": ("table", "regression"),
     "classification": ("table", "classification"),
+    "sequence": ("sequence", "classification"),
 }
 
 

@@ -194,11 +194,14 @@ class FeatureEncoder(PixelEncoder):
 
 def encoder_from_spec(spec: dict, workers: int, max_pixels: int, cache: bool):
     """Rebuild the encoder a manifest describes."""
+    from .sequences import SequenceEncoder
     from .tabular import TableEncoder
     from .text_encoders import TextEncoder, TokenEncoder
 
     if spec["name"] == TableEncoder.name:
         return TableEncoder.from_spec(spec)
+    if spec["name"] == SequenceEncoder.name:
+        return SequenceEncoder.from_spec(spec)
     if spec["name"] == TextEncoder.name:
         return TextEncoder(cache, int8=spec["precision"] == "int8")
     if spec["name"] == TokenEncoder.name:

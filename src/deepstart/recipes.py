@@ -15,6 +15,7 @@ from .encoders import FeatureEncoder, PixelEncoder, Survey, survey
 from .errors import ConfigError, DataError
 from .log import say
 from .models import efficientnet, minilm
+from .sequences import SequenceEncoder
 from .tabular import TableEncoder
 from .text_encoders import TextEncoder, TokenEncoder
 from .train.augment import PHOTOS, SMALL_IMAGES, RandomAffine
@@ -87,6 +88,8 @@ def choose(examples: Examples, settings) -> Recipe:
         return choose_for_texts(model, settings)
     if examples.kind == "table":
         return choose_for_tables(examples, model, settings)
+    if examples.kind == "sequence":
+        return choose_for_sequences(examples, model, settings)
     return choose_for_images(survey(examples.items), model, settings)
 
 
@@ -134,6 +137,20 @@ def choose_for_tables(examples: Examples, model: str, settings) -> Recipe:
     )
     net = {"name": "mlp", "activation": settings.activation, "dropout": settings.dropout}
     return Recipe("mlp", why, TableEncoder(types), None, net)
+
+
+def choose_for_sequences(examples: Examples, model: str, settings) -> Recipe:
+    """Sequences of numbers: a 1-D CNN, beside classical models on the flattened steps."""
+    if model != "auto":
+        raise ConfigError(f"--model {model} is for images and texts; sequences get a 1-D CNN (drop --model).")
+    _, channels, length = examples.items.shape
+    steps = (examples.columns or {}).get("steps")
+    why = (
+        f"each example is a sequence ({channels} channel{'s' * (channels > 1)} x {length} steps): "
+        "convolutions find the same shape wherever it occurs in a sequence"
+    )
+    net = {"name": "sequence-cnn", "channels": channels, "dropout": settings.dropout}
+    return Recipe("sequence-cnn", why, SequenceEncoder(channels, length, steps), None, net)
 
 
 def choose_for_images(survey: Survey, model: str, settings) -> Recipe:

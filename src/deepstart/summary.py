@@ -34,13 +34,15 @@ MODEL_NAMES = {
     ("text", "transfer"): "all-MiniLM-L6-v2 sentence embeddings (frozen) + a linear classifier",
     ("text", "fine-tune"): "all-MiniLM-L6-v2, fine-tuned, + a linear classifier",
     ("table", "mlp"): "a multilayer perceptron (MLP) with category embeddings",
+    ("sequence", "sequence-cnn"): "a 1-D convolutional network",
 }
 MODEL_TITLES = {
     "transfer": "sentence embeddings + classifier",
     "fine-tune": "fine-tuned MiniLM",
     "mlp": "MLP (deep)",
+    "sequence-cnn": "1-D CNN (deep)",
 }
-NOUNS = {"image": "images", "text": "texts", "table": "rows"}
+NOUNS = {"image": "images", "text": "texts", "table": "rows", "sequence": "sequences"}
 
 
 def diagnostics_text(diagnostics: list[dict]) -> list[str]:
@@ -100,7 +102,9 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         seconds = manifest["training"].get("seconds")
         took = f" in {seconds:.0f} s" if seconds else ""
         lines.append(f"Model saved to {out}{took} (training curve: {out}/training_curve.png).")
-        example = {"image": "<image file>", "text": '"a text to classify"'}.get(kind, "<table of new rows>")
+        example = {"image": "<image file>", "text": '"a text to classify"'}.get(
+            kind, f"<table of new {noun}>"
+        )
         lines.append(f"Try: deepstart predict {out} {example}")
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..log import warn
+from ..sequences import sequence_array, table_sequences
 from .columns import column_types, labelled_rows
 from .images import is_hidden, list_image_files, looks_like_image_path
 from .tables import as_text_table, is_table_file, read_table
@@ -60,6 +61,9 @@ def _read_labeled(source, y, target, images, text, kind, columns: dict, task) ->
         return _read_any_table(source, "the DataFrame", target, text, kind, columns, task)
     if y is not None and _is_texts(source):
         return _texts_with_labels(list(source), y)
+    if kind == "sequence" or (kind is None and y is not None and np.ndim(source) == 2):
+        if isinstance(source, np.ndarray) or y is not None:
+            return _sequences_with_labels(source, y)
     if isinstance(source, np.ndarray) or y is not None:
         return _read_arrays(source, y)
     path = Path(source)
@@ -85,13 +89,18 @@ def _read_labeled(source, y, target, images, text, kind, columns: dict, task) ->
     )
 
 
-def read_unlabeled(inputs, kind: str = "image", text: str | None = None) -> Examples:
+def read_unlabeled(inputs, kind: str = "image", text: str | None = None, steps=None) -> Examples:
     """To predict on: image files (or folders of them) or an array of images; or, for
     kind "text", texts, tables of texts (column `text`, else detected) or a DataFrame."""
     if kind == "text":
         return _read_texts(inputs, text)
     if kind == "table":
         return _read_rows(inputs)
+    if kind == "sequence":
+        if isinstance(inputs, np.ndarray):
+            return Examples("sequence", sequence_array(inputs), None, f"an array of {len(inputs)} sequences")
+        rows = _read_rows(inputs)
+        return Examples("sequence", table_sequences(rows.items, rows.origin, steps), None, rows.origin)
     if isinstance(inputs, np.ndarray):
         return Examples("image", check_image_array(inputs), None, f"an array of {len(inputs)} images")
     items: list[Path] = []
@@ -237,6 +246,16 @@ def _read_any_table(table, origin: str, target, text, kind, columns: dict, task)
         return _read_text_table(table, origin, target, text, columns)
     rows, labels, label_col, found = labelled_rows(table, origin, target or columns.get("target"), task)
     integer = all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
+    if kind == "sequence":
+        steps = columns.get("steps") or list(rows.columns)
+        return Examples(
+            "sequence",
+            table_sequences(rows, origin, steps),
+            labels,
+            origin,
+            integer,
+            {"target": label_col, "steps": steps},
+        )
     return Examples("table", rows, labels, origin, integer, {"target": label_col}, found)
 
 
@@ -245,6 +264,14 @@ def _label_or_none(table: pd.DataFrame, origin: str, prose: str) -> str | None:
         return label_column(table, origin, None, exclude=(prose,))
     except DataError:
         return None
+
+
+def _sequences_with_labels(x, y) -> Examples:
+    if y is None:
+        raise DataError("Sequences given as an array need their labels: call fit(X, y).")
+    x = sequence_array(x)
+    names, integer = _label_names(y, len(x), "sequence")
+    return Examples("sequence", x, names, f"an array of {len(x)} sequences", integer_labels=integer)
 
 
 def _learnable(table: pd.DataFrame, leave_out: tuple, origin: str) -> bool:
