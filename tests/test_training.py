@@ -57,7 +57,7 @@ def test_image_arrays_of_any_channel_count(shape):
 @pytest.mark.parametrize(
     "x,y,match",
     [
-        (np.zeros((10, 8)), [0, 1] * 5, "shape"),
+        (np.zeros(10), [0, 1] * 5, "shape"),  # (N, steps) would be sequences
         (np.zeros((10, 8, 8, 2)), [0, 1] * 5, "shape"),
         (np.array([["a"] * 8] * 8 * 10).reshape(10, 8, 8), [0, 1] * 5, "numbers"),
         (np.zeros((10, 8, 8)), [0, 1] * 4, "one label per image"),

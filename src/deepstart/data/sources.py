@@ -61,7 +61,7 @@ def _read_labeled(source, y, target, images, text, kind, columns: dict, task) ->
         return _read_any_table(source, "the DataFrame", target, text, kind, columns, task)
     if y is not None and _is_texts(source):
         return _texts_with_labels(list(source), y)
-    if kind == "sequence" or (kind is None and y is not None and np.ndim(source) == 2):
+    if kind == "sequence" or (kind is None and y is not None and _ndim(source) == 2):
         if isinstance(source, np.ndarray) or y is not None:
             return _sequences_with_labels(source, y)
     if isinstance(source, np.ndarray) or y is not None:
@@ -263,6 +263,13 @@ def _label_or_none(table: pd.DataFrame, origin: str, prose: str) -> str | None:
     try:
         return label_column(table, origin, None, exclude=(prose,))
     except DataError:
+        return None
+
+
+def _ndim(source) -> int | None:
+    try:
+        return np.ndim(source)
+    except ValueError:  # a ragged list (of images of different sizes)
         return None
 
 
