@@ -29,7 +29,8 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests bench
 
 bench: setup
-	cd bench && ../$(PY) mnist.py && ../$(PY) cats_dogs.py --eager --fine-tune && ../$(PY) sst2.py --fine-tune
+	$(PY) -m pip install -q -e ".[bench]"
+	cd bench && ../$(PY) tables.py && ../$(PY) series.py && ../$(PY) mnist.py && ../$(PY) cats_dogs.py --eager --fine-tune && ../$(PY) sst2.py --fine-tune
 
 clean:
 	rm -rf $(VENV) demo
