@@ -7,22 +7,21 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 from . import artifact
 from .baselines import classical_from_saved
 from .config import TASK_KINDS, TASKS, Settings
 from .data.sources import Examples, check_same_classes, read_labeled, read_unlabeled
-from .data.split import Split, check_class_sizes, fingerprint, sorted_classes, stratified_split
-from .data.text import warn_if_inside
+from .data.split import Split
 from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics
 from .fitting import train_net
 from .leaderboard import compare_with_baselines, compare_with_tfidf, regression_metrics
-from .log import say, warn
+from .log import warn
 from .models import build_net
+from .preparing import Preparation, inputs_at, noun_for
 from .recipes import choose
 from .summary import MODEL_TITLES
 from .train import predict_logits
@@ -31,7 +30,7 @@ from .train.curves import training_curve_png
 from .train.diagnostics import diagnose
 
 
-class Predictor:
+class Predictor(Preparation):
     """Train, evaluate, save and load a classifier of images or texts.
 
     >>> p = Predictor().fit("photos/")          # photos/cats/*.jpg, photos/dogs/*.jpg
@@ -129,110 +128,6 @@ class Predictor:
         self._checkpoint = ckpt  # removed once the model is saved, not before
         return self
 
-    def _prepare(self, examples: Examples, test_examples: Examples | None, val_examples=None) -> Split:
-        """Encode the examples, learn the classes, and split: train / validation / test.
-        Separate test or validation data is used as given; otherwise it is held out. A
-        table's encoder learns from the training rows only."""
-        noun = _noun(examples.kind)
-        if hasattr(self.encoder_, "fit"):
-            self._learn_classes(examples.labels, test_examples, val_examples, noun)
-            rows = self._split_rows(
-                self._targets(examples.labels, examples.origin), test_examples, val_examples
-            )
-            items = examples.items
-            self.encoder_.fit(items.iloc[rows["train"]] if examples.kind == "table" else items[rows["train"]])
-        x, names, hashes, skipped, raw = self._encode(examples, "Reading the training data")
-        self._learn_classes(names, test_examples, val_examples, noun)
-        labels = self._targets(names, examples.origin)
-        rows, parts = self._split_rows(labels, test_examples, val_examples), {}
-        for part, given in (("test", test_examples), ("val", val_examples)):
-            if given is None:
-                idx = rows[part]
-                parts[part] = (x[idx], labels[idx], [hashes[i] for i in idx], [], [raw[i] for i in idx])
-            else:
-                x_part, p_names, p_hashes, p_skipped, p_raw = self._encode(given, f"Reading the {part} data")
-                parts[part] = (x_part, self._targets(p_names, given.origin), p_hashes, p_skipped, p_raw)
-        overlap = 0
-        if examples.kind != "table":  # in tables equal rows are common and no leak
-            seen = {hashes[i] for i in np.concatenate([rows["train"], rows.get("val", [])]).astype(int)}
-            overlap = sum(h in seen for h in parts["test"][2])  # copies of training inputs among the test's
-        if overlap:
-            warn(
-                f"{overlap} of the {len(parts['test'][2])} test {noun} also appear in the training data: the "
-                "test accuracy will look better than it is. Test on data the model has not seen."
-            )
-        rest = rows["train"]
-        train_raw = [raw[i] for i in rest]
-        if examples.kind == "text" and val_examples is None:
-            warn_if_inside(parts["val"][4], train_raw)
-        return Split(
-            train=(x[rest], labels[rest]),
-            val=parts["val"][:2],
-            test=parts["test"][:2],
-            fingerprint=fingerprint(hashes, names, parts["val"] if val_examples is not None else None),
-            skipped=skipped + parts["test"][3] + parts["val"][3],
-            test_overlap=overlap,
-            inputs={"train": train_raw, "val": parts["val"][4], "test": parts["test"][4]},
-        )
-
-    def _learn_classes(self, names: list[str], test_examples, val_examples, noun: str) -> None:
-        """The classes, sorted; refused when one is too small to split."""
-        self.classes_ = [] if self.task_ == "regression" else sorted_classes(names)
-        if self.task_ != "regression":
-            needed = 1 + (test_examples is None) + (val_examples is None)
-            steps = ["train"] + ["validate"] * (val_examples is None) + ["test"] * (test_examples is None)
-            why = "to " + (" and ".join(steps) if len(steps) < 3 else "train, validate and test")
-            check_class_sizes(names, self.classes_, needed, why, noun)
-
-    def _split_rows(self, labels: np.ndarray, test_examples, val_examples) -> dict[str, np.ndarray]:
-        """Positions of the "train" examples, and of the "test" and "val" ones held out
-        (stratified by class) when not given separately."""
-        s, rest, rows = self.settings, np.arange(len(labels)), {}
-        strata = np.zeros(len(labels), int) if self.task_ == "regression" else labels
-        for part, given, size, seed in (
-            ("test", test_examples, s.test_size, s.seed),
-            ("val", val_examples, s.val_size, s.seed + 1),
-        ):
-            if given is None:
-                kept, held = stratified_split(strata[rest], size, seed, part)
-                rows[part], rest = rest[held], rest[kept]
-        return rows | {"train": rest}
-
-    def _encode(self, examples: Examples, desc: str):
-        encoded = self.encoder_.encode(examples.items, desc)
-        if examples.kind == "text":  # say which table the rows are of
-            encoded.skipped = [(f"{examples.origin}, {row}", why) for row, why in encoded.skipped]
-        for file, reason in encoded.skipped[:10]:
-            say(f"  skipped {file}: {reason}")
-        if len(encoded.skipped) > 10:
-            say(f"  ... and {len(encoded.skipped) - 10} more skipped")
-        if not encoded.kept:
-            usable = "a usable image" if examples.kind == "image" else "a usable (non-empty) text"
-            raise DataError(f"None of the {len(examples.items)} inputs in {examples.origin} is {usable}.")
-        labels = [examples.labels[i] for i in encoded.kept] if examples.labels else None
-        raw = _items(examples, encoded.kept)
-        return encoded.features, labels, encoded.hashes, encoded.skipped, raw
-
-    def _targets(self, names: list[str], origin: str) -> np.ndarray:
-        """Class indices, or for regression the numbers themselves."""
-        if self.task_ != "regression":
-            return self._label_ids(names, origin)
-        values = pd.to_numeric(pd.Series(names, dtype=str), errors="coerce").to_numpy(np.float64)
-        if not np.isfinite(values).all():
-            bad = names[int(np.flatnonzero(~np.isfinite(values))[0])]
-            raise DataError(f"{origin} has a target that is not a number ({bad[:30]!r}); give numbers.")
-        return values
-
-    def _label_ids(self, names: list[str], origin: str) -> np.ndarray:
-        index = {c: k for k, c in enumerate(self.classes_)}
-        unknown = sorted(set(names) - set(index))
-        if unknown:
-            raise DataError(
-                f"{origin} has labels the model was not trained on ({', '.join(unknown[:5])}); "
-                f"it knows: {', '.join(self.classes_)}."
-            )
-        return np.array([index[n] for n in names], dtype=np.int64)
-
     # -- using the model ------------------------------------------------------
     def predict_proba(self, inputs) -> np.ndarray:
         """(N, n_classes) probabilities, columns in the order of classes_; for a
@@ -242,7 +137,7 @@ class Predictor:
             file, reason = encoded.skipped[0]
             fix = "a readable image" if examples.kind == "image" else "a text"
             raise DataError(f"{file}: {reason}; remove it or replace it with {fix}.")
-        return self._outputs(encoded.features, _items(examples, encoded.kept))
+        return self._outputs(encoded.features, inputs_at(examples, encoded.kept))
 
     def predict(self, inputs) -> list:
         """The most likely class of each input (an int where the labels were ints), or
@@ -258,7 +153,7 @@ class Predictor:
         why it was skipped. text: the column of texts when inputs are tables."""
         examples, encoded = self._encode_unlabeled(inputs, text)
         reasons = dict(encoded.skipped)
-        outputs = dict(zip(encoded.kept, self._outputs(encoded.features, _items(examples, encoded.kept))))
+        outputs = dict(zip(encoded.kept, self._outputs(encoded.features, inputs_at(examples, encoded.kept))))
         n = len(examples.items)
         if isinstance(inputs, np.ndarray) or examples.kind in ("table", "sequence"):
             array = isinstance(inputs, np.ndarray)
@@ -301,7 +196,7 @@ class Predictor:
         examples = read_unlabeled(given, kind, column, (self.columns_ or {}).get("steps"))
         if kind == "table":  # a table may still hold the target: not an input
             examples.items = examples.items.drop(columns=[self.columns_["target"]], errors="ignore")
-        return examples, self.encoder_.encode(examples.items, f"Predicting {_noun(kind)}")
+        return examples, self.encoder_.encode(examples.items, f"Predicting {noun_for(kind)}")
 
     def _outputs(self, x: np.ndarray, raw: list) -> np.ndarray:
         """From the chosen model (the deep one, the classical one, or their average):
@@ -458,25 +353,12 @@ def _read_test(test, target, images, text, train: Examples) -> Examples | None:
     return read_labeled(test, None, target, images, text, train.kind, train.columns, forced)
 
 
-def _items(examples: Examples, kept: list[int]) -> list:
-    """The kept inputs themselves (files, texts), or for tables their row numbers."""
-    if examples.kind in ("table", "sequence"):
-        return list(kept)
-    return [examples.items[i] for i in kept]
-
-
 def _scale_of(y: np.ndarray) -> tuple[float, float]:
     return float(y.mean()), float(y.std()) or 1.0
 
 
 def _part(tensors: dict, prefix: str) -> dict:
     return {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
-
-
-def _noun(kind: str) -> str:
-    return {"image": "images", "text": "texts", "table": "rows", "sequence": "sequences"}.get(
-        kind, "examples"
-    )
 
 
 def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> dict:
