@@ -73,16 +73,8 @@ def test_sequences_of_different_lengths_are_refused(tmp_path):
     pd.DataFrame({"trace": ["1 2 3 4 5", "1 2 3 4"] * 10, "label": [0, 1] * 10}).to_csv(
         tmp_path / "s.csv", index=False
     )
-    args = [
-        "train",
-        str(tmp_path / "s.csv"),
-        "--task",
-        "sequence",
-        "--target",
-        "label",
-        "--out",
-        str(tmp_path / "m"),
-    ]
+    args = ["train", str(tmp_path / "s.csv"), "--task", "sequence", "--target", "label"]
+    args += ["--out", str(tmp_path / "m")]
     assert_refused(args, "different lengths", tmp_path / "m")
 
 
@@ -90,16 +82,8 @@ def test_text_among_the_steps_is_refused(tmp_path):
     x, y = traces(30)
     table = pd.DataFrame(x).assign(note="hi", label=y)
     table.to_csv(tmp_path / "s.csv", index=False)
-    args = [
-        "train",
-        str(tmp_path / "s.csv"),
-        "--task",
-        "sequence",
-        "--target",
-        "label",
-        "--out",
-        str(tmp_path / "m"),
-    ]
+    args = ["train", str(tmp_path / "s.csv"), "--task", "sequence", "--target", "label"]
+    args += ["--out", str(tmp_path / "m")]
     assert_refused(args, "Column 'note'", tmp_path / "m")
 
 

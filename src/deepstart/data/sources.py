@@ -63,7 +63,7 @@ def _read_labeled(source, y, target, images, text, kind, columns: dict, task) ->
         return _texts_with_labels(list(source), y)
     if kind == "sequence" or (kind is None and y is not None and _ndim(source) == 2):
         if isinstance(source, np.ndarray) or y is not None:
-            return _sequences_with_labels(source, y)
+            return _read_arrays(source, y, "sequence")
     if isinstance(source, np.ndarray) or y is not None:
         return _read_arrays(source, y)
     path = Path(source)
@@ -164,12 +164,13 @@ def check_image_array(x) -> np.ndarray:
     return np.rint(x * scale).astype(np.uint8)
 
 
-def _read_arrays(x, y) -> Examples:
+def _read_arrays(x, y, kind: str = "image") -> Examples:
+    """Images (N, H, W[, C]) or sequences (N, steps) / (N, channels, steps), with labels y."""
     if y is None:
-        raise DataError("Images given as an array need their labels: call fit(X, y).")
-    x = check_image_array(x)
-    names, integer = _label_names(y, len(x), "image")
-    return Examples("image", x, names, f"an array of {len(x)} images", integer_labels=integer)
+        raise DataError(f"{kind.capitalize()}s given as an array need their labels: call fit(X, y).")
+    x = check_image_array(x) if kind == "image" else sequence_array(x)
+    names, integer = _label_names(y, len(x), kind)
+    return Examples(kind, x, names, f"an array of {len(x)} {kind}s", integer_labels=integer)
 
 
 def _label_names(y, n: int, what: str) -> tuple[list[str], bool]:
@@ -271,14 +272,6 @@ def _ndim(source) -> int | None:
         return np.ndim(source)
     except ValueError:  # a ragged list (of images of different sizes)
         return None
-
-
-def _sequences_with_labels(x, y) -> Examples:
-    if y is None:
-        raise DataError("Sequences given as an array need their labels: call fit(X, y).")
-    x = sequence_array(x)
-    names, integer = _label_names(y, len(x), "sequence")
-    return Examples("sequence", x, names, f"an array of {len(x)} sequences", integer_labels=integer)
 
 
 def _learnable(table: pd.DataFrame, leave_out: tuple, origin: str) -> bool:
