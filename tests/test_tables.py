@@ -219,3 +219,18 @@ def test_every_kept_model_predicts_the_same_after_loading(choice, tmp_path):
     loaded = Predictor.load(tmp_path / "m")
     assert loaded.choice_ == choice
     np.testing.assert_allclose(loaded.predict_proba(table), expected, atol=1e-6)
+
+
+def test_a_table_with_prose_is_a_text_task_unless_told(tmp_path):
+    table = customers(60).drop(columns=["spend_next"])
+    table["notes"] = [f"the customer called about the bill {i} times this year" for i in range(60)]
+    table.to_csv(tmp_path / "c.csv", index=False)
+    code, out, err = run_cli(
+        "train", str(tmp_path / "c.csv"), "--target", "churned", "--out", str(tmp_path / "m")
+    )
+    assert code == 0, err
+    assert "text classifier" in out and "--task tabular" in err
+    args = ["train", str(tmp_path / "c.csv"), "--target", "churned", "--task", "tabular", "--epochs", "2"]
+    code, out, err = run_cli(*args, "--out", str(tmp_path / "m2"))
+    assert code == 0, err
+    assert "table classifier" in out and "'notes' (free text" in err

@@ -83,7 +83,7 @@ def test_text_column_is_detected_and_other_columns_are_named(tmp_path):
     data.to_csv(tmp_path / "r.csv", index=False)
     code, out, err = run_cli("train", str(tmp_path / "r.csv"), "--out", str(tmp_path / "m"), "--epochs", "2")
     assert code == 0, err
-    assert "Using the text in 'review' and the labels in 'sentiment'; ignoring stars, id." in err
+    assert "Using the text in 'review' and the labels in 'sentiment'; ignoring stars, id " in err
     assert "Models trained on the same split" in out and "TF-IDF" in out
 
 

@@ -17,7 +17,7 @@ import torch
 from . import artifact
 from .baselines.series import LinearAR, detect_season, seasonal_naive
 from .config import Settings
-from .data.series import Series, read_series
+from .data.series import Series, describe_step, read_series
 from .data.tables import as_text_table, read_table
 from .errors import ConfigError, DataError, ModelFileError
 from .log import say
@@ -67,7 +67,7 @@ class Forecaster:
             raise ConfigError(f"--season must be a whole number of steps of at least 1; got {season!r}.")
         series = _read(data, target, time_column, id_column)
         self.columns_, self.horizon_ = series.columns, horizon
-        self.step_ = series.step if isinstance(series.step, float) else series.step.freqstr
+        self.step_ = describe_step(series.step)
         shortest = min(len(v) for v in series.values)
         self.k_ = max(1, min(K_MAX, shortest // (10 * horizon)))
         train_end = [len(v) - 2 * self.k_ * horizon for v in series.values]

@@ -68,7 +68,7 @@ def _column_type(values: pd.Series, column: str, origin: str) -> tuple[str, str]
     lowered = set(present.str.lower().unique())
     if distinct == 2 and lowered <= TRUE | FALSE:
         return "boolean", ""
-    if _dates(present).notna().mean() >= 0.9:
+    if looks_like_dates(present) and parse_dates(present) is not None:
         return "datetime", ""
     if ID_NAME.search(column) and distinct >= 0.9 * len(present):
         return "", "an ID: a different value in almost every row"
@@ -85,15 +85,30 @@ def _counts_rows(parsed: pd.Series) -> bool:
     return n >= 20 and parsed.nunique() == n and parsed.max() - parsed.min() < 2 * n
 
 
-def _dates(values: pd.Series) -> pd.Series:
-    """Cells as timestamps (NaT where not a date); only cells with digits and a date
-    separator are tried, so '3' or 'red' never read as dates."""
+def looks_like_dates(values: pd.Series) -> bool:
+    """Nine in ten cells hold digits and a date separator, so '3' or 'red' never read as dates."""
     looks = values.str.contains(r"\d") & values.str.contains(r"[-/:.]") & (values.str.len() >= 6)
-    if looks.mean() < 0.9:
-        return pd.Series(pd.NaT, index=values.index)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "could not infer format": each cell is parsed on its own then
-        return pd.to_datetime(values.where(looks), errors="coerce", format="mixed")
+    return bool(looks.mean() >= 0.9)
+
+
+def parse_dates(values: pd.Series) -> pd.Series | None:
+    """Cells as timestamps (NaT where missing), with one format for the whole column:
+    month first (01/02/2021 is 2 January) unless only day first reads every cell. A time
+    zone is dropped: the local time written is kept, so a daily series stays daily
+    across daylight saving. None when no single format reads every cell."""
+    cells = _without_zone(values.str.strip().where(~is_missing(values)))
+    for dayfirst in (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "could not infer format"
+            try:
+                return pd.to_datetime(cells, dayfirst=dayfirst)
+            except (ValueError, TypeError, OverflowError):
+                continue
+    return None
+
+
+def _without_zone(cells: pd.Series) -> pd.Series:
+    return cells.str.replace(r"(Z|[+-]\d\d:?\d\d)$", "", regex=True)
 
 
 def boolean_values(values: pd.Series) -> pd.Series:
@@ -103,7 +118,11 @@ def boolean_values(values: pd.Series) -> pd.Series:
 
 def date_parts(values: pd.Series) -> dict[str, pd.Series]:
     """A date column expanded into numbers a model can use."""
-    stamps = _dates(values.str.strip())
+    stamps = parse_dates(values)
+    if stamps is None:  # a cell in another format: read cell by cell, the rest as missing
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stamps = pd.to_datetime(_without_zone(values.str.strip()), errors="coerce", format="mixed")
     parts = {
         "year": stamps.dt.year,
         "month": stamps.dt.month,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..log import say, warn
-from .columns import is_missing, numbers
+from .columns import is_missing, numbers, parse_dates
 from .text import _existing
 
 TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "week", "day", "period", "ds")
@@ -73,31 +73,71 @@ def read_series(
             + (" and series." if id_column else ", or pass --id if it holds several series.")
         )
     step = _step(frame, numeric_time, origin)
-    ids, series, starts, gaps, filled = [], [], [], 0, 0
+    ids, series, starts, gaps, filled, trimmed, steps = [], [], [], 0, 0, 0, 0
     for key, part in frame.groupby("id", sort=True):
-        index = np.rint((part["t"] - part["t"].iloc[0]) / step).astype(int) if numeric_time else None
-        if not numeric_time:
-            full = pd.date_range(part["t"].iloc[0], part["t"].iloc[-1], freq=step)
-            if not part["t"].isin(full).all():
-                odd = part["t"][~part["t"].isin(full)].iloc[0]
-                raise DataError(
-                    f"The time steps of {origin} are irregular ({odd} is off the {step.freqstr} grid); "
-                    "give one row per regular step."
-                )
-            y = part.set_index("t")["y"].reindex(full)
-        else:
-            y = pd.Series(np.nan, index=range(int(index.iloc[-1]) + 1))
-            y.iloc[index.to_numpy()] = part["y"].to_numpy()
-        gaps += len(y) - len(part)
+        known = part["y"].notna().to_numpy()
+        if not known.any():
+            raise DataError(
+                f"Series '{key}' of {origin} has no values of '{target}'; fill them in or drop it."
+            )
+        kept = part.iloc[np.argmax(known) : len(known) - np.argmax(known[::-1])]  # no blanks at either end
+        trimmed += len(part) - len(kept)
+        y = _on_grid(kept, step, numeric_time, origin)
+        gaps += len(y) - len(kept)
+        steps += len(y)
         filled += int(y.isna().sum())
         ids.append(str(key))
-        series.append(y.interpolate(limit_direction="both").to_numpy(np.float64))
-        starts.append(part["t"].iloc[0])
+        series.append(y.interpolate().to_numpy(np.float64))
+        starts.append(kept["t"].iloc[0])
+    if gaps > 0.2 * steps:
+        raise DataError(
+            f"{origin} misses {gaps:,} of {steps:,} time steps: the times may be irregular or one may be "
+            "mistyped; give one row per regular step."
+        )
+    if trimmed:
+        say(f"  {trimmed} rows without a value of '{target}' at the start or end of a series were left out.")
     if gaps:
         warn(f"{origin} skips {gaps} time steps; they were filled in by linear interpolation.")
     elif filled:
         say(f"  {filled} missing values of '{target}' were filled in by linear interpolation.")
     return Series(ids, series, starts, step, {"target": target, "time": time, "id": id_column})
+
+
+def _on_grid(part: pd.DataFrame, step, numeric_time: bool, origin: str) -> pd.Series:
+    """One series' values at every step from its first time to its last (NaN where missing)."""
+    if numeric_time:
+        offsets = (part["t"] - part["t"].iloc[0]) / step
+        if (np.abs(offsets - np.rint(offsets)) > 1e-6).any() or offsets.iloc[-1] > 50 * len(part):
+            raise DataError(
+                f"The times of {origin} are not whole steps of {step:g} apart (or one is mistyped); give one "
+                "row per regular step."
+            )
+        y = pd.Series(np.nan, index=range(int(round(offsets.iloc[-1])) + 1))
+        y.iloc[np.rint(offsets).astype(int).to_numpy()] = part["y"].to_numpy()
+        return y
+    if part["t"].iloc[-1] > part["t"].iloc[0] + step * (50 * len(part)):
+        raise DataError(
+            f"A time of {origin} lies far beyond the others ({part['t'].iloc[-1]}); is it mistyped?"
+        )
+    full = pd.date_range(part["t"].iloc[0], part["t"].iloc[-1], freq=step)
+    if not part["t"].isin(full).all():
+        odd = part["t"][~part["t"].isin(full)].iloc[0]
+        raise DataError(
+            f"The time steps of {origin} are irregular: {odd} is not a whole number of steps "
+            f"({describe_step(step)}) after {part['t'].iloc[0]}; give one row per regular step."
+        )
+    return part.set_index("t")["y"].reindex(full)
+
+
+def describe_step(step) -> str:
+    """A step for people and the manifest: '1 day', '7 days', '1 month', 2.0."""
+    if isinstance(step, float):
+        return f"{step:g}"
+    if type(step) is pd.DateOffset:  # months or years, anchored on the first date
+        months = step.kwds.get("months") or 12 * step.kwds.get("years", 0)
+        if months:
+            return f"{months} month{'s' * (months != 1)}"
+    return step.freqstr
 
 
 def _time_column(table: pd.DataFrame, origin: str) -> str:
@@ -115,9 +155,17 @@ def _times(cells: pd.Series, column: str, origin: str):
     as_numbers = numbers(cells)
     if as_numbers.notna().all():
         return as_numbers, True
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        stamps = pd.to_datetime(cells.str.strip(), errors="coerce", format="mixed")
+    stamps = parse_dates(cells)
+    if stamps is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            each = pd.to_datetime(cells.str.strip(), errors="coerce", format="mixed")
+        stamps = each if each.isna().any() else None  # a cell that is no date at all is named below
+    if stamps is None:
+        raise DataError(
+            f"The time column '{column}' of {origin} is not in one date format throughout (e.g. "
+            f"{cells.iloc[0][:30]!r}); write every date the same way (2021-01-13 is safest)."
+        )
     if stamps.isna().any():
         bad = cells[stamps.isna()].iloc[0]
         raise DataError(
@@ -140,15 +188,13 @@ def _step(frame: pd.DataFrame, numeric_time: bool, origin: str):
         warnings.simplefilter("ignore")  # pandas 3 warns that pandas 4 returns an offset
         freq = pd.infer_freq(pd.DatetimeIndex(first)) if len(first) >= 3 else None
     freq = getattr(freq, "freqstr", freq)
-    if freq is None:  # gaps hide the frequency: judge from the usual step
+    if freq is None:  # gaps, or months not anchored at their start or end: judge from the usual step
         days = diffs.mode().iloc[0] / pd.Timedelta(days=1)
-        start = "S" if first.dt.day.iloc[0] == 1 else "E"
-        freq = next(
-            (
-                f + start
-                for f, low, high in (("M", 28, 31), ("Q", 89, 92), ("Y", 365, 366))
-                if low <= days <= high
-            ),
-            diffs.mode().iloc[0],
+        months = next(
+            (m for m, low, high in ((1, 28, 31), (3, 89, 92), (12, 365, 366)) if low <= days <= high), 0
         )
+        same_day = first.dt.day.nunique() == 1 and (first.dt.normalize() == first).all()
+        if months and same_day:
+            return pd.DateOffset(months=months)  # the 15th of every month
+        return pd.tseries.frequencies.to_offset(diffs.mode().iloc[0])
     return pd.tseries.frequencies.to_offset(freq)

@@ -235,14 +235,18 @@ def _texts_with_labels(texts: list[str], y) -> Examples:
 
 def _read_any_table(table, origin: str, target, text, kind, columns: dict, task) -> Examples:
     """A table of texts, or of columns for a tabular model: texts when asked for, or when
-    a column reads like prose and no other column (but IDs) could be learned from."""
+    a column reads like prose (three words or more on average, or the only column beside
+    IDs and the labels); the other columns are then ignored, with a notice."""
     table = as_text_table(table)
     if kind is None and text is None and task is None:
         label = target or columns.get("target")
-        prose = find_text_column(table, exclude=(label,))
-        if label is None and prose is not None:
-            label = _label_or_none(table, origin, prose)
-        kind = "text" if prose is not None and not _learnable(table, (label, prose), origin) else "table"
+        prose = find_text_column(table, exclude=(label,), min_words=3)
+        if prose is None:  # short texts count when nothing else could be learned from
+            prose = find_text_column(table, exclude=(label,))
+            if label is None and prose is not None:
+                label = _label_or_none(table, origin, prose)
+            prose = prose if prose is not None and not _learnable(table, (label, prose), origin) else None
+        kind = "text" if prose is not None else "table"
     if kind == "text" or text is not None:
         return _read_text_table(table, origin, target, text, columns)
     rows, labels, label_col, found = labelled_rows(table, origin, target or columns.get("target"), task)

@@ -34,7 +34,7 @@ def find_text_column(table: pd.DataFrame, exclude: tuple = (), min_words: float 
         if column in exclude:
             continue
         values = [v for v in table[column].head(2000) if v.strip()]
-        if not values:
+        if not values or _numbers_or_dates(values):
             continue
         words = sum(" " in v.strip() for v in values) / len(values)
         distinct = len(set(values)) / len(values)
@@ -76,7 +76,10 @@ def labelled_texts(table: pd.DataFrame, origin: str, target: str | None, text: s
         raise DataError(f"--text and --target both name '{text_col}'; the labels need their own column.")
     ignored = [c for c in table.columns if c not in (text_col, label_col)]
     if ignored:
-        say(f"Using the text in '{text_col}' and the labels in '{label_col}'; ignoring {', '.join(ignored)}.")
+        say(
+            f"Using the text in '{text_col}' and the labels in '{label_col}'; ignoring {', '.join(ignored)} "
+            "(--task tabular learns from the other columns instead)."
+        )
     labels = table[label_col].str.strip()
     missing = [i + 1 for i, v in enumerate(labels) if v == ""]  # rows counted from 1, as encoders do
     if missing:
@@ -85,6 +88,14 @@ def labelled_texts(table: pd.DataFrame, origin: str, target: str | None, text: s
             "fill them in or remove those rows."
         )
     return list(table[text_col]), list(labels), text_col, label_col
+
+
+def _numbers_or_dates(values: list[str]) -> bool:
+    """Cells that are numbers, or dates and times ('2021-01-01 00:00:00'), are not prose."""
+    from .columns import looks_like_dates, numbers
+
+    cells = pd.Series(values, dtype=str)
+    return bool(numbers(cells).notna().mean() >= 0.9 or looks_like_dates(cells))
 
 
 def _existing(table: pd.DataFrame, column: str, origin: str, option: str) -> str:
