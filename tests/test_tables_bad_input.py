@@ -6,6 +6,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 
 from deepstart import Predictor
 from deepstart.data.tables import as_text_table
@@ -139,3 +140,36 @@ def test_tampered_tree_arrays_are_refused(table, tmp_path):
     (tmp_path / "m" / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelFileError, match="invalid manifest or weights"):
         Predictor.load(tmp_path / "m")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda m, t: t.__setitem__("classical.left", t["classical.left"].double()),  # indices as floats
+        lambda m, t: t.__setitem__("classical.value", torch.cat([t["classical.value"]] * 2, 1)),  # 4 classes
+        lambda m, t: m["net"].__setitem__("cardinalities", [10**9]),  # a huge embedding
+        lambda m, t: m["encoder"]["numeric"][0].__setitem__("part", "year"),  # a date part of a number
+        lambda m, t: m["encoder"]["numeric"][0].__setitem__("std", float("nan")),
+    ],
+)
+def test_tampered_model_parts_are_refused(tamper, table, tmp_path):
+    import hashlib
+
+    from safetensors.torch import load_file, save_file
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from deepstart.baselines.tables import TreeEnsemble
+
+    p = Predictor(epochs=1).fit(table, target="churned")
+    rows = p.encoder_.design(p.encoder_.encode(as_text_table(table.drop(columns="churned"))).features)
+    gbm = HistGradientBoostingClassifier(max_iter=5).fit(rows, table["churned"])
+    p.classical_, p.choice_ = TreeEnsemble.from_hist_gradient_boosting(gbm, "gbm"), "classical"
+    model = p.save(tmp_path / "m")
+    manifest = json.loads((model / "manifest.json").read_text())
+    tensors = load_file(model / "model.safetensors")
+    tamper(manifest, tensors)
+    save_file(tensors, model / "model.safetensors")
+    manifest["weights_sha256"] = hashlib.sha256((model / "model.safetensors").read_bytes()).hexdigest()
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelFileError, match="invalid manifest or weights"):
+        Predictor.load(model)

@@ -301,6 +301,7 @@ class Predictor(Preparation):
             n_out = 1 if self.task_ == "regression" else len(self.classes_)
             if self.task_ not in ("classification", "regression") or self.net_spec_.get("n_classes") != n_out:
                 raise ValueError(f"{n_out} classes but a network for {self.net_spec_.get('n_classes')}")
+            _check_net_reads_encoder(self.net_spec_, self.encoder_)
             self.net_ = build_net(self.net_spec_)
             self.net_.load_state_dict(_part(tensors, "net."), strict=True)
             self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
@@ -310,6 +311,11 @@ class Predictor(Preparation):
             if self.classical_ is not None and self.encoder_.kind in ("table", "sequence"):
                 if self.classical_.n_features != self.encoder_.design_width:
                     raise ValueError("a classical model for other columns than the encoder's")
+                wanted = ("identity",) if self.task_ == "regression" else ("softmax", "probabilities")
+                if self.classical_.n_outputs != n_out or self.classical_.link not in wanted:
+                    raise ValueError(
+                        f"a classical model with {self.classical_.n_outputs} outputs for {n_out}"
+                    )
             if self.choice_ not in ("deep", "classical", "ensemble") or (
                 self.choice_ != "deep" and self.classical_ is None
             ):
@@ -377,6 +383,17 @@ def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> d
         "model": recipe.name,
         "settings": {k: v for k, v in settings.to_dict().items() if k not in skip} | resolved,
     }
+
+
+def _check_net_reads_encoder(net: dict, encoder) -> None:
+    """Before building it: a table's or sequence's network must read what the encoder gives."""
+    if net.get("name") == "mlp" and (
+        net.get("n_numeric") != encoder.n_numeric
+        or list(net.get("cardinalities", [])) != encoder.cardinalities
+    ):
+        raise ValueError("a network for other columns than the encoder's")
+    if net.get("name") == "sequence-cnn" and net.get("channels") != encoder.channels:
+        raise ValueError("a network for other channels than the encoder's")
 
 
 def _check_fit_arguments(task: str, checkpoint, resume: bool) -> None:

@@ -178,6 +178,8 @@ def train(
             raise ConfigError(
                 "--time, --horizon, --id and --season are for time series: add --task timeseries."
             )
+        if settings["model"] != "auto" or settings["fine_tune"]:
+            raise ConfigError("--model and --fine-tune are for images and texts; drop them for time series.")
         if test is not None or val is not None or resume:
             raise ConfigError(
                 "A forecaster tests on the last steps of each series; drop --test, --val and --resume."

@@ -49,7 +49,7 @@ def _read(data, target, time_column, id_column) -> Series:
 class Forecaster:
     """Train, evaluate, save and load a forecaster of the next `horizon` steps.
 
-    >>> f = Forecaster().fit("sales.csv", target="units", time="date", horizon=14, id="store")
+    >>> f = Forecaster().fit("sales.csv", target="units", time_column="date", horizon=14, id_column="store")
     >>> f.forecast("sales.csv"); f.save("model/"); f = Forecaster.load("model/")
     """
 
@@ -59,13 +59,16 @@ class Forecaster:
     # -- training -------------------------------------------------------------
     def fit(self, data, *, target=None, time_column=None, id_column=None, horizon=None, season=None):
         start, s = time.perf_counter(), self.settings
-        if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
+        if not _whole(horizon):
             raise ConfigError(
                 f"A forecast needs --horizon, a whole number of steps of at least 1; got {horizon!r}."
             )
-        if season is not None and (not isinstance(season, int) or season < 1):
+        if season is not None and not _whole(season):
             raise ConfigError(f"--season must be a whole number of steps of at least 1; got {season!r}.")
+        horizon, season = int(horizon), None if season is None else int(season)
         series = _read(data, target, time_column, id_column)
+        if all(np.ptp(v) == 0 for v in series.values):
+            raise DataError(f"'{series.columns['target']}' never changes: there is nothing to forecast.")
         self.columns_, self.horizon_ = series.columns, horizon
         self.step_ = describe_step(series.step)
         shortest = min(len(v) for v in series.values)
@@ -80,12 +83,19 @@ class Forecaster:
                 f"from (at least {need} are needed); shorten --horizon or give a longer history."
             )
         train_parts = [v[:e] for v, e in zip(series.values, train_end)]
+        if season is not None and season > (min(train_end) - horizon) // 2:
+            raise DataError(
+                f"--season {season} is too long for the history: the shortest series has {min(train_end)} "
+                f"steps to learn from, and two seasons and the horizon must fit in them; give a shorter "
+                "--season or a longer history."
+            )
         detected = detect_season(train_parts, min(min(train_end) // 3, 400))
         self.season_ = season or detected
         self.season_source_ = "given" if season else "detected" if detected > 1 else "none found"
         lookback = max(2 * horizon, 2 * self.season_ if self.season_ > 1 else 0, 16)
         self.lookback_ = int(min(lookback, min(train_end) - horizon))
-        self.scales_ = [float(np.std(p)) or 1.0 for p in train_parts]
+        self.scales_ = [float(np.std(p)) or 1.0 for p in train_parts]  # each series' spread
+        self.scale_of_ = dict(zip(series.ids, self.scales_))  # stored: the same spread when forecasting
         x, y = self._windows(series.values, [self.lookback_] * len(train_end), train_end)
         val_end = [e + self.k_ * horizon for e in train_end]
         x_val, y_val = self._windows(series.values, train_end, val_end, first_target=True)
@@ -194,7 +204,7 @@ class Forecaster:
         truth, forecast, which = self._window_forecasts(series.values, starts, model, scales)
         _, naive, _ = self._window_forecasts(series.values, starts, "seasonal-naive", scales)
         m = self.season_
-        scale = np.array([np.mean(np.abs(v[m:a] - v[: a - m])) or 1.0 for v, a in zip(series.values, starts)])
+        scale = np.array([_naive_error(v[:a], m) for v, a in zip(series.values, starts)])
         errors = np.abs(truth - forecast)
         mase = float(np.mean([errors[which == i].mean() / scale[i] for i in np.unique(which)]))
         denominator = np.abs(truth) + np.abs(forecast)
@@ -247,8 +257,7 @@ class Forecaster:
                 f"({self.lookback_} of "
                 f"history and {window} to forecast); the shortest has {min(len(v) for v in series.values)}."
             )
-        scales = [float(np.std(v[:a])) or 1.0 for v, a in zip(series.values, starts)]
-        return self._metrics(series, starts, self.choice_, scales)
+        return self._metrics(series, starts, self.choice_, self._scales(series, starts))
 
     def forecast(self, data) -> list[dict]:
         """The next H steps after the end of each series in data: one record per step."""
@@ -262,7 +271,7 @@ class Forecaster:
                 "give a longer history."
             )
         histories = np.array([v[-self.lookback_ :] for v in series.values])
-        scales = np.array([float(np.std(v)) or 1.0 for v in series.values])
+        scales = np.array(self._scales(series, [len(v) for v in series.values]))
         out = self._predict(histories, scales, self.choice_)
         records = []
         for k, key in enumerate(series.ids):
@@ -278,6 +287,14 @@ class Forecaster:
         if len(inputs) != 1:
             raise DataError("A forecaster reads one table of histories; give one file.")
         return self.forecast(inputs[0])
+
+    def _scales(self, series: Series, ends: list[int]) -> list[float]:
+        """Each series' spread as learned in training; for a series not seen in training,
+        the spread of its history up to ends."""
+        return [
+            self.scale_of_.get(key) or float(np.std(v[:end])) or 1.0
+            for key, v, end in zip(series.ids, series.values, ends)
+        ]
 
     def _read_like_training(self, data) -> Series:
         c = self.columns_
@@ -305,6 +322,7 @@ class Forecaster:
                 "season_source": self.season_source_,
                 "step": self.step_,
                 "test_origins": self.k_,
+                "scales": self.scale_of_,
             },
             "net": self.net_spec_,
             "choice": self.choice_,
@@ -347,6 +365,15 @@ class Forecaster:
             self.horizon_, self.lookback_ = int(encoder["horizon"]), int(encoder["lookback"])
             self.season_, self.season_source_ = int(encoder["season"]), str(encoder["season_source"])
             self.k_, self.step_ = int(encoder["test_origins"]), encoder["step"]
+            self.scale_of_ = {str(k): float(v) for k, v in encoder["scales"].items()}
+            limits = (
+                1 <= self.horizon_ <= 100_000,
+                1 <= self.lookback_ <= 100_000,
+                self.season_ >= 1,
+                self.k_ >= 1,
+            )
+            if not all(limits) or not all(np.isfinite(v) and v > 0 for v in self.scale_of_.values()):
+                raise ValueError("horizon, lookback, season, test origins or scales out of range")
             self.columns_ = {k: manifest["columns"].get(k) for k in ("target", "time", "id")}
             self.net_spec_ = dict(manifest["net"])
             if (
@@ -384,3 +411,16 @@ def _fingerprint(series: Series) -> str:
     for key, values in zip(series.ids, series.values):
         digest.update(key.encode() + b"\0" + values.tobytes())
     return digest.hexdigest()
+
+
+def _whole(value) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _naive_error(history: np.ndarray, season: int) -> float:
+    """Mean absolute error of seasonal naive within the history (1 when it cannot be had)."""
+    m = season if len(history) > season else 1
+    error = float(np.mean(np.abs(history[m:] - history[:-m]))) if len(history) > m else 0.0
+    return error if np.isfinite(error) and error > 0 else 1.0

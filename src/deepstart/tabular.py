@@ -157,9 +157,24 @@ class TableEncoder:
             for c in spec["categorical"]
         ]
         types = {str(k): str(v) for k, v in spec["types"].items()}
-        if any(f["std"] <= 0 for f in numeric) or {f["column"] for f in numeric} | {
-            c["column"] for c in categorical
-        } != set(types):
+        parts = {
+            "numeric": {None},
+            "boolean": {None},
+            "datetime": {"year", "month", "day", "weekday", "hour"},
+        }
+        numbers_ok = all(
+            f["part"] in parts.get(types.get(f["column"]), ())
+            and all(np.isfinite([f["median"], f["mean"]]))
+            and np.isfinite(f["std"])
+            and f["std"] > 0
+            for f in numeric
+        )
+        used = {f["column"] for f in numeric} | {c["column"] for c in categorical}
+        if (
+            not numbers_ok
+            or used != set(types)
+            or any(types[c["column"]] != "categorical" for c in categorical)
+        ):
             raise ValueError("the table encoder's columns do not match its types")
         return cls(types, numeric, categorical)
 

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from ..log import say
 
@@ -46,6 +47,10 @@ class LinearModel:
         self.coef, self.intercept, self.link, self.title = coef, intercept, link, title
         self.n_features = coef.shape[1]
 
+    @property
+    def n_outputs(self) -> int:
+        return self.coef.shape[0]
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         return _output(x.astype(np.float64) @ self.coef.T + self.intercept, self.link)
 
@@ -59,7 +64,8 @@ class LinearModel:
     def from_saved(cls, spec: dict, tensors: dict) -> LinearModel:
         coef, intercept = tensors["coef"].numpy(), tensors["intercept"].numpy()
         if (
-            coef.ndim != 2
+            coef.dtype.kind != "f"
+            or coef.ndim != 2
             or intercept.shape != (coef.shape[0],)
             or coef.shape[1] != int(spec["n_features"])
             or not np.isfinite(coef).all()
@@ -86,6 +92,10 @@ class TreeEnsemble:
 
     def __init__(self, arrays: dict[str, np.ndarray], link: str, title: str, n_features: int):
         self.a, self.link, self.title, self.n_features = arrays, link, title, n_features
+
+    @property
+    def n_outputs(self) -> int:
+        return self.a["value"].shape[1]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         x = x.astype(np.float64)
@@ -189,6 +199,9 @@ def _check_trees(a: dict, n_features: int) -> None:
     """Refuse arrays that are not trees: every inner node's children come after it and
     exist, features and roots are in range, leaf values are finite."""
     m = len(a["left"])
+    integers = all(a[k].dtype.kind == "i" for k in ("roots", "feature", "left", "right"))
+    if not integers or a["value"].dtype.kind != "f" or a["threshold"].dtype.kind != "f":
+        raise ValueError("tree arrays of the wrong types")
     shapes_ok = (
         all(a[k].shape == (m,) for k in ("feature", "threshold", "left", "right"))
         and a["value"].ndim == 2
@@ -236,6 +249,14 @@ def fit_baselines(x, y, x_val, y_val, regression: bool, seed: int) -> list[tuple
         (f"depth {d or 'any'}", tree(max_depth=d, min_samples_leaf=5, random_state=seed))
         for d in (3, 6, 10, None)
     ]
+    # One OpenMP thread: scikit-learn's OpenMP runtime and PyTorch's own copy spin against
+    # each other when both are busy (gradient boosting on 150 rows took 25-40 s instead of
+    # 0.04 s on a loaded machine); these fits are small.
+    with threadpool_limits(1, user_api="openmp"):
+        return _fit_each(linear, trees, gbm, titles, x, y, x_val, y_val, regression)
+
+
+def _fit_each(linear, trees, gbm, titles, x, y, x_val, y_val, regression: bool) -> list:
     found = []
     for name, options, title, convert in (
         ("linear", linear, titles[0], LinearModel.from_sklearn),
