@@ -8,12 +8,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .data.columns import column_types
 from .data.images import Pixels
 from .data.sources import Examples
 from .encoders import FeatureEncoder, PixelEncoder, Survey, survey
-from .errors import ConfigError, DataError
-from .log import say
+from .errors import ConfigError
 from .models import efficientnet, minilm
 from .sequences import SequenceEncoder
 from .tabular import TableEncoder
@@ -118,25 +116,13 @@ def choose_for_tables(examples: Examples, model: str, settings) -> Recipe:
     classical models trained beside it decide, on validation, which is kept."""
     if model != "auto":
         raise ConfigError(f"--model {model} is for images and texts; tables get an MLP (drop --model).")
-    types, left_out = column_types(examples.items, examples.origin)
-    if left_out:
-        say(f"Not learning from {len(left_out)} columns: {'; '.join(left_out)}.")
-    if not types:
-        raise DataError(
-            f"No column of {examples.origin} can be learned from (all are IDs, free text, constant or "
-            "empty); add columns of numbers or categories."
-        )
-    counts = {
-        k: sum(v == k for v in types.values()) for k in ("numeric", "categorical", "boolean", "datetime")
-    }
-    what = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
     why = (
-        f"the data is a table ({what} columns): a multilayer perceptron learns from standardised numbers "
-        "and a learned embedding per category, and gradient boosting, a decision tree and a linear model "
-        "train beside it on the same split"
+        "the data is a table: a multilayer perceptron learns from its standardised numbers (and a learned "
+        "embedding per category), and gradient boosting, a decision tree and a linear model train beside "
+        "it on the same split"
     )
     net = {"name": "mlp", "activation": settings.activation, "dropout": settings.dropout}
-    return Recipe("mlp", why, TableEncoder(types), None, net)
+    return Recipe("mlp", why, TableEncoder(origin=examples.origin), None, net)
 
 
 def choose_for_sequences(examples: Examples, model: str, settings) -> Recipe:

@@ -11,7 +11,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from .data.columns import boolean_values, date_parts, numbers
+from .data.columns import boolean_values, column_types, date_parts, is_missing, numbers
 from .encoders import Encoded
 from .errors import DataError
 from .log import say
@@ -30,18 +30,35 @@ class TableEncoder:
     name = "table"
     cached = False
 
-    def __init__(self, types: dict[str, str], numeric: list[dict] | None = None, categorical=None):
-        self.types = dict(types)  # column -> "numeric" | "boolean" | "datetime" | "categorical"
+    def __init__(
+        self, types: dict | None = None, numeric: list[dict] | None = None, categorical=None, origin=""
+    ):
+        self.types = types  # column -> "numeric" | "boolean" | "datetime" | "categorical", once fitted
+        self.origin = origin  # how to name the table in messages
         self.numeric = numeric  # fitted: [{"column", "part", "median", "mean", "std", "flag"}]
         self.categorical = categorical  # fitted: [{"column", "categories"}]
 
     # -- learning from the training rows --------------------------------------
     def fit(self, table: pd.DataFrame) -> TableEncoder:
+        """Learn, from the training rows only, what each column holds and its statistics."""
+        self.types, left_out = column_types(table, self.origin)
+        if left_out:
+            say(f"Not learning from {_count(len(left_out), 'column')}: {'; '.join(left_out)}.")
+        if not self.types:
+            raise DataError(
+                f"No column of {self.origin} can be learned from (all are IDs, free text, constant or "
+                "empty); add columns of numbers or categories."
+            )
+        kinds = {"numeric": "numeric", "categorical": "categorical", "boolean": "yes/no", "datetime": "date"}
+        counts = [f"{sum(v == k for v in self.types.values())} {name}" for k, name in kinds.items()]
+        found = ", ".join(c for c in counts if c[0] != "0")
+        say(f"Learning from {_count(len(self.types), 'column')}: {found}.")
         self.numeric, self.categorical = [], []
         for column, kind in self.types.items():
             if kind == "categorical":
-                counts = table[column].str.strip().value_counts()
-                common = counts[(counts >= MIN_COUNT) & ~counts.index.isin(["", "nan"])]
+                cells = table[column].str.strip()
+                counts = cells[~is_missing(cells)].value_counts()  # 'NA', '?' are missing, not a category
+                common = counts[counts >= MIN_COUNT]
                 self.categorical.append({"column": column, "categories": list(common.index[:MAX_CATEGORIES])})
                 continue
             for part, values in _numeric_sources(table[column], kind).items():
@@ -108,7 +125,7 @@ class TableEncoder:
             index = {v: k + 1 for k, v in enumerate(c["categories"])}
             cells = table[c["column"]].str.strip()
             codes = cells.map(index).fillna(0).to_numpy(np.float64)
-            unseen = int(((codes == 0) & (cells != "")).sum())
+            unseen = int(((codes == 0) & ~is_missing(cells)).sum())
             if unseen and notify:
                 say(f"  {unseen} values of '{c['column']}' were not seen in training; read as unknown.")
             columns.append(codes)
@@ -177,6 +194,10 @@ class TableEncoder:
         ):
             raise ValueError("the table encoder's columns do not match its types")
         return cls(types, numeric, categorical)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _numeric_sources(values: pd.Series, kind: str) -> dict:

@@ -58,7 +58,16 @@ def _column_type(values: pd.Series, column: str, origin: str) -> tuple[str, str]
         if whole and (ID_NAME.search(column) or _counts_rows(parsed)):
             return "", "an ID: a different whole number in every row"
         return "numeric", ""
-    if share >= 0.9:
+    separated = pd.to_numeric(
+        present.str.replace(r"(?<=\d)[,' _](?=\d{3}\b)", "", regex=True), errors="coerce"
+    )
+    if separated.notna().mean() >= 0.9 and share < 0.9:
+        example = present[parsed.isna() & separated.notna()].iloc[0]
+        raise DataError(
+            f"Column '{column}' of {origin} writes numbers with thousands separators (e.g. {example!r}); "
+            "write them plainly (12345.6), or read the file with the separators removed."
+        )
+    if share >= 0.5:
         words = present[parsed.isna()].unique()[:3]
         raise DataError(
             f"Column '{column}' of {origin} holds numbers but also {len(present) - parsed.notna().sum()} "
