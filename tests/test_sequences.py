@@ -84,7 +84,7 @@ def test_text_among_the_steps_is_refused(tmp_path):
     table.to_csv(tmp_path / "s.csv", index=False)
     args = ["train", str(tmp_path / "s.csv"), "--task", "sequence", "--target", "label"]
     args += ["--out", str(tmp_path / "m")]
-    assert_refused(args, "Column 'note'", tmp_path / "m")
+    assert_refused(args, "'hi' in column 'note'", tmp_path / "m")
 
 
 def test_sequence_of_another_length_at_prediction(tmp_path):
@@ -92,3 +92,12 @@ def test_sequence_of_another_length_at_prediction(tmp_path):
     p = Predictor(epochs=2).fit(x, y)
     with pytest.raises(DataError, match="48 steps"):
         p.predict(x[:, :40])
+
+
+def test_missing_markers_in_a_sequence_table_are_filled(tmp_path):
+    x, y = traces(60)
+    table = pd.DataFrame(x, columns=[f"t{i}" for i in range(x.shape[1])]).astype(object)
+    table.iloc[3, 5] = "NA"
+    table.assign(label=y).to_csv(tmp_path / "s.csv", index=False)
+    p = Predictor(epochs=1).fit(tmp_path / "s.csv", target="label", task="sequence")
+    assert p.encoder_.length == x.shape[1]

@@ -11,7 +11,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from .data.columns import numbers
+from .data.columns import is_missing, numbers
 from .encoders import Encoded
 from .errors import DataError
 from .log import say
@@ -44,27 +44,36 @@ def sequence_array(x, what: str = "sequences") -> np.ndarray:
 def table_sequences(table: pd.DataFrame, origin: str, columns: list[str] | None = None) -> np.ndarray:
     """The sequences in a table of strings: one column of space- or comma-separated
     numbers, or every column a time step (columns: the ones a model was trained on)."""
-    if len(columns or table.columns) == 1:
-        cells = table[(columns or list(table.columns))[0]].str.replace(",", " ").str.split()
+    columns = columns or list(table.columns)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"{origin} lacks the column{'s' * (len(missing) > 1)} {', '.join(map(repr, missing[:5]))} that "
+            "the model was trained on; give the same columns as in training."
+        )
+    single = len(columns) == 1
+    if single:
+        cells = table[columns[0]].str.replace(",", " ").str.split()
         lengths = cells.map(len)
         if lengths.nunique() != 1:
             raise DataError(
-                f"The sequences in {origin} have different lengths ({lengths.min()} to {lengths.max()} "
-                "numbers); give them all the same length."
+                f"The sequences in column '{columns[0]}' of {origin} have different lengths "
+                f"({lengths.min()} to {lengths.max()} numbers); give them all the same length."
             )
-        values = pd.DataFrame(cells.tolist())
+        values = pd.DataFrame(cells.tolist()).fillna("")
     else:
-        missing = [c for c in columns or [] if c not in table.columns]
-        if missing:
-            raise DataError(f"{origin} lacks the columns {', '.join(missing[:5])} the model was trained on.")
-        values = table[columns] if columns else table
+        values = table[columns]
     parsed = values.apply(lambda column: numbers(column.astype(str)))
-    text = values.columns[(parsed.isna() & (values.astype(str).apply(lambda c: c.str.strip()) != "")).any()]
-    if len(text):
+    words = parsed.isna() & ~values.astype(str).apply(is_missing)
+    if words.any().any():
+        row, step = np.argwhere(words.to_numpy())[0]
+        where = f"column '{columns[0]}'" if single else f"column '{values.columns[step]}'"
         raise DataError(
-            f"Column '{text[0]}' of {origin} holds text, but a sequence holds numbers only; remove that "
-            "column or give numbers."
+            f"Row {row + 1} of {origin} holds {str(values.iat[row, step])[:20]!r} in {where}, but a sequence "
+            "holds numbers only; give numbers (or leave a step empty)."
         )
+    if parsed.shape[1] < 4:
+        raise DataError(f"The sequences in {origin} have {parsed.shape[1]} steps; give at least 4.")
     return sequence_array(parsed.to_numpy(np.float64), f"sequences of {origin}")
 
 
