@@ -143,3 +143,41 @@ def test_gaps_are_reported_and_filled(tmp_path):
     code, _, err = run_cli(*args)
     assert code == 0, err
     assert "skips 3 time steps" in err
+
+
+def test_day_first_dates_are_read_as_written(tmp_path):
+    table = sales(120, stores=("north",))
+    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%d/%m/%Y")  # 13/01/2024 only reads day first
+    args = _train(tmp_path, table, "--target", "units", "--time", "date", "--horizon", "7", "--epochs", "2")
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    assert "skips" not in err  # read month first, the days would scatter over the year
+    records = Forecaster.load(tmp_path / "m").forecast(tmp_path / "s.csv")
+    assert records[0]["time"] == "2024-04-30"  # the day after the last of 120 days from 1 January
+
+
+def test_monthly_steps_on_the_15th(tmp_path):
+    months = pd.date_range("2010-01-15", periods=60, freq=pd.DateOffset(months=1)).strftime("%Y-%m-%d")
+    table = pd.DataFrame({"date": months, "units": np.arange(60) % 12 + np.arange(60) * 0.1})
+    args = _train(tmp_path, table, "--target", "units", "--horizon", "3", "--epochs", "2")
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    times = [r["time"] for r in Forecaster.load(tmp_path / "m").forecast(tmp_path / "s.csv")]
+    assert times == ["2015-01-15", "2015-02-15", "2015-03-15"]
+
+
+def test_season_longer_than_the_history(tmp_path):
+    table = sales(100, stores=("north",))
+    args = _train(tmp_path, table, "--target", "units", "--horizon", "7", "--season", "60")
+    assert_refused(args, "--season 60 is too long", tmp_path / "m")
+
+
+def test_forecasts_do_not_depend_on_how_much_history_is_given(forecaster, tmp_path):
+    root, _ = forecaster
+    loaded = Forecaster.load(root / "m")
+    full, recent = sales(150), sales(150).groupby("store").tail(loaded.lookback_ + 5)
+    recent.to_csv(tmp_path / "recent.csv", index=False)
+    full.to_csv(tmp_path / "full.csv", index=False)
+    a = [r["forecast"] for r in loaded.forecast(tmp_path / "full.csv")]
+    b = [r["forecast"] for r in loaded.forecast(tmp_path / "recent.csv")]
+    np.testing.assert_allclose(a, b, rtol=1e-6)

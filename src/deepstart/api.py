@@ -155,7 +155,9 @@ class Predictor(Preparation):
         reasons = dict(encoded.skipped)
         outputs = dict(zip(encoded.kept, self._outputs(encoded.features, inputs_at(examples, encoded.kept))))
         n = len(examples.items)
-        if isinstance(inputs, np.ndarray) or examples.kind in ("table", "sequence"):
+        if examples.names:
+            names = examples.names
+        elif isinstance(inputs, np.ndarray) or examples.kind in ("table", "sequence"):
             array = isinstance(inputs, np.ndarray)
             names = [f"array[{i}]" if array else f"row {i + 1}" for i in range(n)]
         else:

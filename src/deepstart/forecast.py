@@ -277,7 +277,10 @@ class Forecaster:
         for k, key in enumerate(series.ids):
             for h, when in enumerate(series.next_times(k, self.horizon_)):
                 record = {"series": key} if self.columns_.get("id") else {}
-                when = when.isoformat() if hasattr(when, "isoformat") else float(when)
+                if hasattr(when, "isoformat"):  # a date, or a date and time when the steps are shorter
+                    when = when.date().isoformat() if when == when.normalize() else when.isoformat()
+                else:
+                    when = float(when)
                 records.append(record | {"time": when, "step": h + 1, "forecast": float(out[k, h])})
         return records
 

@@ -45,12 +45,14 @@ MODEL_TITLES = {
 NOUNS = {"image": "images", "text": "texts", "table": "rows", "sequence": "sequences"}
 
 
-def diagnostics_text(diagnostics: list[dict]) -> list[str]:
+def diagnostics_text(diagnostics: list[dict], deep_kept: bool = True) -> list[str]:
+    """The checks of the deep network's training (named so when another model was kept)."""
     found = [d for d in diagnostics if d["found"]]
+    title = "Diagnostics" if deep_kept else "Diagnostics of the deep model's training"
     if not found:
         checked = ", ".join(d["check"] for d in diagnostics)
-        return [f"Diagnostics: no problems found (checked: {checked})."] if diagnostics else []
-    lines = ["Diagnostics:"]
+        return [f"{title}: no problems found (checked: {checked})."] if diagnostics else []
+    lines = [f"{title}:"]
     for d in found:
         lines += [f"  ! {d['check'][0].upper()}{d['check'][1:]}: {d['message']}", f"    Fix: {d['fix']}"]
     return lines
@@ -71,7 +73,8 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
     )
     lines = [
         f"Trained {what} on {n_total:,} {noun} "
-        f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch).",
+        f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch"
+        f"{' and model' if manifest.get('leaderboard') else ''}).",
         f"Model: {MODEL_NAMES.get((kind, model['name']), model['name'])}, because {model['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {n_epochs} ({history['stopped']})."
         if history["best_epoch"]
@@ -82,7 +85,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         what = "files" if kind == "image" else "rows"
         lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
-    lines += diagnostics_text(manifest.get("diagnostics", []))
+    lines += diagnostics_text(manifest.get("diagnostics", []), manifest.get("choice", "deep") != "classical")
     lines += leaderboard_text(manifest.get("leaderboard") or [])
     if manifest.get("choice", "deep") != "deep":
         kept = manifest["leaderboard"][0]["model"]
@@ -126,6 +129,11 @@ def leaderboard_text(rows: list[dict]) -> list[str]:
                 f"validation {percent(r['validation_accuracy']):>7}  test {percent(r['test_accuracy']):>7}"
             )
         lines.append(f"  {mark} {r['model']:<{width}}  {scores}  ({r['seconds']:.0f} s)")
+    if not regression and len(rows) > 1 and rows[0]["validation_accuracy"] == rows[1]["validation_accuracy"]:
+        lines.append(
+            f"  {rows[0]['model']} and {rows[1]['model']} tie on validation accuracy; the lower validation "
+            "log loss (surer when right, less sure when wrong) decided."
+        )
     deep = next(r for r in rows if r["name"] == "deep")
     classical = next((r for r in rows if r["name"] not in ("deep", "ensemble")), None)  # the best one
     if classical:
@@ -155,7 +163,8 @@ def forecast_metrics_text(m: dict) -> list[str]:
     relative = m.get("mae_relative_to_seasonal_naive")
     versus = f", {relative:.2f}x seasonal naive's error" if relative is not None else ""
     return [
-        f"MASE {m['mase']:.3f}, sMAPE {m['smape']:.2f} %, MAE {m['mae']:.4g}{versus} ({m['n']:,} forecasts)"
+        f"MASE {m['mase']:.3f}, sMAPE {m['smape']:.2f} %, MAE {m['mae']:.4g}{versus} "
+        f"({m['n']:,} forecast values)"
     ]
 
 
@@ -163,20 +172,23 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
     """What a forecaster is, how it was chosen, and how well it forecasts the test window."""
     data, encoder, history = manifest["data"], manifest["encoder"], manifest["training"]["history"]
     series = f"{data['n_series']} series" if data["n_series"] > 1 else "one series"
+    window = encoder["test_origins"] * encoder["horizon"]
+    each = " of each series" if data["n_series"] > 1 else ""
     lines = [
         f"Trained a forecaster of '{manifest['columns']['target']}', {encoder['horizon']} steps ahead, on "
-        f"{series} ({data['n_steps']:,} steps; the last {encoder['test_origins']} x {encoder['horizon']} of "
-        "each test, "
-        "the ones before them validate).",
-        f"Model: a GRU network over windows, because {manifest['model']['reason']}.",
+        f"{series} ({data['n_steps']:,} steps). The last {window} steps{each} test it, the {window} before "
+        "them validate, the rest trains.",
+        f"Deep model: a GRU network over windows, because {manifest['model']['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']}).",
     ]
-    lines += diagnostics_text(manifest.get("diagnostics", []))
+    deep_kept = manifest.get("choice") in ("deep", "ensemble")
+    lines += diagnostics_text(manifest.get("diagnostics", []), deep_kept)
     rows = manifest.get("leaderboard") or []
     if rows:
         width = max(len(r["model"]) for r in rows)
         lines.append(
-            "Models forecasting the same windows (MASE, lower is better; below 1 beats a naive forecast):"
+            "Models forecasting the same windows from every origin one step apart (MASE, lower is better; "
+            "below 1: smaller errors than seasonal naive makes one step ahead on the training data):"
         )
         for r in rows:
             mark = "->" if r["chosen"] else "  "
@@ -185,7 +197,7 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
                 f"test {r['test_mase']:.3f}"
             )
         lines.append(f"  Kept: {rows[0]['model']}, the best on validation.")
-    lines.append(f"Test on the last {data['n_test']:,} steps, never seen in training:")
+    lines.append(f"Test on the last {window} steps{each}, never seen in training:")
     lines += ["  " + line for line in forecast_metrics_text(manifest["metrics"]["test"])]
     if out:
         lines.append(f"Model saved to {out} in {manifest['training'].get('seconds', 0):.0f} s.")

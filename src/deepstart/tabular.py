@@ -102,7 +102,8 @@ class TableEncoder:
         if missing:
             raise DataError(
                 f"The table lacks the column{'s' * (len(missing) > 1)} {', '.join(map(repr, missing[:8]))} "
-                "that the model was trained on; add them (cells may be empty)."
+                f"that the model was trained on; add {'them' if len(missing) > 1 else 'it'} (cells may be "
+                "empty), or check --target."
             )
         notify = desc != "Reading the training data"  # about other tables than the one learned from
         extra = [c for c in table.columns if c not in self.types]

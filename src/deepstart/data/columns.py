@@ -154,8 +154,7 @@ def detect_task(labels: pd.Series, column: str, origin: str, forced: str | None 
             bad = labels[parsed.isna()].iloc[0]
             raise DataError(
                 f"The target '{column}' of {origin} must hold numbers for regression, but holds text "
-                f"(e.g. {bad[:30]!r}); write the numbers plainly (1200.50, not '$1,200.50'), or predict "
-                "classes without --task regression."
+                f"(e.g. {bad[:30]!r}); write the numbers plainly (1200.50, not '$1,200.50')."
             )
         if not np.isfinite(parsed).all():
             raise DataError(
@@ -170,6 +169,11 @@ def detect_task(labels: pd.Series, column: str, origin: str, forced: str | None 
         if forced == "regression" or not whole or parsed.nunique() > MAX_INT_CLASSES:
             return "regression"
     distinct = labels.nunique()
+    if forced == "classification" and numeric and not (parsed % 1 == 0).all() and distinct > MAX_INT_CLASSES:
+        raise DataError(
+            f"The target '{column}' of {origin} holds {distinct:,} different fractional numbers, a quantity "
+            "rather than classes; drop --task classification to predict it by regression."
+        )
     if forced is None and distinct > MAX_CLASSES_SHARE * len(labels) and distinct > MAX_INT_CLASSES:
         raise DataError(
             f"The target '{column}' of {origin} has {distinct:,} different values in {len(labels):,} rows, "

@@ -30,6 +30,7 @@ class Examples:
     integer_labels: bool = False  # labels were given as integers: predictions are integers too
     columns: dict | None = None  # for tables: {"text": column, "target": column}
     task: str = "classification"  # or "regression" (numbers to predict, tables only)
+    names: list[str] | None = None  # how to name each input in predictions (rows of tables)
 
 
 def read_labeled(
@@ -100,7 +101,9 @@ def read_unlabeled(inputs, kind: str = "image", text: str | None = None, steps=N
         if isinstance(inputs, np.ndarray):
             return Examples("sequence", sequence_array(inputs), None, f"an array of {len(inputs)} sequences")
         rows = _read_rows(inputs)
-        return Examples("sequence", table_sequences(rows.items, rows.origin, steps), None, rows.origin)
+        return Examples(
+            "sequence", table_sequences(rows.items, rows.origin, steps), None, rows.origin, names=rows.names
+        )
     if isinstance(inputs, np.ndarray):
         return Examples("image", check_image_array(inputs), None, f"an array of {len(inputs)} images")
     items: list[Path] = []
@@ -323,12 +326,14 @@ def _read_texts(inputs, column: str | None) -> Examples:
 
 def _read_rows(inputs) -> Examples:
     """Rows to predict on, from tables (files or DataFrames), one after the other."""
-    tables = []
+    tables, origins = [], []
     for value in [inputs] if isinstance(inputs, (str, Path, pd.DataFrame)) else inputs:
         if isinstance(value, pd.DataFrame):
             tables.append(as_text_table(value))
+            origins.append("the DataFrame")
         elif is_table_file(value) and Path(value).is_file():
             tables.append(read_table(Path(value)))
+            origins.append(str(value))
         else:
             raise DataError(
                 f"{str(value)[:200]} is not a table file; give tables (CSV, Parquet, ...) of rows."
@@ -336,7 +341,12 @@ def _read_rows(inputs) -> Examples:
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     if table.empty:
         raise DataError("No rows to predict on; give a table with one row per example.")
-    return Examples("table", table, None, f"{len(table)} rows")
+    names = [
+        f"{origin}, row {i + 1}" if len(tables) > 1 else f"row {i + 1}"
+        for origin, part in zip(origins, tables)
+        for i in range(len(part))
+    ]
+    return Examples("table", table, None, ", ".join(origins)[:200], names=names)
 
 
 def _is_table_path(value) -> bool:

@@ -42,6 +42,10 @@ def diagnose(model: nn.Module, history: History, train: tuple, val: tuple, class
     ]
 
 
+def _share(r2: float) -> str:
+    return "none" if r2 <= 0 else f"only {100 * r2:.0f} %"
+
+
 def _fit_r2(train_r2: float, val_r2: float) -> tuple[dict, dict]:
     """Overfitting and underfitting for regression, judged by R² (1 is perfect, 0 is no
     better than always predicting the mean)."""
@@ -56,7 +60,8 @@ def _fit_r2(train_r2: float, val_r2: float) -> tuple[dict, dict]:
     under = _check(
         "underfitting",
         train_r2 < UNDERFIT_R2 and gap <= OVERFIT_R2_GAP,
-        f"Even on its training data the model explains only {train_r2:.2f} of the variance (R²)."
+        f"Even on its training data the model explains {_share(train_r2)} of the variance "
+        f"(R² {train_r2:.2f})."
         if train_r2 < UNDERFIT_R2
         else f"The model fits its training data (R² {train_r2:.2f}).",
         "Train longer (--epochs) or raise --lr; the inputs may also say little about the target, and then "
