@@ -84,6 +84,7 @@ def cli(quiet: bool) -> None:
     deepstart train photos/ --out model/        # photos/cats/*.jpg, photos/dogs/*.jpg
     deepstart train reviews.csv --target sentiment --out model/   # a column of texts
     deepstart train houses.csv --target price --out model/        # columns of numbers, categories
+    deepstart train sales.csv --task timeseries --target units --time date --horizon 14 --out model/
     deepstart evaluate model/ photos_test/ --json
     deepstart predict model/ new.jpg
     deepstart predict model/ "what a wonderful film"
@@ -122,7 +123,8 @@ def cli(quiet: bool) -> None:
     default="auto",
     show_default=True,
     help="What the data is; auto detects it. tabular: a table's rows are the examples; regression "
-    "or classification: the same, with the target read as numbers or as classes.",
+    "or classification: the same, with the target read as numbers or as classes; sequence: each row is a "
+    "sequence of numbers; timeseries: forecast --target from --time, --horizon steps ahead.",
 )
 @click.option(
     "--time", "time_column", metavar="COLUMN", default=None, help="Time series: the column of times."
