@@ -181,18 +181,21 @@ class Forecaster:
             out = predict_logits(self.net_, torch.from_numpy(x)).double().numpy()
         return out * scales[:, None] + level
 
-    def _window_forecasts(self, values, starts: list[int], model: str, scales: list[float]):
+    def _window_forecasts(self, values, starts: list[int], model: str, scales: list[float], histories=True):
         """Forecasts from every origin whose H steps lie in the window of k x H steps from
-        starts[i] (rolling origins, one step apart): (truths, forecasts, series index)."""
-        truth, histories, window_scales, which = [], [], [], []
+        starts[i] (rolling origins, one step apart): (truths, forecasts, series index);
+        histories=False: the truths only (forecasts None)."""
+        truth, inputs, window_scales, which = [], [], [], []
         for i, (v, a) in enumerate(zip(values, starts)):
             for j in range((self.k_ - 1) * self.horizon_ + 1):
                 t = a + j
-                histories.append(v[t - self.lookback_ : t])
+                inputs.append(v[t - self.lookback_ : t])
                 truth.append(v[t : t + self.horizon_])
                 window_scales.append(scales[i])
                 which.append(i)
-        forecasts = self._predict(np.array(histories), np.array(window_scales), model)
+        if not histories:
+            return np.array(truth), None, np.array(which)
+        forecasts = self._predict(np.array(inputs), np.array(window_scales), model)
         return np.array(truth), forecasts, np.array(which)
 
     def _metrics(
@@ -203,13 +206,23 @@ class Forecaster:
         scales = scales or self.scales_
         truth, forecast, which = self._window_forecasts(series.values, starts, model, scales)
         _, naive, _ = self._window_forecasts(series.values, starts, "seasonal-naive", scales)
+        given = series.observed or [np.ones(len(v), bool) for v in series.values]
+        mask, _, _ = self._window_forecasts(given, starts, "seasonal-naive", scales, histories=False)
+        mask = mask.astype(bool)  # values filled in by interpolation are not scored
         m = self.season_
         scale = np.array([_naive_error(v[:a], m) for v, a in zip(series.values, starts)])
         errors = np.abs(truth - forecast)
-        mase = float(np.mean([errors[which == i].mean() / scale[i] for i in np.unique(which)]))
-        denominator = np.abs(truth) + np.abs(forecast)
-        smape = float(np.mean(np.where(denominator > 0, 200 * errors / np.maximum(denominator, 1e-12), 0.0)))
-        naive_mae = float(np.abs(truth - naive).mean())
+        which_scored = np.broadcast_to(which[:, None], errors.shape)[mask]
+        errors_scored = errors[mask]
+        mase = float(
+            np.mean([errors_scored[which_scored == i].mean() / scale[i] for i in np.unique(which_scored)])
+        )
+        denominator = (np.abs(truth) + np.abs(forecast))[mask]
+        smape = float(
+            np.mean(np.where(denominator > 0, 200 * errors_scored / np.maximum(denominator, 1e-12), 0.0))
+        )
+        naive_mae = float(np.abs(truth - naive)[mask].mean())
+        errors = errors_scored
         return {
             "mase": mase,
             "smape": smape,

@@ -27,6 +27,7 @@ class Series:
     starts: list  # a pd.Timestamp, or a number for numeric time
     step: object  # a pd.Timedelta / pd.DateOffset, or a number
     columns: dict  # {"target", "time", "id"}
+    observed: list[np.ndarray] | None = None  # per series: True where the value was given, not filled in
 
     def next_times(self, k: int, horizon: int) -> list:
         """The times of the horizon steps after series k."""
@@ -73,7 +74,7 @@ def read_series(
             + (" and series." if id_column else ", or pass --id if it holds several series.")
         )
     step = _step(frame, numeric_time, origin)
-    ids, series, starts, gaps, filled, trimmed, steps = [], [], [], 0, 0, 0, 0
+    ids, series, starts, observed, gaps, filled, trimmed, steps = [], [], [], [], 0, 0, 0, 0
     for key, part in frame.groupby("id", sort=True):
         known = part["y"].notna().to_numpy()
         if not known.any():
@@ -88,6 +89,7 @@ def read_series(
         filled += int(y.isna().sum())
         ids.append(str(key))
         series.append(y.interpolate().to_numpy(np.float64))
+        observed.append(y.notna().to_numpy())
         starts.append(kept["t"].iloc[0])
     if gaps > 0.2 * steps:
         raise DataError(
@@ -100,7 +102,7 @@ def read_series(
         warn(f"{origin} skips {gaps} time steps; they were filled in by linear interpolation.")
     elif filled:
         say(f"  {filled} missing values of '{target}' were filled in by linear interpolation.")
-    return Series(ids, series, starts, step, {"target": target, "time": time, "id": id_column})
+    return Series(ids, series, starts, step, {"target": target, "time": time, "id": id_column}, observed)
 
 
 def _on_grid(part: pd.DataFrame, step, numeric_time: bool, origin: str) -> pd.Series:
