@@ -11,17 +11,16 @@ import torch
 
 from . import artifact
 from .baselines import classical_from_saved
-from .config import TASK_KINDS, TASKS, Settings
-from .data.sources import Examples, check_same_classes, read_labeled, read_unlabeled
-from .data.split import Split
+from .config import TASK_KINDS, Settings
+from .data.sources import check_same_classes, read_labeled, read_unlabeled
 from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
-from .evaluate import classification_metrics
+from .evaluate import classification_metrics, regression_metrics
 from .fitting import train_net
-from .leaderboard import compare_with_baselines, compare_with_tfidf, regression_metrics
+from .leaderboard import compare_with_baselines, compare_with_tfidf
 from .log import warn
 from .models import build_net
-from .preparing import Preparation, inputs_at, noun_for
+from .preparing import Preparation, check_fit_arguments, identity, inputs_at, noun_for, read_test
 from .recipes import choose
 from .summary import MODEL_TITLES
 from .train import predict_logits
@@ -67,14 +66,14 @@ class Predictor(Preparation):
         from it.
         """
         start, s = time.perf_counter(), self.settings
-        _check_fit_arguments(task, checkpoint, resume)
+        check_fit_arguments(task, checkpoint, resume)
         if resume and not Checkpoint(checkpoint, {}).exists():
             raise ConfigError(f"No checkpoint to resume from in {checkpoint}; train without --resume.")
         kind, forced = TASK_KINDS.get(task, (task, None))
         examples = read_labeled(data, y, target, images, text, kind, None, forced)
         self.task_ = examples.task
         test_examples, val_examples = (
-            _read_test(part, target, images, text, examples) for part in (test, val)
+            read_test(part, target, images, text, examples) for part in (test, val)
         )
         if self.task_ != "regression":
             check_same_classes(examples, test_examples)
@@ -86,7 +85,7 @@ class Predictor(Preparation):
         split = self._prepare(examples, test_examples, val_examples)
         self.target_scale_ = _scale_of(split.train[1]) if self.task_ == "regression" else None
         ckpt = (
-            None if checkpoint is None else Checkpoint(checkpoint, _identity(split, self.classes_, recipe, s))
+            None if checkpoint is None else Checkpoint(checkpoint, identity(split, self.classes_, recipe, s))
         )
         if ckpt is not None and not resume and ckpt.exists():
             warn(
@@ -351,40 +350,12 @@ def load_model(path):
     return model
 
 
-def _read_test(test, target, images, text, train: Examples) -> Examples | None:
-    """Test (or validation) data like the training data: a path, or (X, y) arrays."""
-    if test is None:
-        return None
-    if isinstance(test, tuple):
-        return read_labeled(*test, kind=train.kind)
-    forced = train.task if train.kind == "table" else None
-    return read_labeled(test, None, target, images, text, train.kind, train.columns, forced)
-
-
 def _scale_of(y: np.ndarray) -> tuple[float, float]:
     return float(y.mean()), float(y.std()) or 1.0
 
 
 def _part(tensors: dict, prefix: str) -> dict:
     return {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
-
-
-def _identity(split: Split, classes: list[str], recipe, settings: Settings) -> dict:
-    """What a checkpoint must match to be resumed: the data, the classes, the model and
-    every setting that changes training, as resolved (not the machine's workers, cache
-    or time limit)."""
-    skip = ("workers", "cache", "time_limit", "model", "fine_tune", "lr", "batch_size", "epochs")
-    resolved = {
-        "lr": recipe.lr(settings),
-        "batch_size": recipe.batch_size(settings),
-        "epochs": recipe.epochs(settings, len(split.train[1])),
-    }
-    return {
-        "fingerprint": split.fingerprint,
-        "classes": classes,
-        "model": recipe.name,
-        "settings": {k: v for k, v in settings.to_dict().items() if k not in skip} | resolved,
-    }
 
 
 def _check_net_reads_encoder(net: dict, encoder) -> None:
@@ -396,17 +367,6 @@ def _check_net_reads_encoder(net: dict, encoder) -> None:
         raise ValueError("a network for other columns than the encoder's")
     if net.get("name") == "sequence-cnn" and net.get("channels") != encoder.channels:
         raise ValueError("a network for other channels than the encoder's")
-
-
-def _check_fit_arguments(task: str, checkpoint, resume: bool) -> None:
-    if task == "timeseries":
-        raise ConfigError("Time series are forecast by deepstart.Forecaster (the CLI: --task timeseries).")
-    if task != "auto" and task not in TASKS:
-        raise ConfigError(
-            f"Invalid value for task (--task). Expected one of: auto, {', '.join(TASKS)}. Received: {task!r}"
-        )
-    if resume and checkpoint is None:
-        raise ConfigError("resume=True needs the checkpoint folder to resume from.")
 
 
 def _as_list(inputs):

@@ -17,9 +17,9 @@ import torch
 from . import artifact
 from .baselines.series import LinearAR, detect_season, seasonal_naive
 from .config import Settings
-from .data.series import Series, describe_step, read_series
-from .data.tables import as_text_table, read_table
+from .data.series import Series, describe_step, read_series_from
 from .errors import ConfigError, DataError, ModelFileError
+from .evaluate import forecast_metrics, naive_error
 from .log import say
 from .models import build_net
 from .train import fit as train_loop
@@ -35,15 +35,6 @@ TITLES = {
     "seasonal-naive": "seasonal naive",
     "linear-ar": "linear autoregressive (ridge)",
 }
-
-
-def _read(data, target, time_column, id_column) -> Series:
-    if isinstance(data, pd.DataFrame):
-        return read_series(as_text_table(data), "the DataFrame", target, time_column, id_column)
-    path = Path(data)
-    if not path.is_file():
-        raise DataError(f"{path} is not a table file; give a table (CSV, Parquet, ...) with a time column.")
-    return read_series(read_table(path), str(path), target, time_column, id_column)
 
 
 class Forecaster:
@@ -66,7 +57,7 @@ class Forecaster:
         if season is not None and not _whole(season):
             raise ConfigError(f"--season must be a whole number of steps of at least 1; got {season!r}.")
         horizon, season = int(horizon), None if season is None else int(season)
-        series = _read(data, target, time_column, id_column)
+        series = read_series_from(data, target, time_column, id_column)
         if all(np.ptp(v) == 0 for v in series.values):
             raise DataError(f"'{series.columns['target']}' never changes: there is nothing to forecast.")
         self.columns_, self.horizon_ = series.columns, horizon
@@ -135,7 +126,7 @@ class Forecaster:
             "n_test": self.k_ * horizon * len(series.ids),
             "test_origins": self.k_,
             "ids": series.ids[:1000],
-            "fingerprint": _fingerprint(series),
+            "fingerprint": series.fingerprint(),
             "skipped": [],
         }
         self.training_ = {
@@ -207,29 +198,9 @@ class Forecaster:
         truth, forecast, which = self._window_forecasts(series.values, starts, model, scales)
         _, naive, _ = self._window_forecasts(series.values, starts, "seasonal-naive", scales)
         given = series.observed or [np.ones(len(v), bool) for v in series.values]
-        mask, _, _ = self._window_forecasts(given, starts, "seasonal-naive", scales, histories=False)
-        mask = mask.astype(bool)  # values filled in by interpolation are not scored
-        m = self.season_
-        scale = np.array([_naive_error(v[:a], m) for v, a in zip(series.values, starts)])
-        errors = np.abs(truth - forecast)
-        which_scored = np.broadcast_to(which[:, None], errors.shape)[mask]
-        errors_scored = errors[mask]
-        mase = float(
-            np.mean([errors_scored[which_scored == i].mean() / scale[i] for i in np.unique(which_scored)])
-        )
-        denominator = (np.abs(truth) + np.abs(forecast))[mask]
-        smape = float(
-            np.mean(np.where(denominator > 0, 200 * errors_scored / np.maximum(denominator, 1e-12), 0.0))
-        )
-        naive_mae = float(np.abs(truth - naive)[mask].mean())
-        errors = errors_scored
-        return {
-            "mase": mase,
-            "smape": smape,
-            "mae": float(errors.mean()),
-            "mae_relative_to_seasonal_naive": float(errors.mean()) / naive_mae if naive_mae else None,
-            "n": int(errors.size),
-        }
+        scored, _, _ = self._window_forecasts(given, starts, "seasonal-naive", scales, histories=False)
+        scale = np.array([naive_error(v[:a], self.season_) for v, a in zip(series.values, starts)])
+        return forecast_metrics(truth, forecast, naive, which, scored.astype(bool), scale)
 
     def _rank(self, series: Series, train_end: list[int], seconds: dict) -> list[dict]:
         val_end = [e + self.k_ * self.horizon_ for e in train_end]
@@ -314,7 +285,7 @@ class Forecaster:
 
     def _read_like_training(self, data) -> Series:
         c = self.columns_
-        return _read(data, c["target"], c["time"], c.get("id"))
+        return read_series_from(data, c["target"], c["time"], c.get("id"))
 
     def _check_fitted(self) -> Forecaster:
         if not hasattr(self, "net_"):
@@ -420,23 +391,7 @@ class Forecaster:
         return self
 
 
-def _fingerprint(series: Series) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    for key, values in zip(series.ids, series.values):
-        digest.update(key.encode() + b"\0" + values.tobytes())
-    return digest.hexdigest()
-
-
 def _whole(value) -> bool:
     import numbers
 
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
-
-
-def _naive_error(history: np.ndarray, season: int) -> float:
-    """Mean absolute error of seasonal naive within the history (1 when it cannot be had)."""
-    m = season if len(history) > season else 1
-    error = float(np.mean(np.abs(history[m:] - history[:-m]))) if len(history) > m else 0.0
-    return error if np.isfinite(error) and error > 0 else 1.0

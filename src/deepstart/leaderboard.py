@@ -10,6 +10,7 @@ import numpy as np
 
 from .baselines.tables import fit_baselines
 from .classical import TfidfLogistic
+from .evaluate import regression_metrics
 
 
 @dataclass
@@ -20,18 +21,6 @@ class Candidate:
     test_out: np.ndarray
     seconds: float  # time to train it
     model: object = None  # the classical model, if any
-
-
-def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
-    """mae, rmse, r2 and n, for numbers predicted."""
-    err = pred - y
-    sst = float(((y - y.mean()) ** 2).sum()) if len(y) else 0.0
-    return {
-        "mae": float(np.abs(err).mean()) if len(y) else 0.0,
-        "rmse": float(np.sqrt((err**2).mean())) if len(y) else 0.0,
-        "r2": 1.0 - float((err**2).sum()) / sst if sst > 0 else 0.0,
-        "n": int(len(y)),
-    }
 
 
 def ranked(candidates: list[Candidate], y_val: np.ndarray, y_test: np.ndarray) -> list[dict]:

@@ -1,16 +1,18 @@
-"""Preparing a Predictor's data: encode the examples, learn the classes (or, for
-regression, read the numbers), and split train / validation / test, with a table's or
-a sequence's encoder learned from the training rows only."""
+"""Preparing a Predictor's data: check fit's arguments, read separate test data,
+encode the examples, learn the classes (or, for regression, read the numbers), and
+split train / validation / test, with a table's or a sequence's encoder learned from
+the training rows only; and what a checkpoint must match to be resumed."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .data.sources import Examples
+from .config import TASKS, Settings
+from .data.sources import Examples, read_labeled
 from .data.split import Split, check_class_sizes, fingerprint, sorted_classes, stratified_split
 from .data.text import warn_if_inside
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .log import say, warn
 
 
@@ -133,3 +135,42 @@ def noun_for(kind: str) -> str:
     return {"image": "images", "text": "texts", "table": "rows", "sequence": "sequences"}.get(
         kind, "examples"
     )
+
+
+def read_test(test, target, images, text, train: Examples) -> Examples | None:
+    """Test (or validation) data like the training data: a path, or (X, y) arrays."""
+    if test is None:
+        return None
+    if isinstance(test, tuple):
+        return read_labeled(*test, kind=train.kind)
+    forced = train.task if train.kind == "table" else None
+    return read_labeled(test, None, target, images, text, train.kind, train.columns, forced)
+
+
+def identity(split: Split, classes: list[str], recipe, settings: Settings) -> dict:
+    """What a checkpoint must match to be resumed: the data, the classes, the model and
+    every setting that changes training, as resolved (not the machine's workers, cache
+    or time limit)."""
+    skip = ("workers", "cache", "time_limit", "model", "fine_tune", "lr", "batch_size", "epochs")
+    resolved = {
+        "lr": recipe.lr(settings),
+        "batch_size": recipe.batch_size(settings),
+        "epochs": recipe.epochs(settings, len(split.train[1])),
+    }
+    return {
+        "fingerprint": split.fingerprint,
+        "classes": classes,
+        "model": recipe.name,
+        "settings": {k: v for k, v in settings.to_dict().items() if k not in skip} | resolved,
+    }
+
+
+def check_fit_arguments(task: str, checkpoint, resume: bool) -> None:
+    if task == "timeseries":
+        raise ConfigError("Time series are forecast by deepstart.Forecaster (the CLI: --task timeseries).")
+    if task != "auto" and task not in TASKS:
+        raise ConfigError(
+            f"Invalid value for task (--task). Expected one of: auto, {', '.join(TASKS)}. Received: {task!r}"
+        )
+    if resume and checkpoint is None:
+        raise ConfigError("resume=True needs the checkpoint folder to resume from.")

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..errors import DataError
+
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 CROP_FRACTION = 0.875  # centre crop as in EfficientNet's evaluation: 224 of 256
 GREY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
@@ -144,3 +146,38 @@ def list_image_files(folder: Path) -> list[Path]:
 
 def looks_like_image_path(value: str) -> bool:
     return Path(value).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def check_image_array(x) -> np.ndarray:
+    """Images as one uint8 array (N, H, W[, C]); refuse what cannot be images, saying
+    what was received. Floats must be in [0, 1] or [0, 255] (decided for the whole
+    array, not image by image); 16-bit integers are scaled down."""
+    try:
+        x = np.asarray(x)
+    except ValueError:
+        raise DataError(
+            "The images have different sizes; give them as a folder, or resize them first."
+        ) from None
+    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[3] not in (1, 3, 4)):
+        raise DataError(
+            f"Expected images as an array of shape (N, H, W) or (N, H, W, C) with C = 1, 3 or 4. "
+            f"Received shape {x.shape}."
+        )
+    if x.dtype.kind not in "uif" or x.size == 0:
+        raise DataError(
+            f"Expected numbers (uint8 0-255, or floats 0-1) in the image array. Received: {x.dtype}."
+        )
+    if x.dtype == np.uint8:
+        return x
+    if not np.isfinite(x).all():
+        raise DataError("The image array holds NaN or infinite values; replace them before training.")
+    low, high = float(x.min()), float(x.max())
+    if x.dtype.kind == "u" and x.dtype.itemsize == 2:
+        return (x // 257).astype(np.uint8)
+    if low < 0 or high > 255:
+        raise DataError(
+            f"Expected pixel values in [0, 1] or [0, 255]. Received values from {low:.3g} to {high:.3g}; "
+            "undo any standardisation first."
+        )
+    scale = 255.0 if x.dtype.kind == "f" and high <= 1.0 else 1.0
+    return np.rint(x * scale).astype(np.uint8)

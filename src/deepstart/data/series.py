@@ -4,8 +4,10 @@ gaps are reported and filled by linear interpolation, as are missing values."""
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +15,7 @@ import pandas as pd
 from ..errors import DataError
 from ..log import say, warn
 from .columns import is_missing, numbers, parse_dates
+from .tables import as_text_table, read_table
 from .text import _existing
 
 TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "week", "day", "period", "ds")
@@ -29,10 +32,26 @@ class Series:
     columns: dict  # {"target", "time", "id"}
     observed: list[np.ndarray] | None = None  # per series: True where the value was given, not filled in
 
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for key, values in zip(self.ids, self.values):
+            digest.update(key.encode() + b"\0" + values.tobytes())
+        return digest.hexdigest()
+
     def next_times(self, k: int, horizon: int) -> list:
         """The times of the horizon steps after series k."""
         last = self.starts[k] + self.step * (len(self.values[k]) - 1)
         return [last + self.step * (h + 1) for h in range(horizon)]
+
+
+def read_series_from(data, target: str | None, time: str | None, id_column: str | None) -> Series:
+    """Series from a table file (CSV, Parquet, ...) or a DataFrame."""
+    if isinstance(data, pd.DataFrame):
+        return read_series(as_text_table(data), "the DataFrame", target, time, id_column)
+    path = Path(data)
+    if not path.is_file():
+        raise DataError(f"{path} is not a table file; give a table (CSV, Parquet, ...) with a time column.")
+    return read_series(read_table(path), str(path), target, time, id_column)
 
 
 def read_series(

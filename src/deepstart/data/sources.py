@@ -14,7 +14,7 @@ from ..errors import DataError
 from ..log import warn
 from ..sequences import sequence_array, table_sequences
 from .columns import column_types, labelled_rows
-from .images import is_hidden, list_image_files, looks_like_image_path
+from .images import check_image_array, is_hidden, list_image_files, looks_like_image_path
 from .tables import as_text_table, is_table_file, read_table
 from .text import find_text_column, label_column, labelled_texts, text_column
 
@@ -130,41 +130,6 @@ def check_same_classes(train: Examples, test: Examples | None) -> None:
             f"{test.origin} has labels that the training data lacks ({', '.join(unknown[:5])}); "
             "use data of the same classes."
         )
-
-
-def check_image_array(x) -> np.ndarray:
-    """Images as one uint8 array (N, H, W[, C]); refuse what cannot be images, saying
-    what was received. Floats must be in [0, 1] or [0, 255] (decided for the whole
-    array, not image by image); 16-bit integers are scaled down."""
-    try:
-        x = np.asarray(x)
-    except ValueError:
-        raise DataError(
-            "The images have different sizes; give them as a folder, or resize them first."
-        ) from None
-    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[3] not in (1, 3, 4)):
-        raise DataError(
-            f"Expected images as an array of shape (N, H, W) or (N, H, W, C) with C = 1, 3 or 4. "
-            f"Received shape {x.shape}."
-        )
-    if x.dtype.kind not in "uif" or x.size == 0:
-        raise DataError(
-            f"Expected numbers (uint8 0-255, or floats 0-1) in the image array. Received: {x.dtype}."
-        )
-    if x.dtype == np.uint8:
-        return x
-    if not np.isfinite(x).all():
-        raise DataError("The image array holds NaN or infinite values; replace them before training.")
-    low, high = float(x.min()), float(x.max())
-    if x.dtype.kind == "u" and x.dtype.itemsize == 2:
-        return (x // 257).astype(np.uint8)
-    if low < 0 or high > 255:
-        raise DataError(
-            f"Expected pixel values in [0, 1] or [0, 255]. Received values from {low:.3g} to {high:.3g}; "
-            "undo any standardisation first."
-        )
-    scale = 255.0 if x.dtype.kind == "f" and high <= 1.0 else 1.0
-    return np.rint(x * scale).astype(np.uint8)
 
 
 def _read_arrays(x, y, kind: str = "image") -> Examples:
