@@ -33,7 +33,7 @@ MODEL_NAMES = {
     ("image", "cnn"): "a compact CNN trained from scratch",
     ("text", "transfer"): "all-MiniLM-L6-v2 sentence embeddings (frozen) + a linear classifier",
     ("text", "fine-tune"): "all-MiniLM-L6-v2, fine-tuned, + a linear classifier",
-    ("table", "mlp"): "a multilayer perceptron (MLP) with category embeddings",
+    ("table", "mlp"): "a multilayer perceptron (MLP)",
     ("sequence", "sequence-cnn"): "a 1-D convolutional network",
 }
 MODEL_TITLES = {

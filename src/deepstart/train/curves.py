@@ -27,7 +27,7 @@ def training_curve_png(epochs: list[dict], best_epoch: int) -> bytes:
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    acc_ax.legend(loc="lower right")
+    acc_ax.legend(loc="best")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
