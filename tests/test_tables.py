@@ -234,3 +234,10 @@ def test_a_table_with_prose_is_a_text_task_unless_told(tmp_path):
     code, out, err = run_cli(*args, "--out", str(tmp_path / "m2"))
     assert code == 0, err
     assert "table classifier" in out and "'notes' (free text" in err
+
+
+def test_a_table_with_prose_and_a_quantity_to_predict_is_a_regression():
+    table = customers(80).drop(columns=["churned"])
+    table["notes"] = [f"the customer called about the bill {i} times this year" for i in range(80)]
+    p = Predictor(epochs=2).fit(table, target="spend_next")
+    assert p.encoder_.kind == "table" and p.task_ == "regression"

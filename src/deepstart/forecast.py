@@ -263,8 +263,8 @@ class Forecaster:
                 record = {"series": key} if self.columns_.get("id") else {}
                 if hasattr(when, "isoformat"):  # a date, or a date and time when the steps are shorter
                     when = when.date().isoformat() if when == when.normalize() else when.isoformat()
-                else:
-                    when = float(when)
+                else:  # a step number or a year: 2009, not 2009.0
+                    when = int(when) if float(when).is_integer() else float(when)
                 records.append(record | {"time": when, "step": h + 1, "forecast": float(out[k, h])})
         return records
 

@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import DataError
 from ..log import warn
 from ..sequences import sequence_array, table_sequences
-from .columns import column_types, labelled_rows
+from .columns import column_types, detect_task, labelled_rows
 from .images import check_image_array, is_hidden, list_image_files, looks_like_image_path
 from .tables import as_text_table, is_table_file, read_table
 from .text import find_text_column, label_column, labelled_texts, text_column
@@ -214,6 +214,9 @@ def _read_any_table(table, origin: str, target, text, kind, columns: dict, task)
             if label is None and prose is not None:
                 label = _label_or_none(table, origin, prose)
             prose = prose if prose is not None and not _learnable(table, (label, prose), origin) else None
+        label = label or (_label_or_none(table, origin, prose) if prose is not None else None)
+        if prose is not None and label in table.columns and _quantity(table[label]):
+            prose = None  # numbers to predict: a text classifier cannot, a regression on the columns can
         kind = "text" if prose is not None else "table"
     if kind == "text" or text is not None:
         return _read_text_table(table, origin, target, text, columns)
@@ -230,6 +233,14 @@ def _read_any_table(table, origin: str, target, text, kind, columns: dict, task)
             {"target": label_col, "steps": steps},
         )
     return Examples("table", rows, labels, origin, integer, {"target": label_col}, found)
+
+
+def _quantity(labels: pd.Series) -> bool:
+    """Numbers with fractions or many values: a quantity, not classes."""
+    try:
+        return detect_task(labels.str.strip(), "", "") == "regression"
+    except DataError:
+        return False
 
 
 def _label_or_none(table: pd.DataFrame, origin: str, prose: str) -> str | None:
