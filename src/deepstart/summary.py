@@ -129,10 +129,11 @@ def leaderboard_text(rows: list[dict]) -> list[str]:
                 f"validation {percent(r['validation_accuracy']):>7}  test {percent(r['test_accuracy']):>7}"
             )
         lines.append(f"  {mark} {r['model']:<{width}}  {scores}  ({r['seconds']:.0f} s)")
-    if not regression and len(rows) > 1 and rows[0]["validation_accuracy"] == rows[1]["validation_accuracy"]:
+    tied = 0 if regression else sum(r["validation_accuracy"] == rows[0]["validation_accuracy"] for r in rows)
+    if tied > 1:
         lines.append(
-            f"  {rows[0]['model']} and {rows[1]['model']} tie on validation accuracy; the lower validation "
-            "log loss (surer when right, less sure when wrong) decided."
+            f"  The top {tied} tie on validation accuracy; the lowest validation log loss (surer when right, "
+            "less sure when wrong) decided."
         )
     deep = next(r for r in rows if r["name"] == "deep")
     classical = next((r for r in rows if r["name"] not in ("deep", "ensemble")), None)  # the best one
