@@ -274,6 +274,71 @@ def predict(model, inputs, out, text, as_json):
 
 @cli.command()
 @click.argument("model", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="Folder to write the explanations to."
+)
+@click.option(
+    "--global", "overall", is_flag=True, help="Which columns matter overall, and rules (needs --data)."
+)
+@click.option("--data", type=click.Path(path_type=Path), default=None, help="Labelled rows for --global.")
+@click.option(
+    "--target", metavar="COLUMN", default=None, help="The target column of --data (the model's by default)."
+)
+def explain(model, inputs, out, overall, data, target):
+    """Why MODEL predicts what it does (table models so far): for the rows of INPUTS,
+    how much each column moved each prediction; with --global --data rows.csv, how much
+    each column matters overall and a few if/then rules that mimic the model."""
+    from .api import load_model
+    from .data.sources import read_unlabeled
+    from .explain import explain_table, row_attributions
+
+    predictor = load_model(model)
+    if getattr(getattr(predictor, "encoder_", None), "kind", None) != "table":
+        raise DeepstartError("deepstart explain works on table models so far; images and texts come next.")
+    if not inputs and not overall:
+        raise ConfigError("Give tables of rows to explain, or --global --data with labelled rows.")
+    if overall and data is None:
+        raise ConfigError("--global needs --data: labelled rows to measure the columns against.")
+    found = {}
+    if inputs:
+        rows = read_unlabeled(list(inputs), "table").items
+        found["rows"] = row_attributions(
+            predictor, rows.drop(columns=[predictor.columns_["target"]], errors="ignore")
+        )
+        for r in found["rows"][:20]:
+            top = ", ".join(f"{c} {v:+.3g}" for c, v in list(r["contributions"].items())[:3])
+            said = r.get("label", r.get("prediction"))
+            click.echo(f"row {r['row']}\t{said}\t(moved most by: {top})")
+    if overall:
+        table = read_unlabeled([data], "table").items
+        found["global"] = explain_table(predictor, table, target)
+        click.echo("Columns by importance (drop in the score when a column's values are shuffled):")
+        for r in found["global"]["importance"]:
+            click.echo(f"  {r['column']:<24} {r['importance']:+.4f}  (± {r['spread']:.4f})")
+        surrogate = found["global"]["surrogate"]
+        fidelity = ", ".join(f"{k} {v:.1%}" for k, v in surrogate["fidelity"].items())
+        checked = surrogate["n_checked"]
+        click.echo(f"Rules that mimic the model ({fidelity} on {checked} rows they were not fitted on):")
+        for rule in surrogate["rules"]:
+            click.echo(f"  {rule}")
+    if out is not None:
+        _write_json(out, "explanations.json", found)
+
+
+def _write_json(folder: Path, name: str, data: dict) -> None:
+    """data as JSON in folder/name, written whole or not at all."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"--out {folder} cannot be created ({e.strerror}); give another folder.") from None
+    tmp = folder / f".{name}.tmp"
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(folder / name)
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole manifest as JSON.")
 def info(model, as_json):
     """Describe MODEL: what it is, its classes, its test metrics, its data."""

@@ -105,7 +105,7 @@ class TableEncoder:
                 f"that the model was trained on; add {'them' if len(missing) > 1 else 'it'} (cells may be "
                 "empty), or check --target."
             )
-        notify = desc != "Reading the training data"  # about other tables than the one learned from
+        notify = desc.startswith(("Predicting", "Reading the test", "Reading the val"))  # other tables
         extra = [c for c in table.columns if c not in self.types]
         if notify and extra:
             say(
@@ -142,12 +142,22 @@ class TableEncoder:
             parts.append(np.eye(size, dtype=np.float32)[codes])
         return np.concatenate(parts, axis=1)
 
-    def feature_names(self) -> list[str]:
-        names = []
+    def design_columns(self) -> list[dict]:
+        """What each column of design() is, for people: {"column", "kind", ...} with kind
+        "number" (and its part, mean and std), "missing" (a flag) or "category" (and its value)."""
+        found = []
         for f in self.numeric:
             name = f["column"] + (f".{f['part']}" if f["part"] else "")
-            names += [name] + ([f"{name} missing"] if f["flag"] else [])
-        return names + [c["column"] for c in self.categorical]
+            kind = "boolean" if self.types[f["column"]] == "boolean" else "number"
+            found.append(
+                {"column": f["column"], "name": name, "kind": kind, "mean": f["mean"], "std": f["std"]}
+            )
+            if f["flag"]:
+                found.append({"column": f["column"], "name": name, "kind": "missing"})
+        for c in self.categorical:
+            for value in ["(unknown)", *c["categories"]]:
+                found.append({"column": c["column"], "name": c["column"], "kind": "category", "value": value})
+        return found
 
     # -- the manifest ---------------------------------------------------------
     def spec(self) -> dict:

@@ -1,0 +1,5 @@
+"""Explanations: why a model predicts what it does (tables so far)."""
+
+from .tables import explain_table, permutation_importance, row_attributions, surrogate_rules
+
+__all__ = ["explain_table", "permutation_importance", "row_attributions", "surrogate_rules"]
