@@ -104,3 +104,22 @@ def test_explain_bad_requests(tmp_path):
     assert_refused(
         ["explain", model, "--global", "--data", str(tmp_path / "unlabelled.csv")], "lacks the target"
     )
+
+
+def test_a_group_served_much_worse_is_flagged(tmp_path):
+    table = two_columns_matter(400)
+    rng = np.random.default_rng(4)
+    table["region"] = np.where(np.arange(400) % 3 == 0, "south", "north")
+    south = table["region"] == "south"
+    table.loc[south, "label"] = rng.choice(["yes", "no"], int(south.sum()))  # no pattern in the south
+    table.to_csv(tmp_path / "t.csv", index=False)
+    assert (
+        run_cli("train", str(tmp_path / "t.csv"), "--target", "label", "--out", str(tmp_path / "m"))[0] == 0
+    )
+    code, out, err = run_cli(
+        "evaluate", str(tmp_path / "m"), str(tmp_path / "t.csv"), "--group", "region", "--json"
+    )
+    assert code == 0, err
+    groups = json.loads(out)["groups"]
+    assert groups["flag"] and "'south'" in groups["message"]
+    assert groups["by_group"]["north"]["accuracy"] > groups["by_group"]["south"]["accuracy"] + 0.1

@@ -17,6 +17,7 @@ from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics, regression_metrics
 from .fitting import train_net
+from .groups import group_metrics
 from .leaderboard import compare_with_baselines, compare_with_tfidf
 from .log import warn
 from .models import build_net
@@ -179,15 +180,19 @@ class Predictor(Preparation):
                 )
         return records
 
-    def evaluate(self, data, y=None, *, target=None, images=None, text=None) -> dict:
+    def evaluate(self, data, y=None, *, target=None, images=None, text=None, group=None) -> dict:
         """Metrics on labelled data: accuracy, macro_f1, n, per_class, confusion_matrix;
-        for regression mae, rmse, r2 and n."""
+        for regression mae, rmse, r2 and n. group: a column of a table model's data whose
+        values split the rows into groups, each scored on its own ("groups")."""
         self._check_fitted()
         forced = self.task_ if self.encoder_.kind == "table" else None
         examples = read_labeled(data, y, target, images, text, self.encoder_.kind, self.columns_, forced)
         x, names, _, skipped, raw = self._encode(examples, "Reading the test data")
-        metrics = self._score(self._targets(names, examples.origin), self._outputs(x, raw))
+        truth, out = self._targets(names, examples.origin), self._outputs(x, raw)
+        metrics = self._score(truth, out)
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in skipped]
+        if group is not None:
+            metrics["groups"] = group_metrics(self, examples, group, truth, out)
         return metrics
 
     def _encode_unlabeled(self, inputs, text: str | None = None):

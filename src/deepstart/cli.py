@@ -213,18 +213,21 @@ def train(
 @click.argument("data", type=click.Path(path_type=Path))
 @csv_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (accuracy, macro_f1, n, ...).")
-def evaluate(model, data, target, text, images, as_json):
+@click.option(
+    "--group", metavar="COLUMN", default=None, help="Table models: score each group of rows (e.g. region)."
+)
+def evaluate(model, data, target, text, images, as_json, group):
     """Measure MODEL on labelled DATA (a class-folder tree or a table)."""
     from .api import load_model
-    from .summary import NOUNS, forecast_metrics_text, metrics_text
+    from .summary import NOUNS, forecast_metrics_text, group_text, metrics_text
 
     predictor = load_model(model)
     if predictor.manifest_task == "forecasting":
         metrics = predictor.evaluate(data)
         lines = forecast_metrics_text(metrics)
     else:
-        metrics = predictor.evaluate(data, target=target, images=images, text=text)
-        lines = metrics_text(metrics, NOUNS[predictor.encoder_.kind])
+        metrics = predictor.evaluate(data, target=target, images=images, text=text, group=group)
+        lines = metrics_text(metrics, NOUNS[predictor.encoder_.kind]) + group_text(metrics.get("groups"))
     click.echo(json.dumps(metrics) if as_json else "\n".join(lines))
 
 

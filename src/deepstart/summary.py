@@ -204,3 +204,15 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
         lines.append(f"Model saved to {out} in {manifest['training'].get('seconds', 0):.0f} s.")
         lines.append(f"Try: deepstart predict {out} <table of recent history>")
     return "\n".join(lines)
+
+
+def group_text(groups: dict | None) -> list[str]:
+    """Metrics per group of rows, and whether one is served much worse."""
+    if not groups:
+        return []
+    lines = [f"By '{groups['column']}':"]
+    for value, m in groups["by_group"].items():
+        score = f"RMSE {m['rmse']:.4g}" if "rmse" in m else f"accuracy {percent(m['accuracy'])}"
+        lines.append(f"  {value:<20} {score}  ({m['n']:,} rows)")
+    lines.append(f"  {'! ' if groups['flag'] else ''}{groups['message']}")
+    return lines

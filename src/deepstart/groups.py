@@ -1,0 +1,51 @@
+"""Is the model as good for everyone? Metrics per group of rows (a column such as
+sex, region or age band), and a flag when one group is served much worse."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DataError
+
+MIN_ROWS = 10  # groups smaller than this are listed, but not compared
+ACCURACY_GAP = 0.1  # accuracy points between the best- and worst-served group
+ERROR_RATIO = 1.5  # RMSE of the worst-served group over the best-served one's
+
+
+def group_metrics(predictor, examples, column: str, truth: np.ndarray, out: np.ndarray) -> dict:
+    """{"column", "by_group": {value: metrics}, "gap", "flag", "message"}."""
+    if examples.kind != "table" or column not in examples.items.columns:
+        where = ", ".join(examples.items.columns) if examples.kind == "table" else "a table model's data"
+        raise DataError(f"--group {column} is not a column of {examples.origin} (columns: {where}).")
+    values = examples.items[column].str.strip().replace("", "(missing)").to_numpy()
+    by_group = {}
+    for value in sorted(set(values)):
+        rows = values == value
+        by_group[str(value)] = predictor._score(truth[rows], out[rows]) | {"n": int(rows.sum())}
+        by_group[str(value)].pop("per_class", None)
+        by_group[str(value)].pop("confusion_matrix", None)
+        by_group[str(value)].pop("classes", None)
+    compared = {k: m for k, m in by_group.items() if m["n"] >= MIN_ROWS}
+    regression = predictor.task_ == "regression"
+    key = "rmse" if regression else "accuracy"
+    if len(compared) < 2:
+        return {
+            "column": column,
+            "by_group": by_group,
+            "flag": False,
+            "message": "Too few groups of 10 rows.",
+        }
+    best = (min if regression else max)(compared, key=lambda k: compared[k][key])
+    worst = (max if regression else min)(compared, key=lambda k: compared[k][key])
+    b, w = compared[best][key], compared[worst][key]
+    if regression:
+        flag = w > ERROR_RATIO * b
+        message = f"RMSE {w:.4g} for '{worst}' against {b:.4g} for '{best}'"
+    else:
+        flag = b - w > ACCURACY_GAP
+        message = f"accuracy {100 * w:.1f} % for '{worst}' against {100 * b:.1f} % for '{best}'"
+    if flag:
+        message += (
+            ": the model serves some groups much worse; check how well each is represented in training."
+        )
+    return {"column": column, "by_group": by_group, "flag": bool(flag), "message": message}
