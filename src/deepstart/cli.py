@@ -329,6 +329,35 @@ def explain(model, inputs, out, overall, data, target):
         _write_json(out, "explanations.json", found)
 
 
+@cli.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option(
+    "--target", metavar="COLUMN", default=None, help="The column to predict (detected if not given)."
+)
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "text", "tabular", "regression", "classification"]),
+    default="auto",
+    show_default=True,
+    help="What the data is; auto detects it.",
+)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("compare"), show_default=True)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed of the split and the shares."
+)
+def compare(data, target, task, out, seed):
+    """Is deep learning worth it on DATA (a table of rows, or of texts)? Trains the deep
+    and the classical models on 2, 5, 10, 25, 50 and 100 % of the training rows, scores
+    them on the same test rows, and writes learning_curve.png and compare.json to --out."""
+    from .compare import curve_png, learning_curves
+
+    result = learning_curves(data, target, task, seed)
+    _write_json(out, "compare.json", result)
+    (out / "learning_curve.png").write_bytes(curve_png(result))
+    click.echo(result["recommendation"])
+    click.echo(f"Learning curves: {out / 'learning_curve.png'}; numbers: {out / 'compare.json'}")
+
+
 def _write_json(folder: Path, name: str, data: dict) -> None:
     """data as JSON in folder/name, written whole or not at all."""
     try:
