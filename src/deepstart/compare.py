@@ -37,18 +37,20 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
     regression = probe.task == "regression"
     train, test = _split(table, column, regression, seed)
     points, titles = [], {}
-    quiet = logger.level
+    level = logger.level
     for fraction in FRACTIONS:
         rows = train.sample(frac=fraction, random_state=seed) if fraction < 1 else train
         logger.setLevel(logging.WARNING)  # one line per share, not every fit's notices
         try:
             fitted = Predictor(seed=seed, **settings).fit(rows, target=column, test=test, task=task)
         except DataError as e:
-            logger.setLevel(quiet)
-            say(f"  {len(rows):,} rows: skipped ({e})")
-            continue
+            fitted = None
+            problem = str(e)
         finally:
-            logger.setLevel(quiet)
+            logger.setLevel(level)
+        if fitted is None:
+            say(f"  {len(rows):,} rows: skipped ({problem})")
+            continue
         key = "test_rmse" if regression else "test_accuracy"
         point = {"n_train": int(len(rows))} | {r["name"]: r[key] for r in fitted.leaderboard_}
         titles |= {r["name"]: _short(r["model"]) for r in fitted.leaderboard_}
