@@ -104,15 +104,17 @@ def recommend(points: list[dict], titles: dict, regression: bool) -> str:
 
     n = points[-1]["n_train"]
     gap, best = lead(points[-1])
-    size = f"{100 * abs(gap):.1f} %" if regression else f"{100 * abs(gap):.1f} points"
+    size = f"{100 * abs(gap):.1f}"
     if abs(gap) < (0.01 if regression else 0.005):
         verdict = f"With {n:,} rows, the deep model and {best} are level: prefer the simpler, faster {best}."
+    elif regression and gap > 0:
+        verdict = f"With {n:,} rows, the deep model's error is {size} % lower than {best}'s: use it."
+    elif regression:
+        verdict = f"With {n:,} rows, {best}'s error is {size} % lower than the deep model's: use it."
     elif gap > 0:
-        verdict = (
-            f"With {n:,} rows, the deep model is {size} ahead of the best classical model ({best}): use it."
-        )
+        verdict = f"With {n:,} rows, the deep model is {size} points ahead of the best classical model ({best}): use it."
     else:
-        verdict = f"With {n:,} rows, {best} is {size} ahead of the deep model: use it."
+        verdict = f"With {n:,} rows, {best} is {size} points ahead of the deep model: use it."
     ahead = [p["n_train"] for p in points if lead(p)[0] > 0]
     behind = [p["n_train"] for p in points if lead(p)[0] <= 0]
     if ahead and behind:
