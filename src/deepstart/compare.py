@@ -112,7 +112,9 @@ def recommend(points: list[dict], titles: dict, regression: bool) -> str:
     elif regression:
         verdict = f"With {n:,} rows, {best}'s error is {size} % lower than the deep model's: use it."
     elif gap > 0:
-        verdict = f"With {n:,} rows, the deep model is {size} points ahead of the best classical model ({best}): use it."
+        verdict = (
+            f"With {n:,} rows, the deep model is {size} points ahead of {best}, the best classical: use it."
+        )
     else:
         verdict = f"With {n:,} rows, {best} is {size} points ahead of the deep model: use it."
     ahead = [p["n_train"] for p in points if lead(p)[0] > 0]
