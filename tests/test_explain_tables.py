@@ -75,9 +75,9 @@ def test_explain_through_the_cli(tmp_path):
     assert len(saved["rows"]) == 5
 
 
-def test_explain_refuses_what_it_cannot_do_yet(trained, tmp_path):
-    code, _, err = run_cli("explain", str(trained), "x.png")
-    assert code == 2 and "table models so far" in err
+def test_explain_refuses_what_it_cannot_do_yet(text_model):
+    code, _, err = run_cli("explain", str(text_model), "a dull film")
+    assert code == 2 and "texts come next" in err
 
 
 def test_explain_bad_requests(tmp_path):

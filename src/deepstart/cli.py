@@ -288,8 +288,12 @@ def predict(model, inputs, out, text, as_json):
 @click.option(
     "--target", metavar="COLUMN", default=None, help="The target column of --data (the model's by default)."
 )
-def explain(model, inputs, out, overall, data, target):
-    """Why MODEL predicts what it does (table models so far): for the rows of INPUTS,
+@click.option(
+    "--class", "class_name", default=None, help="Images: the class to explain (default: the predicted one)."
+)
+def explain(model, inputs, out, overall, data, target, class_name):
+    """Why MODEL predicts what it does. Images: where the network looked (Grad-CAM
+    heatmaps, written to --out, default why/). Tables: for the rows of INPUTS,
     how much each column moved each prediction; with --global --data rows.csv, how much
     each column matters overall and a few if/then rules that mimic the model."""
     from .api import load_model
@@ -297,8 +301,12 @@ def explain(model, inputs, out, overall, data, target):
     from .explain import explain_table, row_attributions
 
     predictor = load_model(model)
-    if getattr(getattr(predictor, "encoder_", None), "kind", None) != "table":
-        raise DeepstartError("deepstart explain works on table models so far; images and texts come next.")
+    kind = getattr(getattr(predictor, "encoder_", None), "kind", None)
+    if kind == "image":
+        _explain_images(predictor, inputs, out or Path("why"), class_name)
+        return
+    if kind != "table":
+        raise DeepstartError("deepstart explain works on image and table models so far; texts come next.")
     if not inputs and not overall:
         raise ConfigError("Give tables of rows to explain, or --global --data with labelled rows.")
     if overall and data is None:
@@ -356,6 +364,36 @@ def compare(data, target, task, out, seed):
     (out / "learning_curve.png").write_bytes(curve_png(result))
     click.echo(result["recommendation"])
     click.echo(f"Learning curves: {out / 'learning_curve.png'}; numbers: {out / 'compare.json'}")
+
+
+def _explain_images(predictor, inputs, out: Path, class_name: str | None) -> None:
+    """Grad-CAM heatmaps: <name>.heatmap.png (over the image) and <name>.heatmap.npy."""
+    import numpy as np
+
+    from .data.sources import read_unlabeled
+    from .explain.images import grad_cam, overlay_png
+
+    if not inputs:
+        raise ConfigError("Give image files (or folders of them) to explain.")
+    if class_name is not None and class_name not in predictor.classes_:
+        raise ConfigError(
+            f"--class {class_name} is not a class of this model ({', '.join(predictor.classes_)})."
+        )
+    files = read_unlabeled(list(inputs), "image").items
+    index = None if class_name is None else predictor.classes_.index(class_name)
+    found = grad_cam(predictor, files, index)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"--out {out} cannot be created ({e.strerror}); give another folder.") from None
+    for path, (heat, k) in zip(files, found):
+        name = Path(path).stem
+        tmp = out / f".{name}.heatmap.npy.tmp"
+        with open(tmp, "wb") as f:
+            np.save(f, heat, allow_pickle=False)
+        tmp.replace(out / f"{name}.heatmap.npy")
+        overlay_png(Path(path), heat).save(out / f"{name}.heatmap.png")
+        click.echo(f"{path}\t{predictor.classes_[k]}\t{out / f'{name}.heatmap.png'}")
 
 
 def _write_json(folder: Path, name: str, data: dict) -> None:

@@ -1,4 +1,4 @@
-"""Explanations: why a model predicts what it does (tables so far)."""
+"""Explanations: why a model predicts what it does (images and tables so far)."""
 
 from .tables import explain_table, permutation_importance, row_attributions, surrogate_rules
 
