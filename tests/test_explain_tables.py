@@ -75,9 +75,14 @@ def test_explain_through_the_cli(tmp_path):
     assert len(saved["rows"]) == 5
 
 
-def test_explain_refuses_what_it_cannot_do_yet(text_model):
-    code, _, err = run_cli("explain", str(text_model), "a dull film")
-    assert code == 2 and "texts come next" in err
+def test_explain_refuses_what_it_cannot_do_yet(tmp_path):
+    from test_series import sales
+
+    sales(120, stores=("north",)).to_csv(tmp_path / "s.csv", index=False)
+    args = ["train", str(tmp_path / "s.csv"), "--task", "timeseries", "--target", "units", "--horizon", "7"]
+    assert run_cli(*args, "--epochs", "1", "--out", str(tmp_path / "f"))[0] == 0
+    code, _, err = run_cli("explain", str(tmp_path / "f"), str(tmp_path / "s.csv"))
+    assert code == 2 and "image, text and table models" in err
 
 
 def test_explain_bad_requests(tmp_path):

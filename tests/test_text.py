@@ -243,3 +243,24 @@ def test_evaluate_reads_the_columns_the_model_was_trained_on(text_model, tmp_pat
     data.to_csv(tmp_path / "t.csv", index=False)
     metrics = Predictor.load(text_model).evaluate(tmp_path / "t.csv")  # 'notes' would be detected
     assert metrics["accuracy"] >= 0.9
+
+
+def test_word_attributions_find_the_words_that_decide(text_model, tmp_path):
+    from deepstart.explain.texts import word_attributions
+
+    from conftest import NEGATIVE, POSITIVE
+
+    model = Predictor.load(text_model)
+    [positive, negative] = word_attributions(
+        model, ["the music was superb and charming", "the cast was dull and awful"]
+    )
+    assert positive["label"] == "pos" and negative["label"] == "neg"
+    for record, words in ((positive, POSITIVE), (negative, NEGATIVE)):
+        top = max(record["words"], key=lambda w: w["effect"])["word"]
+        assert top in words, record
+    code, out, err = run_cli(
+        "explain", str(text_model), "the story was tedious and painful", "--out", str(tmp_path)
+    )
+    assert code == 0, err
+    page = (tmp_path / "explanations.html").read_text()
+    assert "tedious" in page and "rgba(" in page and "neg" in out

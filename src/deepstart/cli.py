@@ -305,8 +305,11 @@ def explain(model, inputs, out, overall, data, target, class_name):
     if kind == "image":
         _explain_images(predictor, inputs, out or Path("why"), class_name)
         return
+    if kind == "text":
+        _explain_texts(predictor, inputs, out)
+        return
     if kind != "table":
-        raise DeepstartError("deepstart explain works on image and table models so far; texts come next.")
+        raise DeepstartError("deepstart explain works on image, text and table models so far.")
     if not inputs and not overall:
         raise ConfigError("Give tables of rows to explain, or --global --data with labelled rows.")
     if overall and data is None:
@@ -394,6 +397,24 @@ def _explain_images(predictor, inputs, out: Path, class_name: str | None) -> Non
         tmp.replace(out / f"{name}.heatmap.npy")
         overlay_png(Path(path), heat).save(out / f"{name}.heatmap.png")
         click.echo(f"{path}\t{predictor.classes_[k]}\t{out / f'{name}.heatmap.png'}")
+
+
+def _explain_texts(predictor, inputs, out: Path | None) -> None:
+    """Word effects by occlusion: printed, and as explanations.json and .html in --out."""
+    from .data.sources import read_unlabeled
+    from .explain.texts import attributions_html, word_attributions
+
+    if not inputs:
+        raise ConfigError("Give texts (or tables of texts) to explain.")
+    texts = read_unlabeled(list(inputs), "text", (predictor.columns_ or {}).get("text")).items
+    records = word_attributions(predictor, [t for t in texts if t.strip()])
+    for r in records:
+        top = sorted(r["words"], key=lambda w: -w["effect"])[:3]
+        said = ", ".join(f"{w['word']} {w['effect']:+.2f}" for w in top)
+        click.echo(f"{r['text'][:60]}\t{r['label']}\t(rests most on: {said})")
+    if out is not None:
+        _write_json(out, "explanations.json", {"texts": records})
+        (out / "explanations.html").write_text(attributions_html(records), encoding="utf-8")
 
 
 def _write_json(folder: Path, name: str, data: dict) -> None:

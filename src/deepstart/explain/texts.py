@@ -1,0 +1,50 @@
+"""Which words a text model's prediction rests on, by occlusion: each word is left out
+in turn, and the drop in the predicted class's probability is that word's effect
+(positive: the word supports the prediction; negative: it argues against it). Asks
+whichever model was kept (the embeddings' classifier, TF-IDF, or their average)."""
+
+from __future__ import annotations
+
+import html
+
+
+def word_attributions(predictor, texts: list[str]) -> list[dict]:
+    """Per text: its label and probability, and each word's effect, in reading order."""
+    records = []
+    for text in texts:
+        words = text.split()
+        variants = [" ".join(words[:i] + words[i + 1 :]) or "-" for i in range(len(words))]
+        proba = predictor.predict_proba([text, *variants])
+        k = int(proba[0].argmax())
+        effects = proba[0, k] - proba[1:, k]
+        records.append(
+            {
+                "text": text,
+                "label": predictor.classes_[k],
+                "probability": float(proba[0, k]),
+                "words": [{"word": w, "effect": float(e)} for w, e in zip(words, effects)],
+            }
+        )
+    return records
+
+
+def attributions_html(records: list[dict]) -> str:
+    """A self-contained page: each text with its words shaded green (for the
+    prediction) or red (against it), stronger for larger effects."""
+    rows = []
+    for r in records:
+        scale = max((abs(w["effect"]) for w in r["words"]), default=0.0) or 1.0
+        spans = []
+        for w in r["words"]:
+            alpha = min(1.0, abs(w["effect"]) / scale)
+            colour = f"rgba(0,160,0,{alpha:.2f})" if w["effect"] >= 0 else f"rgba(220,0,0,{alpha:.2f})"
+            word = html.escape(w["word"])
+            spans.append(f'<span style="background:{colour}" title="{w["effect"]:+.3f}">{word}</span>')
+        rows.append(f"<p><b>{html.escape(r['label'])}</b> ({r['probability']:.0%}): {' '.join(spans)}</p>")
+    return (
+        "<!doctype html><meta charset='utf-8'><title>Why these predictions</title>"
+        "<body style='font-family:sans-serif;max-width:60em;margin:2em auto;line-height:2'>"
+        "<h1>Which words the predictions rest on</h1>"
+        "<p>Green words support the predicted class, red ones argue against it; the stronger the "
+        "colour, the more the probability drops when the word is left out.</p>" + "".join(rows) + "</body>"
+    )
