@@ -30,9 +30,10 @@ from .errors import ConfigError, DeepstartError
 )
 def explain(model, inputs, out, overall, data, target, class_name):
     """Why MODEL predicts what it does. Images: where the network looked (Grad-CAM
-    heatmaps, written to --out, default why/). Tables: for the rows of INPUTS,
-    how much each column moved each prediction; with --global --data rows.csv, how much
-    each column matters overall and a few if/then rules that mimic the model."""
+    heatmaps, written to --out, default why/). Texts: which words each prediction rests
+    on. Tables: for the rows of INPUTS, how much each column moved each prediction; with
+    --global --data rows.csv, how much each column matters overall and a few if/then
+    rules that mimic the model."""
     from .api import load_model
     from .data.sources import read_unlabeled
     from .explain import explain_table, row_attributions
