@@ -13,7 +13,7 @@ from conftest import run_cli
 
 def test_train_writes_a_model_and_a_readable_summary(trained):
     files = sorted(p.name for p in trained.iterdir())
-    assert files == ["manifest.json", "model.safetensors", "training_curve.png"]
+    assert files == ["manifest.json", "model.safetensors", "report.html", "training_curve.png"]
     manifest = json.loads((trained / "manifest.json").read_text())
     assert manifest["classes"] == ["0", "1", "7"]
     assert manifest["encoder"]["name"] == "efficientnet_lite0"

@@ -78,3 +78,25 @@ def test_heatmaps_of_a_transfer_model_are_at_the_image_size(trained, digits_root
     with Image.open(image) as opened:
         assert heat.shape == (opened.height, opened.width)
     assert 0 <= heat.min() and heat.max() <= 1
+
+
+def test_report_is_a_self_contained_page(patches, tmp_path):
+    model, _ = patches
+    model.save(tmp_path / "m")
+    page = (tmp_path / "m" / "report.html").read_text()
+    for section in ("How good is it on data it never saw?", "Confusion matrix", "Training", "Diagnostics"):
+        assert section in page
+    assert "data:image/png;base64," in page  # the training curve is inside the page
+    assert "http" not in page and 'src="/' not in page and "<script" not in page  # nothing from outside
+    assert ("The worst mistakes" in page) == bool(model.worst_)
+
+
+def test_report_lists_the_worst_mistakes_of_a_table_model(tmp_path):
+    from conftest import customers
+
+    p = Predictor(epochs=3).fit(customers(200).drop(columns=["churned"]), target="spend_next")
+    p.save(tmp_path / "m")
+    page = (tmp_path / "m" / "report.html").read_text()
+    assert p.worst_ and all(m["input"].startswith("row ") for m in p.worst_)
+    assert "The worst mistakes" in page and "Deep and classical models on the same split" in page
+    assert Predictor.load(tmp_path / "m").worst_ == p.worst_

@@ -14,7 +14,7 @@ from .baselines import classical_from_saved
 from .config import TASK_KINDS, Settings
 from .data.sources import check_same_classes, read_labeled, read_unlabeled
 from .encoders import encoder_from_spec
-from .errors import ConfigError, DataError, ModelFileError
+from .errors import ConfigError, DataError, DeepstartError, ModelFileError
 from .evaluate import classification_metrics, regression_metrics
 from .fitting import train_net
 from .groups import group_metrics
@@ -23,6 +23,7 @@ from .log import warn
 from .models import build_net
 from .preparing import Preparation, check_fit_arguments, identity, inputs_at, noun_for, read_test
 from .recipes import choose
+from .report import report_html, worst_mistakes
 from .summary import MODEL_TITLES
 from .train import predict_logits
 from .train.checkpoint import Checkpoint
@@ -113,6 +114,9 @@ class Predictor(Preparation):
             name: self._score(getattr(split, part)[1], out[part])
             for name, part in (("validation", "val"), ("test", "test"))
         }
+        self.worst_ = worst_mistakes(
+            split.test[1], out["test"], split.inputs["test"], self.classes_, examples.kind
+        )
         self.diagnostics_ = diagnose(
             self.net_,
             self.history_,
@@ -254,6 +258,7 @@ class Predictor(Preparation):
             "model": self.recipe_,
             "choice": self.choice_,
             "leaderboard": self.leaderboard_,
+            "worst_mistakes": getattr(self, "worst_", []),
             "columns": self.columns_,
             "encoder": self.encoder_.spec(),
             "net": self.net_spec_,
@@ -277,10 +282,37 @@ class Predictor(Preparation):
         tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
         if self.classical_ is not None:
             tensors |= {f"classical.{k}": v for k, v in self.classical_.tensors().items()}
-        path = artifact.save(out, self.manifest(), tensors, files)
+        manifest = self.manifest()
+        files[artifact.REPORT] = report_html(
+            manifest, files.get(artifact.CURVE), self._mistake_images()
+        ).encode()
+        path = artifact.save(out, manifest, tensors, files)
         if getattr(self, "_checkpoint", None) is not None:
             self._checkpoint.remove()  # the run is safe in the model now
         return path
+
+    def _mistake_images(self) -> dict:
+        """Heatmaps over the worst-predicted test images, for the report (none if they cannot be made)."""
+        if self.encoder_.kind != "image" or not getattr(self, "worst_", None):
+            return {}
+        import base64
+        import io
+
+        from .explain.images import grad_cam, overlay_png
+
+        try:
+            files = [Path(m["input"]) for m in self.worst_ if Path(m["input"]).is_file()]
+            heats = grad_cam(self, files)
+        except (DeepstartError, OSError, RuntimeError):
+            return {}
+        found = {}
+        for path, (heat, _) in zip(files, heats):
+            buffer = io.BytesIO()
+            overlay_png(path, heat).resize((120, 120 * heat.shape[0] // max(heat.shape[1], 1))).save(
+                buffer, "PNG"
+            )
+            found[str(path)] = base64.b64encode(buffer.getvalue()).decode()
+        return found
 
     @classmethod
     def load(cls, path) -> Predictor:
@@ -312,6 +344,7 @@ class Predictor(Preparation):
             self.net_.load_state_dict(_part(tensors, "net."), strict=True)
             self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
             self.columns_ = manifest.get("columns")
+            self.worst_ = list(manifest.get("worst_mistakes") or [])
             spec = manifest.get("classical")
             self.classical_ = classical_from_saved(spec, _part(tensors, "classical.")) if spec else None
             if self.classical_ is not None and self.encoder_.kind in ("table", "sequence"):

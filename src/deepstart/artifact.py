@@ -26,7 +26,8 @@ WEIGHTS = "model.safetensors"
 
 
 CURVE = "training_curve.png"
-OWN_FILES = {MANIFEST, WEIGHTS, CURVE}
+REPORT = "report.html"
+OWN_FILES = {MANIFEST, WEIGHTS, CURVE, REPORT}
 REQUIRED = {
     "classes": list,
     "model": dict,
