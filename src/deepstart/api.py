@@ -14,7 +14,7 @@ from .baselines import classical_from_saved
 from .config import TASK_KINDS, Settings
 from .data.sources import check_same_classes, read_labeled, read_unlabeled
 from .encoders import encoder_from_spec
-from .errors import ConfigError, DataError, DeepstartError, ModelFileError
+from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics, regression_metrics
 from .fitting import train_net
 from .groups import group_metrics
@@ -23,7 +23,7 @@ from .log import warn
 from .models import build_net
 from .preparing import Preparation, check_fit_arguments, identity, inputs_at, noun_for, read_test
 from .recipes import choose
-from .report import report_html, worst_mistakes
+from .report import mistake_images, report_html, worst_mistakes
 from .summary import MODEL_TITLES
 from .train import predict_logits
 from .train.checkpoint import Checkpoint
@@ -284,35 +284,12 @@ class Predictor(Preparation):
             tensors |= {f"classical.{k}": v for k, v in self.classical_.tensors().items()}
         manifest = self.manifest()
         files[artifact.REPORT] = report_html(
-            manifest, files.get(artifact.CURVE), self._mistake_images()
+            manifest, files.get(artifact.CURVE), mistake_images(self)
         ).encode()
         path = artifact.save(out, manifest, tensors, files)
         if getattr(self, "_checkpoint", None) is not None:
             self._checkpoint.remove()  # the run is safe in the model now
         return path
-
-    def _mistake_images(self) -> dict:
-        """Heatmaps over the worst-predicted test images, for the report (none if they cannot be made)."""
-        if self.encoder_.kind != "image" or not getattr(self, "worst_", None):
-            return {}
-        import base64
-        import io
-
-        from .explain.images import grad_cam, overlay_png
-
-        try:
-            files = [Path(m["input"]) for m in self.worst_ if Path(m["input"]).is_file()]
-            heats = grad_cam(self, files)
-        except (DeepstartError, OSError, RuntimeError):
-            return {}
-        found = {}
-        for path, (heat, _) in zip(files, heats):
-            buffer = io.BytesIO()
-            overlay_png(path, heat).resize((120, 120 * heat.shape[0] // max(heat.shape[1], 1))).save(
-                buffer, "PNG"
-            )
-            found[str(path)] = base64.b64encode(buffer.getvalue()).decode()
-        return found
 
     @classmethod
     def load(cls, path) -> Predictor:

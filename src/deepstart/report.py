@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 from html import escape
+from pathlib import Path
 
+from .errors import DeepstartError
 from .summary import MODEL_NAMES, NOUNS, diagnostics_text, percent
 
 STYLE = """
@@ -165,3 +167,26 @@ def _name(item, position: int, kind: str) -> str:
     if isinstance(item, (str, bytes)) or hasattr(item, "is_file"):
         return str(item)
     return f"test image {position + 1}"  # an image given as an array
+
+
+def mistake_images(predictor) -> dict:
+    """Heatmaps over the worst-predicted test images, for the report (none if they cannot be made)."""
+    if predictor.encoder_.kind != "image" or not getattr(predictor, "worst_", None):
+        return {}
+    import io
+
+    from .explain.images import grad_cam, overlay_png
+
+    try:
+        files = [Path(m["input"]) for m in predictor.worst_ if Path(m["input"]).is_file()]
+        heats = grad_cam(predictor, files)
+    except (DeepstartError, OSError, RuntimeError):
+        return {}
+    found = {}
+    for path, (heat, _) in zip(files, heats):
+        buffer = io.BytesIO()
+        overlay_png(path, heat).resize((120, 120 * heat.shape[0] // max(heat.shape[1], 1))).save(
+            buffer, "PNG"
+        )
+        found[str(path)] = base64.b64encode(buffer.getvalue()).decode()
+    return found
