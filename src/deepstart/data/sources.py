@@ -221,7 +221,7 @@ def _read_any_table(table, origin: str, target, text, kind, columns: dict, task)
     if kind == "text" or text is not None:
         return _read_text_table(table, origin, target, text, columns)
     rows, labels, label_col, found = labelled_rows(table, origin, target or columns.get("target"), task)
-    integer = all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
+    integer = _whole_numbers(labels)
     if kind == "sequence":
         steps = columns.get("steps") or list(rows.columns)
         return Examples(
@@ -241,6 +241,11 @@ def _quantity(labels: pd.Series) -> bool:
         return detect_task(labels.str.strip(), "", "") == "regression"
     except DataError:
         return False
+
+
+def _whole_numbers(labels: list[str]) -> bool:
+    """Labels written as whole numbers ("1", "-2"): predictions are given back as numbers."""
+    return all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
 
 
 def _label_or_none(table: pd.DataFrame, origin: str, prose: str) -> str | None:
@@ -273,7 +278,7 @@ def _read_text_table(
     known = {k: v for k, v in (columns or {}).items() if v in table.columns}  # as in training
     text, target = text or known.get("text"), target or known.get("target")
     texts, labels, text_col, label_col = labelled_texts(table, origin, target, text)
-    integer = all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
+    integer = _whole_numbers(labels)
     columns = {"text": text_col, "target": label_col}
     return Examples("text", texts, labels, origin, integer_labels=integer, columns=columns)
 
