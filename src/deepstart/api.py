@@ -16,11 +16,12 @@ from .data.sources import check_same_classes, read_labeled, read_unlabeled
 from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics, regression_metrics
+from .exported import ONNX, OnnxNetwork
 from .fitting import train_net
 from .groups import group_metrics
 from .leaderboard import compare_with_baselines, compare_with_tfidf
 from .log import warn
-from .models import build_net
+from .models import build_net, check_net_reads
 from .preparing import Preparation, check_fit_arguments, identity, inputs_at, noun_for, read_test
 from .recipes import choose
 from .report import mistake_images, report_html, worst_mistakes
@@ -38,6 +39,8 @@ class Predictor(Preparation):
     >>> p.predict(["new.jpg"]); p.save("model/"); p = Predictor.load("model/")
     >>> p = Predictor().fit(reviews_df, target="sentiment"); p.predict(["a wonderful film"])
     """
+
+    runtime_ = None  # for an exported model: its engine, and how the export was checked
 
     def __init__(self, **settings):
         self.settings = Settings(**settings)
@@ -223,11 +226,15 @@ class Predictor(Preparation):
         return np.mean(parts, axis=0).astype(np.float64 if self.task_ == "regression" else np.float32)
 
     def _deep_out(self, x: np.ndarray) -> np.ndarray:
-        logits = predict_logits(self.net_, torch.from_numpy(x))
+        if self.runtime_:  # the exported network gives probabilities itself
+            out = self.net_(x)
+        else:
+            logits = predict_logits(self.net_, torch.from_numpy(x))
+            out = logits.numpy() if self.task_ == "regression" else torch.softmax(logits, dim=1).numpy()
         if self.task_ == "regression":
             mean, std = self.target_scale_
-            return logits[:, 0].double().numpy() * std + mean
-        return torch.softmax(logits, dim=1).numpy()
+            return out[:, 0].astype(np.float64) * std + mean
+        return out
 
     def _score(self, y: np.ndarray, out: np.ndarray) -> dict:
         if self.task_ == "regression":
@@ -272,7 +279,8 @@ class Predictor(Preparation):
 
     def save(self, out) -> Path:
         """Write the model folder (safetensors, manifest.json, training curve), atomically."""
-        self._check_fitted()
+        if self._check_fitted().runtime_:
+            raise ConfigError("An exported model is written by `deepstart export`, not saved again.")
         history = self.training_.get("history", {})
         files = (
             {artifact.CURVE: training_curve_png(history["epochs"], history["best_epoch"])}
@@ -316,9 +324,13 @@ class Predictor(Preparation):
             n_out = 1 if self.task_ == "regression" else len(self.classes_)
             if self.task_ not in ("classification", "regression") or self.net_spec_.get("n_classes") != n_out:
                 raise ValueError(f"{n_out} classes but a network for {self.net_spec_.get('n_classes')}")
-            _check_net_reads_encoder(self.net_spec_, self.encoder_)
-            self.net_ = build_net(self.net_spec_)
-            self.net_.load_state_dict(_part(tensors, "net."), strict=True)
+            check_net_reads(self.net_spec_, self.encoder_)
+            self.runtime_ = manifest.get("runtime")
+            if self.runtime_:  # an exported model: its network runs in ONNX Runtime
+                self.net_ = OnnxNetwork(Path(path) / ONNX, self.runtime_.get("sha256"))
+            else:
+                self.net_ = build_net(self.net_spec_)
+                self.net_.load_state_dict(_part(tensors, "net."), strict=True)
             self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
             self.columns_ = manifest.get("columns")
             self.worst_ = list(manifest.get("worst_mistakes") or [])
@@ -371,17 +383,6 @@ def _scale_of(y: np.ndarray) -> tuple[float, float]:
 
 def _part(tensors: dict, prefix: str) -> dict:
     return {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
-
-
-def _check_net_reads_encoder(net: dict, encoder) -> None:
-    """Before building it: a table's or sequence's network must read what the encoder gives."""
-    if net.get("name") == "mlp" and (
-        net.get("n_numeric") != encoder.n_numeric
-        or list(net.get("cardinalities", [])) != encoder.cardinalities
-    ):
-        raise ValueError("a network for other columns than the encoder's")
-    if net.get("name") == "sequence-cnn" and net.get("channels") != encoder.channels:
-        raise ValueError("a network for other channels than the encoder's")
 
 
 def _as_list(inputs):

@@ -19,6 +19,7 @@ from safetensors.torch import load_file, save_file
 
 from . import __version__
 from .errors import ConfigError, ModelFileError
+from .exported import ONNX  # an exported model's network
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -27,7 +28,7 @@ WEIGHTS = "model.safetensors"
 
 CURVE = "training_curve.png"
 REPORT = "report.html"
-OWN_FILES = {MANIFEST, WEIGHTS, CURVE, REPORT}
+OWN_FILES = {MANIFEST, WEIGHTS, CURVE, REPORT, ONNX}
 REQUIRED = {
     "classes": list,
     "model": dict,

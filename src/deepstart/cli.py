@@ -295,7 +295,7 @@ def info(model, as_json):
     )
 
 
-from . import cli_explain  # noqa: E402,F401 (adds `explain` and `compare` to the group)
+from . import cli_deploy, cli_explain  # noqa: E402,F401 (add export, serve, explain, compare)
 
 
 def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:

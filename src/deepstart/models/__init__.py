@@ -28,4 +28,15 @@ def build_net(spec: dict) -> nn.Module:
     return NETS[spec["name"]](**options)
 
 
-__all__ = ["NETS", "build_net"]
+def check_net_reads(net: dict, encoder) -> None:
+    """Before building it: a table's or sequence's network must read what the encoder gives."""
+    if net.get("name") == "mlp" and (
+        net.get("n_numeric") != encoder.n_numeric
+        or list(net.get("cardinalities", [])) != encoder.cardinalities
+    ):
+        raise ValueError("a network for other columns than the encoder's")
+    if net.get("name") == "sequence-cnn" and net.get("channels") != encoder.channels:
+        raise ValueError("a network for other channels than the encoder's")
+
+
+__all__ = ["NETS", "build_net", "check_net_reads"]

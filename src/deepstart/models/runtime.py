@@ -70,7 +70,7 @@ def _onnxruntime_available() -> bool:
     return True
 
 
-def _exported(build: Callable[[], nn.Module], key: str, example: dict, int8: bool) -> Path:
+def exported(build: Callable[[], nn.Module], key: str, example: dict, int8: bool) -> Path:
     """Export to ONNX once per machine and network version; reuse the file afterwards."""
     path = cache_dir() / "onnx" / f"{key}-torch{torch.__version__}{'-int8' * int8}.onnx"
     if path.is_file():
@@ -103,12 +103,12 @@ def _exported(build: Callable[[], nn.Module], key: str, example: dict, int8: boo
 
 
 def _open_session(build: Callable[[], nn.Module], key: str, example: dict, int8: bool):
-    path = _exported(build, key, example, int8)
+    path = exported(build, key, example, int8)
     try:
         return _session(path)
     except Exception:  # noqa: BLE001 - a damaged cached export: make it again, once
         path.unlink(missing_ok=True)
-        return _session(_exported(build, key, example, int8))
+        return _session(exported(build, key, example, int8))
 
 
 def _session(path: Path):

@@ -1,0 +1,297 @@
+"""`deepstart export`: a trained model as a folder that runs with ONNX Runtime.
+
+The ONNX file holds the whole network, from the encoder's arrays (pixels, token ids,
+encoded rows) to probabilities; the folder's manifest is the model's own, so `predict`,
+`evaluate` and `serve` use it like any model. The export is checked on real labelled
+inputs (the model's validation split, or --data): the largest difference from the
+PyTorch model's outputs, and with --int8 the change in accuracy."""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import artifact
+from .data.sources import Examples, read_labeled
+from .errors import ConfigError
+from .exported import ONNX
+from .log import say
+
+CALIBRATION = 64  # inputs that set the int8 ranges of a network's activations
+
+
+class _Outputs(nn.Module):
+    """The network, then softmax for a classifier: probabilities out."""
+
+    def __init__(self, net: nn.Module, regression: bool):
+        super().__init__()
+        self.net, self.regression = net, regression
+
+    def forward(self, *x: torch.Tensor) -> torch.Tensor:
+        out = self.net(*x)
+        return out if self.regression else torch.softmax(out, dim=1)
+
+
+class _Tokens(nn.Module):
+    """A fine-tuned transformer with the padding mask as an input (its own forward cuts
+    padding with a Python int, which an exported graph would freeze)."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.body, self.head = net.body, net.head
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(input_ids, attention_mask))
+
+
+def export_model(model: Path, out: Path, int8: bool = False, data=None, **columns) -> dict:
+    """Write the exported folder to out; returns what the check measured."""
+    from .api import Predictor, load_model
+
+    artifact.check_out_dir(out)
+    p = load_model(model)
+    if not isinstance(p, Predictor):
+        raise ConfigError(
+            "Exporting a forecaster is not supported yet; serve or use the model folder itself."
+        )
+    if p.runtime_:
+        raise ConfigError(f"{model} is already an exported model; export the model folder it came from.")
+    manifest, tensors = artifact.load(model)
+    check, calibration, label = _check_examples(p, manifest, data, columns)
+    graph, encoder = _graph(p, check)
+    say(f"Checking the export on {label}...")
+    runtime = {"engine": "onnxruntime", "exported_from": str(model), "int8": False}
+    reference = _outputs(p, check)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = _trial(p, manifest, tensors, encoder, runtime, graph, Path(tmp) / "fp32")
+        runtime["check"] = {"data": label, **_compare(p, reference, fp32, check)}
+        if int8:
+            say("Quantising to int8...")
+            graph, method = _quantize(graph, p, fp32, calibration)
+            small = _trial(p, manifest, tensors, encoder, runtime, graph, Path(tmp) / "int8")
+            runtime |= {"int8": True, "quantization": method}
+            runtime["check"]["int8"] = _compare(p, reference, small, check)
+    classical = {k: v for k, v in tensors.items() if k.startswith("classical.")}
+    final = {**manifest, "encoder": encoder, "runtime": runtime}
+    final["runtime"]["sha256"] = _sha(graph)
+    artifact.save(out, final, classical, {ONNX: graph})
+    return runtime
+
+
+def _check_examples(p, manifest: dict, data, columns: dict) -> tuple[Examples, Examples, str]:
+    """(labelled inputs to check on, inputs to calibrate int8 on, how to name them): the
+    model's validation split rebuilt from its training data, or the data given."""
+    kind = p.encoder_.kind
+    read_columns = {"target": None, "images": None, "text": None} | columns
+    forced = p.task_ if kind == "table" else None
+
+    def read(source):
+        return read_labeled(source, None, *read_columns.values(), kind, p.columns_, forced)
+
+    given = data or manifest["data"].get("validation_source")
+    if given:
+        examples = read(given)
+        return examples, examples, f"{given} ({len(examples.items):,} {_noun(kind)})"
+    source = manifest["data"].get("source")
+    if not source or source.startswith(("the ", "array")) or not Path(source).exists():
+        raise ConfigError(
+            f"The training data ({source}) is not here to check the export on; give --data with "
+            "labelled data, e.g. the validation or test files."
+        )
+    examples = read(source)
+    _, names, _, _, raw = p._encode(examples, "Reading the training data")
+    test_given = manifest["data"].get("test_source")
+    rows = p._split_rows(p._targets(names, examples.origin), test_given, None)
+    val = _subset(examples, [raw[i] for i in rows["val"]], [names[i] for i in rows["val"]])
+    picks = np.random.default_rng(0).permutation(rows["train"])[:CALIBRATION]
+    train = _subset(examples, [raw[i] for i in picks], [names[i] for i in picks])
+    return val, train, f"the validation split of {source} ({len(val.labels):,} {_noun(kind)})"
+
+
+def _subset(examples: Examples, raw: list, labels: list) -> Examples:
+    """The inputs at raw (files or texts, or row numbers of a table or an array)."""
+    items = examples.items
+    if examples.kind == "table":
+        items = items.iloc[raw]
+    elif examples.kind == "sequence" or isinstance(items, np.ndarray):
+        items = items[raw] if not isinstance(raw[0], np.ndarray) else np.stack(raw)
+    else:
+        items = list(raw)
+    return Examples(
+        examples.kind, items, labels, examples.origin, columns=examples.columns, task=examples.task
+    )
+
+
+def _noun(kind: str) -> str:
+    return {"image": "images", "text": "texts", "table": "rows"}.get(kind, "sequences")
+
+
+def _graph(p, check: Examples) -> tuple[bytes, dict]:
+    """The ONNX model from the encoder's arrays to the outputs, and the spec of the
+    encoder that makes those arrays."""
+    import onnx
+
+    from .encoders import FeatureEncoder, PixelEncoder
+    from .models import efficientnet, minilm
+    from .models.layers import Rescale
+    from .models.runtime import exported
+    from .text_encoders import TextEncoder, TokenEncoder
+
+    enc, regression = p.encoder_, p.task_ == "regression"
+    head = _Outputs(p.net_, regression)
+    if enc.name == FeatureEncoder.name:  # frozen features: pixels -> features -> the trained head
+        size = efficientnet.INPUT_SIZE
+        pixels = torch.zeros(1, 3, size, size)
+        backbone = onnx.load(exported(efficientnet.build_features, enc.cache_key(), {"input": pixels}, False))
+        opset = _opset(backbone)
+        rescale = _onnx(Rescale(), {"input": pixels.to(torch.uint8)}, opset)
+        features = _onnx(head, {"input": torch.zeros(1, efficientnet.FEATURE_DIM)}, opset)
+        model = _chain(_chain(rescale, backbone, "backbone/"), features, "head/")
+        return model.SerializeToString(), PixelEncoder(efficientnet.PIXELS).spec()
+    ids = torch.ones(2, 8, dtype=torch.int64)
+    tokens = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    if enc.name == TextEncoder.name:  # frozen embeddings (as precise as in training) -> the head
+        backbone = onnx.load(exported(minilm.build_embedding, enc.cache_key(), tokens, enc.int8))
+        features = _onnx(head, {"input": torch.zeros(1, minilm.DIM)}, _opset(backbone))
+        return _chain(backbone, features, "head/").SerializeToString(), TokenEncoder().spec()
+    if enc.name == TokenEncoder.name:
+        return _onnx(_Outputs(_Tokens(p.net_), regression), tokens).SerializeToString(), enc.spec()
+    sample = enc.encode(check.items.iloc[:1] if enc.kind == "table" else check.items[:1]).features
+    return _onnx(head, {"input": torch.from_numpy(sample)}).SerializeToString(), enc.spec()
+
+
+def _onnx(module: nn.Module, example: dict, opset: int | None = None):
+    import onnx
+
+    axes = {name: {0: "batch", 1: "length"} if t.dim() == 2 else {0: "batch"} for name, t in example.items()}
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module.eval(),
+            tuple(example.values()),
+            buffer,
+            input_names=list(example),
+            output_names=["output"],
+            dynamic_axes={**axes, "output": {0: "batch"}},
+            opset_version=opset,
+            dynamo=False,
+        )
+    return onnx.load_from_string(buffer.getvalue())
+
+
+def _opset(model) -> int:
+    return next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+
+
+def _chain(first, second, prefix: str):
+    """first's output feeds second's input: one graph, its output named "output"."""
+    import onnx.compose
+    import onnx.helper
+
+    _rename(first, first.graph.output[0].name, prefix + "input")
+    link = (first.graph.output[0].name, second.graph.input[0].name)
+    merged = onnx.compose.merge_models(first, second, io_map=[link], prefix2=prefix)
+    _rename(merged, merged.graph.output[0].name, "output")
+    versions = {}  # one entry per domain, as quantisation expects ("ai.onnx" is "")
+    for entry in merged.opset_import:
+        domain = "" if entry.domain == "ai.onnx" else entry.domain
+        versions[domain] = max(versions.get(domain, 0), entry.version)
+    del merged.opset_import[:]
+    merged.opset_import.extend(onnx.helper.make_opsetid(d, v) for d, v in versions.items())
+    return merged
+
+
+def _rename(model, old: str, new: str) -> None:
+    for node in model.graph.node:
+        node.input[:] = [new if name == old else name for name in node.input]
+        node.output[:] = [new if name == old else name for name in node.output]
+    for value in model.graph.output:
+        if value.name == old:
+            value.name = new
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _trial(p, manifest, tensors, encoder, runtime, graph: bytes, folder: Path):
+    """The exported model as a Predictor, read back from a folder like any other."""
+    from .api import Predictor
+
+    classical = {k: v for k, v in tensors.items() if k.startswith("classical.")}
+    trial = {**manifest, "encoder": encoder, "runtime": {**runtime, "sha256": _sha(graph)}}
+    artifact.save(folder, trial, classical, {ONNX: graph})
+    return Predictor.load(folder)
+
+
+def _outputs(p, examples: Examples) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the network's outputs, the kept model's, the true targets) for labelled examples."""
+    x, names, _, _, raw = p._encode(examples, "Checking")
+    return p._deep_out(x), p._outputs(x, raw), p._targets(names, examples.origin)
+
+
+def _compare(p, reference: tuple, exported, examples: Examples) -> dict:
+    """The largest difference of the exported network's outputs from PyTorch's, and the
+    kept model's score with each (the network is all or part of it)."""
+    before, kept_before, truth = reference
+    after, kept_after, _ = _outputs(exported, examples)
+    key = "rmse" if p.task_ == "regression" else "accuracy"
+    score = p._score(truth, kept_before)[key], p._score(truth, kept_after)[key]
+    return {
+        "n": int(len(truth)),
+        "max_abs_difference": float(np.abs(after - before).max()) if len(truth) else 0.0,
+        f"{key}_pytorch": score[0],
+        f"{key}_exported": score[1],
+    }
+
+
+def _quantize(graph: bytes, p, fp32, calibration: Examples) -> tuple[bytes, str]:
+    """int8 weights: static (activations too, ranges calibrated on training inputs) for
+    convolutional networks, dynamic (weights only) for the others."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target, prepared = (Path(tmp) / n for n in ("fp32.onnx", "int8.onnx", "pre.onnx"))
+        source.write_bytes(graph)
+        if p.encoder_.kind == "image":
+            x = fp32.encoder_.encode(calibration.items, "Calibrating").features
+            quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
+            quantize_static(
+                prepared,
+                target,
+                _Reader(fp32.net_.inputs[0], x),
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+            )
+            method = f"static: int8 weights (per channel) and activations, calibrated on {len(x)} images"
+        else:
+            logging.disable(logging.WARNING)  # its advice to pre-process is for static quantisation
+            try:
+                quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=True)
+            finally:
+                logging.disable(logging.NOTSET)
+            method = "dynamic: int8 weights, activations quantised on the fly"
+        return target.read_bytes(), method
+
+
+class _Reader:
+    """Calibration batches for ONNX Runtime's static quantisation."""
+
+    def __init__(self, name: str, x: np.ndarray):
+        self.batches = iter([{name: x[s : s + 8]} for s in range(0, len(x), 8)])
+
+    def get_next(self):
+        return next(self.batches, None)

@@ -1,0 +1,73 @@
+"""An exported model's network, run by ONNX Runtime: arrays from the encoder in,
+probabilities (or, for regression, standardised numbers) out. No PyTorch here."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelFileError
+
+ONNX = "model.onnx"
+BATCH = 32  # inputs per call: images, texts of similar length, or rows
+
+
+class OnnxNetwork:
+    """The network of an exported model folder, checked against the manifest's hash and
+    refused if it would read data from other files (ONNX "external data")."""
+
+    def __init__(self, path: Path, sha256: str | None):
+        import onnx
+        import onnxruntime as ort
+
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise ModelFileError(f"{path} cannot be read ({e.strerror}); export the model again.") from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ModelFileError(f"{path} does not match the manifest; export the model again.")
+        try:
+            model = onnx.ModelProto.FromString(data)
+        except Exception:  # noqa: BLE001 - protobuf raises its own DecodeError
+            raise ModelFileError(f"{path} is not an ONNX model; export the model again.") from None
+        if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
+            raise ModelFileError(f"{path} refers to data in other files; export the model again.")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        except Exception as e:  # noqa: BLE001 - ONNX Runtime's errors have no common base class
+            raise ModelFileError(
+                f"{path} cannot be run by ONNX Runtime ({type(e).__name__}); export the model again."
+            ) from None
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.tokens = self.inputs == ["input_ids", "attention_mask"]
+
+    def eval(self) -> OnnxNetwork:
+        return self
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(N, ...) encoder output -> (N, outputs) float32, in batches; token ids are
+        batched by length and each batch cut to its longest text."""
+        order = np.argsort((x != 0).sum(1), kind="stable") if self.tokens else np.arange(len(x))
+        parts = {}
+        for start in range(0, len(x), BATCH):
+            rows = order[start : start + BATCH]
+            parts[start] = self.session.run(None, self._feeds(x[rows]))[0]
+        out = np.concatenate([parts[s] for s in sorted(parts)]) if parts else np.zeros((0, 1), np.float32)
+        result = np.empty_like(out)
+        result[order] = out
+        return result.astype(np.float32)
+
+    def _feeds(self, batch: np.ndarray) -> dict:
+        if not self.tokens:
+            return {self.inputs[0]: batch}
+        mask = batch != 0
+        length = max(int(mask.sum(1).max()), 1)
+        return {
+            "input_ids": batch[:, :length].astype(np.int64),
+            "attention_mask": mask[:, :length].astype(np.int64),
+        }
