@@ -4,6 +4,7 @@ randomising the classifier's weights changes the heatmaps (Adebayo et al.'s sani
 check)."""
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -89,6 +90,7 @@ def test_report_is_a_self_contained_page(patches, tmp_path):
     assert "data:image/png;base64," in page  # the training curve is inside the page
     assert "http" not in page and 'src="/' not in page and "<script" not in page  # nothing from outside
     assert ("The worst mistakes" in page) == bool(model.worst_)
+    assert page.count('<img alt="heatmap over') == len(model.worst_)  # each mistake with its heatmap
 
 
 def test_report_lists_the_worst_mistakes_of_a_table_model(tmp_path):
@@ -100,3 +102,5 @@ def test_report_lists_the_worst_mistakes_of_a_table_model(tmp_path):
     assert p.worst_ and all(m["input"].startswith("row ") for m in p.worst_)
     assert "The worst mistakes" in page and "Deep and classical models on the same split" in page
     assert Predictor.load(tmp_path / "m").worst_ == p.worst_
+    effects = re.findall(r"<li>(\w+) = [^<]+ (?:raised|lowered) the prediction by [\d.]+</li>", page)
+    assert len(effects) >= len(p.worst_) and set(effects) <= set(customers(1).columns)

@@ -4,6 +4,7 @@ the model agree with it on rows they were not fitted on, and hiding a column tha
 matters moves a prediction more than hiding one that does not."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -128,3 +129,23 @@ def test_a_group_served_much_worse_is_flagged(tmp_path):
     groups = json.loads(out)["groups"]
     assert groups["flag"] and "'south'" in groups["message"]
     assert groups["by_group"]["north"]["accuracy"] > groups["by_group"]["south"]["accuracy"] + 0.1
+
+
+def test_report_names_the_values_behind_each_worst_mistake(model, tmp_path):
+    table = as_text_table(two_columns_matter())
+    assert model.worst_
+    for mistake in model.worst_:  # the row's own values are kept with the mistake
+        row = table.iloc[int(mistake["input"].removeprefix("row ")) - 1]
+        assert mistake["row"] == row.drop("label").to_dict()
+    model.save(tmp_path / "m")
+    page = (tmp_path / "m" / "report.html").read_text()
+    lists = re.findall(r"<ul class='effects'>(.*?)</ul>", page)
+    assert len(lists) == len(model.worst_)
+    said = [
+        re.findall(
+            r"<li>(\w+) = [^<]+ pushed (?:towards|away from) &#x27;(?:yes|no)&#x27; by [\d.]+</li>", items
+        )
+        for items in lists
+    ]
+    assert all(said), lists
+    assert sum(found[0] in ("x1", "colour") for found in said) >= len(said) - 1  # the deciding columns lead

@@ -181,3 +181,26 @@ def test_forecasts_do_not_depend_on_how_much_history_is_given(forecaster, tmp_pa
     a = [r["forecast"] for r in loaded.forecast(tmp_path / "full.csv")]
     b = [r["forecast"] for r in loaded.forecast(tmp_path / "recent.csv")]
     np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_report_shows_the_metrics_and_the_last_test_window(forecaster, tmp_path):
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    root, _ = forecaster
+    page = (root / "m" / "report.html").read_text()
+    test = json.loads((root / "m" / "manifest.json").read_text())["metrics"]["test"]
+    for shown in (f"{test['mase']:.3f}", f"{test['smape']:.2f} %", f"{test['mae']:.4g}"):
+        assert shown in page
+    assert f"{test['mae_relative_to_seasonal_naive']:.2f} ×" in page
+    assert "one step = 1 day" in page and "seasonal naive" in page and "Diagnostics" in page
+    plots = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)"', page)
+    assert [alt for alt, _ in plots] == ["forecast of the last test window", "training curve"]
+    window = Image.open(io.BytesIO(base64.b64decode(plots[0][1])))
+    assert window.format == "PNG" and window.height > window.width / 2  # a panel per series
+    assert "http" not in page and "<script" not in page
+    Forecaster.load(root / "m").save(tmp_path / "again")  # the plot survives loading and saving
+    assert (tmp_path / "again" / "report.html").read_text() == page

@@ -2,6 +2,7 @@
 transformer fine-tuned) beside TF-IDF + logistic regression, predictions out."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -264,3 +265,28 @@ def test_word_attributions_find_the_words_that_decide(text_model, tmp_path):
     assert code == 0, err
     page = (tmp_path / "explanations.html").read_text()
     assert "tedious" in page and "rgba(" in page and "neg" in out
+
+
+WORD_SPAN = re.compile(
+    r'<span style="background:rgba\((\d+),(\d+),(\d+),([\d.]+)\)" title="([+-][\d.]+)">(\w+)</span>'
+)
+
+
+def test_report_colours_the_words_of_each_worst_mistake(text_model, tmp_path):
+    from conftest import NEGATIVE
+
+    model = Predictor.load(text_model)
+    text = "the cast was dull and awful"
+    model.worst_ = [{"input": text, "truth": "pos", "predicted": "neg (90%)"}]  # as if it were a mistake
+    model.save(tmp_path / "m")
+    page = (tmp_path / "m" / "report.html").read_text()
+    mistakes = page[page.index("The worst mistakes") :]
+    words = [(m[5], float(m[4]), m[:3]) for m in WORD_SPAN.findall(mistakes)]
+    assert [w for w, _, _ in words] == text.split()
+    top, effect, colour = max(words, key=lambda w: w[1])
+    assert top in NEGATIVE and effect > 0 and colour == ("0", "160", "0")  # green: for 'neg'
+
+    from deepstart.explain.texts import word_attributions
+
+    [record] = word_attributions(model, ["the film was dull " * 20], max_words=6)
+    assert len(record["words"]) == 6  # only the first words are weighed

@@ -24,7 +24,8 @@ from .log import warn
 from .models import build_net, check_net_reads
 from .preparing import Preparation, check_fit_arguments, identity, inputs_at, noun_for, read_test
 from .recipes import choose
-from .report import mistake_images, report_html, worst_mistakes
+from .report import report_html
+from .report_mistakes import mistake_explanations, worst_mistakes
 from .summary import MODEL_TITLES
 from .train import predict_logits
 from .train.checkpoint import Checkpoint
@@ -117,8 +118,9 @@ class Predictor(Preparation):
             name: self._score(getattr(split, part)[1], out[part])
             for name, part in (("validation", "val"), ("test", "test"))
         }
+        test_items = (test_examples or examples).items  # what the test inputs are rows of, for tables
         self.worst_ = worst_mistakes(
-            split.test[1], out["test"], split.inputs["test"], self.classes_, examples.kind
+            split.test[1], out["test"], split.inputs["test"], self.classes_, examples.kind, test_items
         )
         self.diagnostics_ = diagnose(
             self.net_,
@@ -292,7 +294,7 @@ class Predictor(Preparation):
             tensors |= {f"classical.{k}": v for k, v in self.classical_.tensors().items()}
         manifest = self.manifest()
         files[artifact.REPORT] = report_html(
-            manifest, files.get(artifact.CURVE), mistake_images(self)
+            manifest, files.get(artifact.CURVE), mistake_explanations(self)
         ).encode()
         path = artifact.save(out, manifest, tensors, files)
         if getattr(self, "_checkpoint", None) is not None:

@@ -22,6 +22,7 @@ from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import forecast_metrics, naive_error
 from .log import say
 from .models import build_net
+from .report_forecast import forecast_report_html, last_window
 from .train import fit as train_loop
 from .train import predict_logits
 from .train.curves import training_curve_png
@@ -70,8 +71,7 @@ class Forecaster:
             raise DataError(
                 f"The horizon ({horizon} steps) is too long for the history: the shortest series has "
                 f"{shortest} steps, and testing and validating on {horizon} steps each leaves too few to "
-                "learn "
-                f"from (at least {need} are needed); shorten --horizon or give a longer history."
+                f"learn from (at least {need} are needed); shorten --horizon or give a longer history."
             )
         train_parts = [v[:e] for v, e in zip(series.values, train_end)]
         if season is not None and season > (min(train_end) - horizon) // 2:
@@ -128,6 +128,7 @@ class Forecaster:
             "ids": series.ids[:1000],
             "fingerprint": series.fingerprint(),
             "skipped": [],
+            "last_window": last_window(self, series),  # for the report's plot
         }
         self.training_ = {
             "settings": s.to_dict(),
@@ -339,7 +340,9 @@ class Forecaster:
         files = {artifact.CURVE: training_curve_png(history["epochs"], history["best_epoch"])}
         tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
         tensors |= {f"ar.{k}": v for k, v in self.ar_.tensors().items()}
-        return artifact.save(out, self.manifest(), tensors, files)
+        manifest = self.manifest()
+        files[artifact.REPORT] = forecast_report_html(manifest, files[artifact.CURVE]).encode()
+        return artifact.save(out, manifest, tensors, files)
 
     @classmethod
     def load(cls, path, manifest: dict | None = None, tensors: dict | None = None) -> Forecaster:

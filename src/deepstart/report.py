@@ -1,58 +1,90 @@
 """report.html: one self-contained page per trained model (no external files or
 links): what was trained and why, the test metrics, the confusion matrix, the
 training curves, the diagnostics with their fixes, the leaderboard, and the worst
-mistakes on the test data (with heatmaps, for images)."""
+mistakes on the test data with why the model made them (report_mistakes.py). The
+page's skeleton and tables serve the forecaster's page too (report_forecast.py)."""
 
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
-from pathlib import Path
 
-from .errors import DeepstartError
+from .report_mistakes import mistake_rows
 from .summary import MODEL_NAMES, NOUNS, diagnostics_text, percent
 
+NUMBER = re.compile(r"→? ?[-+]?[\d.,]+ ?(%|s|×)?")  # cells aligned right
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:62em;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.kept{font-weight:bold;background:#eef7ee}
-.warn{color:#a40000}.muted{color:#666}img{max-width:100%}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
+td{vertical-align:top}td.num,.confusion td{text-align:right;white-space:nowrap}th{background:#f4f4f4}
+.kept{font-weight:bold;background:#eef7ee}
+.warn{color:#a40000}.muted{color:#666}img{max-width:100%}td .words{line-height:1.9}
+ul.effects{margin:.3em 0 0;padding-left:1.2em;text-align:left}td ul.effects li{margin:.1em 0}
 """
 
 
-def report_html(manifest: dict, curve: bytes | None = None, worst_images: dict | None = None) -> str:
-    """The page for a trained model (a Predictor's manifest)."""
+def report_html(manifest: dict, curve: bytes | None = None, explained: dict | None = None) -> str:
+    """The page for a trained model (a Predictor's manifest); explained: HTML per worst
+    mistake's input saying why the model got it wrong (report_mistakes.mistake_explanations)."""
     kind, test = manifest["modality"], manifest["metrics"]["test"]
     noun = NOUNS.get(kind, "examples")
     model = manifest["model"]
     parts = [
         f"<h1>deepstart model: {escape(MODEL_NAMES.get((kind, model['name']), model['name']))}</h1>",
         f"<p>{escape(model['reason'][0].upper() + model['reason'][1:])}.</p>",
+        _kept(manifest),
         _data(manifest, noun),
         "<h2>How good is it on data it never saw?</h2>",
         _metrics(test, noun),
         _confusion(test),
     ]
-    if curve:
-        encoded = base64.b64encode(curve).decode()
-        parts += [
-            "<h2>Training</h2>",
-            "<p>Loss and score per pass over the training data; the dashed line marks the epoch kept.</p>",
-            f'<img alt="training curve" src="data:image/png;base64,{encoded}">',
-        ]
-    parts += ["<h2>Diagnostics</h2>", _diagnostics(manifest)]
+    parts += training_html(curve)
+    parts += ["<h2>Diagnostics</h2>", diagnostics_html(manifest)]
     if manifest.get("leaderboard"):
         parts += [
             "<h2>Deep and classical models on the same split</h2>",
             _leaderboard(manifest["leaderboard"]),
         ]
     if manifest.get("worst_mistakes"):
-        parts += ["<h2>The worst mistakes on the test data</h2>", _mistakes(manifest, worst_images or {})]
+        note, rows = mistake_rows(manifest, explained or {})
+        parts += ["<h2>The worst mistakes on the test data</h2>", note]
+        parts.append(table_html(["input", "truth", "predicted"], rows, escaped=True))
+    return page(parts)
+
+
+def page(parts: list[str]) -> str:
+    """A whole self-contained page around the given HTML parts."""
     body = "\n".join(parts)
     return (
         "<!doctype html><html lang='en'><meta charset='utf-8'><title>deepstart report</title>"
         f"<style>{STYLE}</style><body>\n{body}\n</body></html>\n"
+    )
+
+
+def png_html(png: bytes, alt: str) -> str:
+    """A PNG inside the page itself."""
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def training_html(curve: bytes | None) -> list[str]:
+    if not curve:
+        return []
+    return [
+        "<h2>Training</h2>",
+        "<p>Loss and score per pass over the training data; the dashed line marks the epoch kept.</p>",
+        png_html(curve, "training curve"),
+    ]
+
+
+def _kept(manifest: dict) -> str:
+    """Which model the figures below are of, when not the deep one named in the title."""
+    rows = manifest.get("leaderboard") or []
+    if manifest.get("choice", "deep") == "deep" or not rows:
+        return ""
+    return (
+        f"<p>Kept: <b>{escape(rows[0]['model'])}</b>, the best on validation; the figures below are its.</p>"
     )
 
 
@@ -67,7 +99,7 @@ def _data(manifest: dict, noun: str) -> str:
 def _metrics(m: dict, noun: str) -> str:
     if "rmse" in m:
         rows = [("RMSE", f"{m['rmse']:.4g}"), ("MAE", f"{m['mae']:.4g}"), ("R²", f"{m['r2']:.3f}")]
-        return _table(["measure", "value"], rows) + f"<p class='muted'>On {m['n']:,} {noun}.</p>"
+        return table_html(["measure", "value"], rows) + f"<p class='muted'>On {m['n']:,} {noun}.</p>"
     head = (
         f"<p>Accuracy <b>{percent(m['accuracy'])}</b> on {m['n']:,} {noun}, macro-F1 {m['macro_f1']:.3f}.</p>"
     )
@@ -75,7 +107,7 @@ def _metrics(m: dict, noun: str) -> str:
         (name, f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['support']:,}")
         for name, c in m["per_class"].items()
     ]
-    return head + _table(["class", "precision", "recall", noun], rows)
+    return head + table_html(["class", "precision", "recall", noun], rows)
 
 
 def _confusion(m: dict) -> str:
@@ -94,15 +126,16 @@ def _confusion(m: dict) -> str:
     header = "".join(f"<th>{escape(c)}</th>" for c in classes)
     return (
         "<p class='muted'>Confusion matrix: rows are the true classes, columns the predicted ones.</p>"
-        f"<table><tr><th></th>{header}</tr>{''.join(cells)}</table>"
+        f"<table class='confusion'><tr><th></th>{header}</tr>{''.join(cells)}</table>"
     )
 
 
-def _diagnostics(manifest: dict) -> str:
+def diagnostics_html(manifest: dict) -> str:
     lines = diagnostics_text(manifest.get("diagnostics", []), manifest.get("choice", "deep") != "classical")
     found = [escape(line.strip()) for line in lines[1:]] if len(lines) > 1 else []
     if not found:
-        return f"<p>{escape(lines[0]) if lines else 'No checks recorded.'}</p>"
+        said = lines[0].split(": ", 1)[-1] if lines else "no checks recorded."
+        return f"<p>{escape(said[0].upper() + said[1:])}</p>"
     return (
         "<ul>"
         + "".join(f"<li class='{'warn' if not t.startswith('Fix') else ''}'>{t}</li>" for t in found)
@@ -118,75 +151,22 @@ def _leaderboard(rows: list[dict]) -> str:
         scores = [f"{r[k]:.4g}" if regression else percent(r[k]) for k in keys]
         shown.append((("→ " if r["chosen"] else "") + r["model"], *scores, f"{r['seconds']:.1f} s"))
     names = ["model", "validation RMSE", "test RMSE"] if regression else ["model", "validation", "test"]
-    return _table([*names, "time"], shown, kept=0) + "<p class='muted'>The best on validation is kept.</p>"
+    return (
+        table_html([*names, "time"], shown, kept=0) + "<p class='muted'>The best on validation is kept.</p>"
+    )
 
 
-def _mistakes(manifest: dict, images: dict) -> str:
-    rows = []
-    for m in manifest["worst_mistakes"]:
-        picture = images.get(m["input"])
-        shown = f'<img alt="" src="data:image/png;base64,{picture}" width="120"><br>' if picture else ""
-        rows.append(
-            (shown + escape(str(m["input"])[:200]), escape(str(m["truth"])), escape(str(m["predicted"])))
-        )
-    return _table(["input", "truth", "predicted"], rows, escaped=True)
-
-
-def _table(header: list[str], rows: list[tuple], kept: int | None = None, escaped: bool = False) -> str:
+def table_html(header: list[str], rows: list[tuple], kept: int | None = None, escaped: bool = False) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = []
     for i, row in enumerate(rows):
         cls = " class='kept'" if i == kept else ""
-        cells = "".join(f"<td>{cell if escaped else escape(str(cell))}</td>" for cell in row)
+        cells = "".join(_cell(cell, escaped) for cell in row)
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def worst_mistakes(y, out, inputs: list, classes: list[str], kind: str, n: int = 5) -> list[dict]:
-    """The n test examples the model got most wrong: the lowest probability of the true
-    class among the misclassified ones, or the largest errors for numbers."""
-    import numpy as np
-
-    if len(y) == 0:
-        return []
-    if not classes:  # regression
-        order = np.argsort(-np.abs(out - y))[:n]
-        found = [(i, f"{y[i]:.4g}", f"{out[i]:.4g}") for i in order]
-    else:
-        wrong = np.flatnonzero(out.argmax(1) != y)
-        order = wrong[np.argsort(out[wrong, y[wrong]])][:n]
-        found = [(i, classes[y[i]], f"{classes[out[i].argmax()]} ({out[i].max():.0%})") for i in order]
-    names = [_name(inputs[i], i, kind) for i, _, _ in found]
-    return [{"input": name, "truth": t, "predicted": p} for name, (_, t, p) in zip(names, found)]
-
-
-def _name(item, position: int, kind: str) -> str:
-    """A test example's name: its file or text, its row, or its place among the test images."""
-    if kind in ("table", "sequence"):
-        return f"row {item + 1}"
-    if isinstance(item, (str, bytes)) or hasattr(item, "is_file"):
-        return str(item)
-    return f"test image {position + 1}"  # an image given as an array
-
-
-def mistake_images(predictor) -> dict:
-    """Heatmaps over the worst-predicted test images, for the report (none if they cannot be made)."""
-    if predictor.encoder_.kind != "image" or not getattr(predictor, "worst_", None):
-        return {}
-    import io
-
-    from .explain.images import grad_cam, overlay_png
-
-    try:
-        files = [Path(m["input"]) for m in predictor.worst_ if Path(m["input"]).is_file()]
-        heats = grad_cam(predictor, files)
-    except (DeepstartError, OSError, RuntimeError):
-        return {}
-    found = {}
-    for path, (heat, _) in zip(files, heats):
-        buffer = io.BytesIO()
-        overlay_png(path, heat).resize((120, 120 * heat.shape[0] // max(heat.shape[1], 1))).save(
-            buffer, "PNG"
-        )
-        found[str(path)] = base64.b64encode(buffer.getvalue()).decode()
-    return found
+def _cell(cell, escaped: bool) -> str:
+    text = str(cell)
+    number = " class='num'" if NUMBER.fullmatch(text) else ""
+    return f"<td{number}>{text if escaped else escape(text)}</td>"

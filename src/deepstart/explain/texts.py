@@ -8,12 +8,14 @@ from __future__ import annotations
 import html
 
 
-def word_attributions(predictor, texts: list[str]) -> list[dict]:
-    """Per text: its label and probability, and each word's effect, in reading order."""
+def word_attributions(predictor, texts: list[str], max_words: int | None = None) -> list[dict]:
+    """Per text: its label and probability, and each word's effect, in reading order
+    (for the first max_words words only, when given: one prediction per word)."""
     records = []
     for text in texts:
         words = text.split()
-        variants = [" ".join(words[:i] + words[i + 1 :]) or "-" for i in range(len(words))]
+        shown = len(words) if max_words is None else min(len(words), max_words)
+        variants = [" ".join(words[:i] + words[i + 1 :]) or "-" for i in range(shown)]
         proba = predictor.predict_proba([text, *variants])
         k = int(proba[0].argmax())
         effects = proba[0, k] - proba[1:, k]
@@ -28,19 +30,26 @@ def word_attributions(predictor, texts: list[str]) -> list[dict]:
     return records
 
 
+def coloured_words(words: list[dict]) -> str:
+    """The words as HTML, each shaded green (for the prediction) or red (against it),
+    stronger for larger effects; the effect shows on hovering."""
+    scale = max((abs(w["effect"]) for w in words), default=0.0) or 1.0
+    spans = []
+    for w in words:
+        alpha = min(1.0, abs(w["effect"]) / scale)
+        colour = f"rgba(0,160,0,{alpha:.2f})" if w["effect"] >= 0 else f"rgba(220,0,0,{alpha:.2f})"
+        word = html.escape(w["word"])
+        spans.append(f'<span style="background:{colour}" title="{w["effect"]:+.3f}">{word}</span>')
+    return " ".join(spans)
+
+
 def attributions_html(records: list[dict]) -> str:
     """A self-contained page: each text with its words shaded green (for the
     prediction) or red (against it), stronger for larger effects."""
-    rows = []
-    for r in records:
-        scale = max((abs(w["effect"]) for w in r["words"]), default=0.0) or 1.0
-        spans = []
-        for w in r["words"]:
-            alpha = min(1.0, abs(w["effect"]) / scale)
-            colour = f"rgba(0,160,0,{alpha:.2f})" if w["effect"] >= 0 else f"rgba(220,0,0,{alpha:.2f})"
-            word = html.escape(w["word"])
-            spans.append(f'<span style="background:{colour}" title="{w["effect"]:+.3f}">{word}</span>')
-        rows.append(f"<p><b>{html.escape(r['label'])}</b> ({r['probability']:.0%}): {' '.join(spans)}</p>")
+    rows = [
+        f"<p><b>{html.escape(r['label'])}</b> ({r['probability']:.0%}): {coloured_words(r['words'])}</p>"
+        for r in records
+    ]
     return (
         "<!doctype html><meta charset='utf-8'><title>Why these predictions</title>"
         "<body style='font-family:sans-serif;max-width:60em;margin:2em auto;line-height:2'>"
