@@ -49,3 +49,38 @@ def export(model, fmt, int8, out, data, target, images, text):
         change = 100 * (check["int8"]["accuracy_exported"] - check["accuracy_pytorch"])
         click.echo(f"  int8 changed the accuracy by {change:+.2f} points ({runtime['quantization']}).")
     click.echo(f"Exported model: {out}")
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only)."
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--token",
+    envvar="DEEPSTART_TOKEN",
+    default=None,
+    help="Require 'Authorization: Bearer TOKEN' (or set DEEPSTART_TOKEN, which ps does not show).",
+)
+@click.option("--max-body", type=click.IntRange(min=1), default=8_000_000, show_default=True, help="Bytes.")
+@click.option(
+    "--max-pixels", type=click.IntRange(min=1), default=40_000_000, show_default=True, help="Per image."
+)
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds.")
+@click.option(
+    "--max-queue", type=click.IntRange(min=1), default=256, show_default=True, help="Inputs waiting."
+)
+def serve(model, host, port, token, max_body, max_pixels, timeout, max_queue):
+    """Serve MODEL (trained or exported) over HTTP, with a page to try it at /.
+
+    \b
+    POST /predict   images as multipart files (field 'file'), or JSON:
+                    {"text": ...}, {"row": {...}}, {"sequence": [...]} (or a list: "texts", ...)
+    POST /explain   the same, one input: a heatmap, word effects or column effects
+    GET  /health, GET /metadata, GET /docs (the OpenAPI description)
+    """
+    from .serve import Limits, serve
+
+    limits = Limits(max_body=max_body, max_pixels=max_pixels, timeout=timeout, max_queue=max_queue)
+    serve(model, host, port, token, limits)

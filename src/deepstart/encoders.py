@@ -224,11 +224,13 @@ def _pool(workers: int, n: int):
 
 
 def _read(item) -> bytes | np.ndarray:
-    return item if isinstance(item, np.ndarray) else Path(item).read_bytes()
+    return item if isinstance(item, (np.ndarray, bytes)) else Path(item).read_bytes()
 
 
 def _name(items, i: int) -> str:
-    return f"array[{i}]" if isinstance(items, np.ndarray) else str(items[i])
+    if isinstance(items, np.ndarray):
+        return f"array[{i}]"
+    return f"upload {i + 1}" if isinstance(items[i], bytes) else str(items[i])
 
 
 def _hash(data: bytes | np.ndarray) -> str:

@@ -106,6 +106,9 @@ def read_unlabeled(inputs, kind: str = "image", text: str | None = None, steps=N
         )
     if isinstance(inputs, np.ndarray):
         return Examples("image", check_image_array(inputs), None, f"an array of {len(inputs)} images")
+    if inputs and all(isinstance(value, bytes) for value in inputs):  # uploads, kept in memory
+        names = [f"upload {i + 1}" for i in range(len(inputs))]
+        return Examples("image", list(inputs), None, f"{len(inputs)} uploaded images", names=names)
     items: list[Path] = []
     for value in inputs:
         path = Path(value)

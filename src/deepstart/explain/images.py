@@ -6,6 +6,7 @@ photo's centre crop) at 0."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -65,15 +66,20 @@ def grad_cam(predictor, files: list[Path], class_index: int | None = None) -> li
             weights = gradients.mean(dim=(2, 3), keepdim=True)
             cam = torch.relu((weights * maps).sum(1))[0].detach().numpy()
             cam = cam / cam.max() if cam.max() > 0 else cam
-            results.append((_at_image_size(cam, Path(path), encoder.pixels), k))
+            results.append((_at_image_size(cam, path, encoder.pixels), k))
     finally:
         hook.remove()
     return results
 
 
-def _at_image_size(cam: np.ndarray, path: Path, pixels) -> np.ndarray:
+def _open(image: Path | bytes) -> Image.Image:
+    """An image file, or an upload's bytes."""
+    return Image.open(io.BytesIO(image) if isinstance(image, bytes) else image)
+
+
+def _at_image_size(cam: np.ndarray, path: Path | bytes, pixels) -> np.ndarray:
     """The map resized to the image's own size (and, for photos, placed on the centre crop)."""
-    with Image.open(path) as image:
+    with _open(path) as image:
         width, height = ImageOps.exif_transpose(image).size
     heat = Image.fromarray(cam.astype(np.float32), mode="F")
     if not pixels.crop:
@@ -86,11 +92,11 @@ def _at_image_size(cam: np.ndarray, path: Path, pixels) -> np.ndarray:
     return full.clip(0, 1)
 
 
-def overlay_png(path: Path, heat: np.ndarray) -> Image.Image:
+def overlay_png(path: Path | bytes, heat: np.ndarray) -> Image.Image:
     """The image with the heatmap laid over it (red: where the network looked)."""
     from matplotlib import colormaps
 
-    with Image.open(path) as image:
+    with _open(path) as image:
         base = ImageOps.exif_transpose(image).convert("RGB")
     colours = (colormaps["jet"](heat)[..., :3] * 255).astype(np.uint8)
     return Image.blend(base, Image.fromarray(colours), alpha=0.45)

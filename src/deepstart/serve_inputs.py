@@ -1,0 +1,168 @@
+"""What the service accepts, checked before anything reaches the model: image files as
+multipart uploads (kept in memory), or JSON texts, rows or sequences. A wrong field,
+a wrong JSON type or too many inputs is a Refused with a plain message (4xx)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+SINGLE = {"text": "text", "table": "row", "sequence": "sequence"}
+MANY = {"text": "texts", "table": "rows", "sequence": "sequences"}
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+async def parse_inputs(request: Request, kind: str, limits, info: dict) -> tuple[list, list[str]]:
+    """(inputs for the model, a name for each)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "image":
+        if content_type != "multipart/form-data":
+            raise Refused(415, "Send images as multipart/form-data files in the field 'file'.")
+        return await _images(request, limits)
+    if content_type != "application/json":
+        raise Refused(
+            415, f"Send JSON (content-type: application/json) with '{SINGLE[kind]}' or '{MANY[kind]}'."
+        )
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(400, "The body is not valid JSON.") from None
+    one, many = SINGLE[kind], MANY[kind]
+    if not isinstance(body, dict) or len(body) != 1 or not ({one, many} & set(body)):
+        raise Refused(422, f"Send a JSON object with one field, '{one}' or '{many}'.")
+    if one in body:
+        items = [body[one]]
+    else:
+        items = body[many]
+        if not isinstance(items, list) or not items:
+            raise Refused(422, f"'{many}' must be a list with at least one {one}.")
+    if len(items) > limits.max_inputs:
+        raise Refused(413, f"At most {limits.max_inputs} inputs per request; send the rest in another.")
+    check = {"text": _text, "table": _row, "sequence": _sequence}[kind]
+    items = [check(item, limits, info) for item in items]
+    return items, [f"{one} {i + 1}" for i in range(len(items))]
+
+
+async def _images(request: Request, limits) -> tuple[list[bytes], list[str]]:
+    try:
+        form = await request.form(
+            max_files=limits.max_inputs, max_fields=limits.max_inputs, max_part_size=limits.max_body
+        )
+    except HTTPException:  # the body limit, met while reading
+        raise
+    except Exception:  # noqa: BLE001 - the multipart parser's errors differ by version
+        raise Refused(
+            400, "The multipart body cannot be read; send image files in the field 'file'."
+        ) from None
+    try:
+        uploads = [value for key, value in form.multi_items() if key == "file"]
+        others = sorted({key for key, _ in form.multi_items() if key != "file"})
+        if others or not uploads:
+            raise Refused(422, "Send image files in the field 'file' (and no other fields).")
+        if any(isinstance(u, str) for u in uploads):
+            raise Refused(422, "The field 'file' must hold files, not text.")
+        data = [await u.read() for u in uploads]  # in memory; never saved under the client's name
+        names = [_safe_name(u.filename, i) for i, u in enumerate(uploads)]
+    finally:
+        await form.close()
+    return data, names
+
+
+def _safe_name(name: str | None, i: int) -> str:
+    """The client's file name, only to label the answer: no folders, printable, short."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable())[:100]
+    return base or f"file {i + 1}"
+
+
+def _text(item, limits, info) -> str:
+    if not isinstance(item, str):
+        raise Refused(422, f"A text must be a JSON string, not {_type(item)}.")
+    if not item.strip():
+        raise Refused(422, "A text is empty; send some words.")
+    if len(item) > limits.max_text:
+        raise Refused(413, f"A text is longer than {limits.max_text:,} characters.")
+    return item
+
+
+def _row(item, limits, info) -> dict:
+    if not isinstance(item, dict):
+        raise Refused(422, f"A row must be a JSON object of column: value, not {_type(item)}.")
+    missing = [c["name"] for c in info["columns"] if c["name"] not in item]
+    if missing:
+        shown = ", ".join(repr(m) for m in missing[:8])
+        raise Refused(
+            422, f"A row lacks the column{'s' * (len(missing) > 1)} {shown}; send it (null if unknown)."
+        )
+    row = {}
+    for name, value in item.items():
+        if not isinstance(name, str) or len(name) > 200:
+            raise Refused(422, "Column names must be strings of at most 200 characters.")
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise Refused(422, f"The value of '{name[:50]}' must be a string, a number, true/false or null.")
+        if isinstance(value, str) and len(value) > limits.max_text:
+            raise Refused(413, f"The value of '{name[:50]}' is too long.")
+        row[name] = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    return row
+
+
+def _sequence(item, limits, info) -> list[float]:
+    steps = info.get("steps")
+    if not isinstance(item, list) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) or v is None for v in item
+    ):
+        raise Refused(422, "A sequence must be a JSON list of numbers (null where missing).")
+    if steps and len(item) != steps:
+        raise Refused(422, f"A sequence must have {steps} steps, like the training data; it has {len(item)}.")
+    values = [math.nan if v is None else float(v) for v in item]
+    if any(math.isinf(v) for v in values):
+        raise Refused(422, "A sequence holds an infinite number.")
+    return values
+
+
+def _type(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def request_schema(kind: str, columns: list | None) -> dict:
+    """The OpenAPI description of /predict's and /explain's body."""
+    if kind == "image":
+        files = {"type": "array", "items": {"type": "string", "format": "binary"}}
+        return {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": files}}}},
+        }
+    one, many = SINGLE[kind], MANY[kind]
+    item = {
+        "text": {"type": "string", "minLength": 1},
+        "table": {
+            "type": "object",
+            "properties": {
+                c["name"]: {"type": ["string", "number", "boolean", "null"]} for c in columns or []
+            },
+            "required": [c["name"] for c in columns or []],
+        },
+        "sequence": {"type": "array", "items": {"type": ["number", "null"]}},
+    }[kind]
+    body = {
+        "oneOf": [
+            {"type": "object", "properties": {one: item}, "required": [one], "additionalProperties": False},
+            {
+                "type": "object",
+                "properties": {many: {"type": "array", "items": item, "minItems": 1}},
+                "required": [many],
+                "additionalProperties": False,
+            },
+        ]
+    }
+    return {"required": True, "content": {"application/json": {"schema": body}}}
