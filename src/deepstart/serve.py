@@ -190,7 +190,10 @@ def create_app(model_path: str | Path, token: str | None = None, limits: Limits 
         description=f"{info['model']} for {info['modality']}s: POST inputs to /predict or /explain.",
         version=info["deepstart"],
         lifespan=lifespan,
+        docs_url=None,  # served below from the installed swagger-ui files: the page works offline
+        redoc_url=None,
     )
+    _offline_docs(app)
     app.state.predictor, app.state.batcher = predictor, batcher
 
     app.add_middleware(Guard, limits=limits, token=token)
@@ -256,6 +259,24 @@ def create_app(model_path: str | Path, token: str | None = None, limits: Limits 
         return {"input": names[0], **found}
 
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="deepstart model: API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
 
 
 async def _inputs(request: Request, kind: str, limits: Limits, info: dict):
