@@ -223,14 +223,30 @@ def test_exported_model_is_served_by_onnx_runtime(trained, digits_root, tmp_path
         assert "PyTorch" in plain_error(heatmap, 422)
 
 
-def test_forecaster_is_refused(tmp_path):
+def test_forecaster_exported_and_served(tmp_path):
     from test_series import sales
 
-    sales(120, stores=("a",)).to_csv(tmp_path / "s.csv", index=False)
-    args = ["--task", "timeseries", "--target", "units", "--time", "date", "--horizon", "7"]
+    table = sales(150)
+    table.to_csv(tmp_path / "s.csv", index=False)
+    args = ["--task", "timeseries", "--target", "units", "--time", "date", "--id", "store", "--horizon", "7"]
     assert run_cli("train", str(tmp_path / "s.csv"), *args, "--out", str(tmp_path / "m"))[0] == 0
-    code, _, err = run_cli("serve", str(tmp_path / "m"))
-    assert code == 2 and "forecasters" in err
+    code, said, err = run_cli("export", str(tmp_path / "m"), "--out", str(tmp_path / "x"), "--int8")
+    assert code == 0 and "mase ONNX int8" in said, err
+    check = json.loads((tmp_path / "x" / "manifest.json").read_text())["runtime"]["check"]
+    assert check["max_abs_difference"] < 1e-3 and abs(check["mase_exported"] - check["mase_pytorch"]) < 1e-3
+    for model in ("m", "x"):
+        with client_for(tmp_path / model) as client:
+            meta = client.get("/metadata").json()
+            assert meta["modality"] == "series" and meta["horizon"] == 7
+            rows = table.to_dict("records")
+            answer = client.post("/predict", json={"rows": rows})
+            assert answer.status_code == 200, answer.text
+            forecast = answer.json()["predictions"][0]["forecast"]
+            assert len(forecast) == 14 and {f["series"] for f in forecast} == {"north", "south"}
+            lacking = [{k: v for k, v in r.items() if k != "units"} for r in rows]
+            assert "'units'" in plain_error(client.post("/predict", json={"rows": lacking}), 422)
+            plain_error(client.post("/predict", json={"rows": rows[:3]}), 422)  # too short a history
+            plain_error(client.post("/explain", json={"rows": rows}), 422)
 
 
 JSON = st.recursive(

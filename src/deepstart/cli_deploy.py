@@ -35,7 +35,7 @@ def export(model, fmt, int8, out, data, target, images, text):
 
     runtime = export_model(model, out, int8, data, target=target, images=images, text=text)
     check = runtime["check"]
-    key = "accuracy" if "accuracy_pytorch" in check else "rmse"
+    key = next(k for k in ("accuracy", "rmse", "mase") if f"{k}_pytorch" in check)
     say(f"Checked on {check['data']}:")
     click.echo(f"  ONNX (fp32): largest difference from PyTorch {check['max_abs_difference']:.2e}")
     rows = [("PyTorch", check[f"{key}_pytorch"]), ("ONNX fp32", check[f"{key}_exported"])]

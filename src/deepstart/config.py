@@ -197,3 +197,10 @@ def describe() -> list[SettingInfo]:
         SettingInfo(f.name, f.default, f.metadata["help"], str(f.type), f.metadata["choices"])
         for f in dataclasses.fields(Settings)
     ]
+
+
+def whole_number(value) -> bool:
+    """A whole number of at least 1 (not a bool)."""
+    import numbers
+
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1

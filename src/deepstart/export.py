@@ -53,36 +53,56 @@ class _Tokens(nn.Module):
 
 def export_model(model: Path, out: Path, int8: bool = False, data=None, **columns) -> dict:
     """Write the exported folder to out; returns what the check measured."""
-    from .api import Predictor, load_model
+    from .api import load_model
+    from .forecast import Forecaster
 
     artifact.check_out_dir(out)
     p = load_model(model)
-    if not isinstance(p, Predictor):
-        raise ConfigError(
-            "Exporting a forecaster is not supported yet; serve or use the model folder itself."
-        )
     if p.runtime_:
         raise ConfigError(f"{model} is already an exported model; export the model folder it came from.")
     manifest, tensors = artifact.load(model)
-    check, calibration, label = _check_examples(p, manifest, data, columns)
-    graph, encoder = _graph(p, check)
+    calibration = None
+    if isinstance(p, Forecaster):
+        source = data or manifest["data"].get("source")
+        _check_source(source)
+        label = f"the series of {source}"
+        graph = _onnx(_Outputs(p.net_, True), {"input": torch.zeros(1, p.lookback_)}).SerializeToString()
+        encoder = manifest["encoder"]
+
+        def compare(exported):
+            return _compare_forecasts(p, exported, source)
+    else:
+        check, calibration, label = _check_examples(p, manifest, data, columns)
+        graph, encoder = _graph(p, check)
+        reference = _outputs(p, check)
+
+        def compare(exported):
+            return _compare(p, reference, exported, check)
+
     say(f"Checking the export on {label}...")
     runtime = {"engine": "onnxruntime", "exported_from": str(model), "int8": False}
-    reference = _outputs(p, check)
+    kept = {k: v for k, v in tensors.items() if not k.startswith("net.")}  # the classical models
     with tempfile.TemporaryDirectory() as tmp:
-        fp32 = _trial(p, manifest, tensors, encoder, runtime, graph, Path(tmp) / "fp32")
-        runtime["check"] = {"data": label, **_compare(p, reference, fp32, check)}
+        fp32 = _trial(manifest, kept, encoder, runtime, graph, Path(tmp) / "fp32")
+        runtime["check"] = {"data": label, **compare(fp32)}
         if int8:
             say("Quantising to int8...")
             graph, method = _quantize(graph, p, fp32, calibration)
-            small = _trial(p, manifest, tensors, encoder, runtime, graph, Path(tmp) / "int8")
+            small = _trial(manifest, kept, encoder, runtime, graph, Path(tmp) / "int8")
             runtime |= {"int8": True, "quantization": method}
-            runtime["check"]["int8"] = _compare(p, reference, small, check)
-    classical = {k: v for k, v in tensors.items() if k.startswith("classical.")}
+            runtime["check"]["int8"] = compare(small)
     final = {**manifest, "encoder": encoder, "runtime": runtime}
     final["runtime"]["sha256"] = _sha(graph)
-    artifact.save(out, final, classical, {ONNX: graph})
+    artifact.save(out, final, kept, {ONNX: graph})
     return runtime
+
+
+def _check_source(source) -> None:
+    if not source or source.startswith(("the ", "array")) or not Path(source).exists():
+        raise ConfigError(
+            f"The training data ({source}) is not here to check the export on; give --data with "
+            "labelled data, e.g. the validation or test files."
+        )
 
 
 def _check_examples(p, manifest: dict, data, columns: dict) -> tuple[Examples, Examples, str]:
@@ -100,11 +120,7 @@ def _check_examples(p, manifest: dict, data, columns: dict) -> tuple[Examples, E
         examples = read(given)
         return examples, examples, f"{given} ({len(examples.items):,} {_noun(kind)})"
     source = manifest["data"].get("source")
-    if not source or source.startswith(("the ", "array")) or not Path(source).exists():
-        raise ConfigError(
-            f"The training data ({source}) is not here to check the export on; give --data with "
-            "labelled data, e.g. the validation or test files."
-        )
+    _check_source(source)
     examples = read(source)
     _, names, _, _, raw = p._encode(examples, "Reading the training data")
     test_given = manifest["data"].get("test_source")
@@ -224,14 +240,13 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _trial(p, manifest, tensors, encoder, runtime, graph: bytes, folder: Path):
-    """The exported model as a Predictor, read back from a folder like any other."""
-    from .api import Predictor
+def _trial(manifest, tensors, encoder, runtime, graph: bytes, folder: Path):
+    """The exported model, read back from a folder like any other."""
+    from .api import load_model
 
-    classical = {k: v for k, v in tensors.items() if k.startswith("classical.")}
     trial = {**manifest, "encoder": encoder, "runtime": {**runtime, "sha256": _sha(graph)}}
-    artifact.save(folder, trial, classical, {ONNX: graph})
-    return Predictor.load(folder)
+    artifact.save(folder, trial, tensors, {ONNX: graph})
+    return load_model(folder)
 
 
 def _outputs(p, examples: Examples) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -255,7 +270,29 @@ def _compare(p, reference: tuple, exported, examples: Examples) -> dict:
     }
 
 
-def _quantize(graph: bytes, p, fp32, calibration: Examples) -> tuple[bytes, str]:
+def _compare_forecasts(p, exported, source) -> dict:
+    """The largest difference of the exported network's forecasts from PyTorch's, from
+    every step of the given series that has enough history, and the kept model's MASE
+    on the series' last H x k steps with each."""
+    series = p._read_like_training(source)
+    histories, ends = [], []
+    for k, values in enumerate(series.values):
+        for end in range(p.lookback_, len(values) + 1, max(1, len(values) // 200)):
+            histories.append(values[end - p.lookback_ : end])
+            ends.append((k, end))
+    spread = p._scales(series, [len(v) for v in series.values])  # as learned in training
+    scales = np.array([spread[k] for k, _ in ends])
+    x = np.array(histories)
+    before, after = p._predict(x, scales, "deep"), exported._predict(x, scales, "deep")
+    return {
+        "n": len(x),
+        "max_abs_difference": float(np.abs(after - before).max()),
+        "mase_pytorch": p.evaluate(source)["mase"],
+        "mase_exported": exported.evaluate(source)["mase"],
+    }
+
+
+def _quantize(graph: bytes, p, fp32, calibration: Examples | None) -> tuple[bytes, str]:
     """int8 weights: static (activations too, ranges calibrated on training inputs) for
     convolutional networks, dynamic (weights only) for the others."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
@@ -264,7 +301,7 @@ def _quantize(graph: bytes, p, fp32, calibration: Examples) -> tuple[bytes, str]
     with tempfile.TemporaryDirectory() as tmp:
         source, target, prepared = (Path(tmp) / n for n in ("fp32.onnx", "int8.onnx", "pre.onnx"))
         source.write_bytes(graph)
-        if p.encoder_.kind == "image":
+        if getattr(p, "encoder_", None) is not None and p.encoder_.kind == "image":
             x = fp32.encoder_.encode(calibration.items, "Calibrating").features
             quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
             quantize_static(

@@ -16,10 +16,11 @@ import torch
 
 from . import artifact
 from .baselines.series import LinearAR, detect_season, seasonal_naive
-from .config import Settings
+from .config import Settings, whole_number
 from .data.series import Series, describe_step, read_series_from
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import forecast_metrics, naive_error
+from .exported import ONNX, OnnxNetwork
 from .log import say
 from .models import build_net
 from .report_forecast import forecast_report_html, last_window
@@ -45,17 +46,19 @@ class Forecaster:
     >>> f.forecast("sales.csv"); f.save("model/"); f = Forecaster.load("model/")
     """
 
+    runtime_ = None  # for an exported model: its engine, and how the export was checked
+
     def __init__(self, **settings):
         self.settings = Settings(**settings)
 
     # -- training -------------------------------------------------------------
     def fit(self, data, *, target=None, time_column=None, id_column=None, horizon=None, season=None):
         start, s = time.perf_counter(), self.settings
-        if not _whole(horizon):
+        if not whole_number(horizon):
             raise ConfigError(
                 f"A forecast needs --horizon, a whole number of steps of at least 1; got {horizon!r}."
             )
-        if season is not None and not _whole(season):
+        if season is not None and not whole_number(season):
             raise ConfigError(f"--season must be a whole number of steps of at least 1; got {season!r}.")
         horizon, season = int(horizon), None if season is None else int(season)
         series = read_series_from(data, target, time_column, id_column)
@@ -119,6 +122,7 @@ class Forecaster:
             "test": self._metrics(series, val_end, self.choice_),
         }
         self.data_ = {
+            "source": str(data) if isinstance(data, (str, Path)) else "the DataFrame",
             "n_series": len(series.ids),
             "n_steps": int(sum(len(v) for v in series.values)),
             "n_train": int(sum(train_end)),
@@ -169,9 +173,9 @@ class Forecaster:
         x = ((histories - level) / scales[:, None]).astype(np.float32)
         if model == "linear-ar":
             out = self.ar_.predict(x)
-        else:
-            out = predict_logits(self.net_, torch.from_numpy(x)).double().numpy()
-        return out * scales[:, None] + level
+        else:  # the network, in PyTorch or (exported) in ONNX Runtime
+            out = self.net_(x) if self.runtime_ else predict_logits(self.net_, torch.from_numpy(x)).numpy()
+        return out.astype(np.float64) * scales[:, None] + level
 
     def _window_forecasts(self, values, starts: list[int], model: str, scales: list[float], histories=True):
         """Forecasts from every origin whose H steps lie in the window of k x H steps from
@@ -335,7 +339,8 @@ class Forecaster:
         )
 
     def save(self, out) -> Path:
-        self._check_fitted()
+        if self._check_fitted().runtime_:
+            raise ConfigError("An exported model is written by `deepstart export`, not saved again.")
         history = self.history_.to_dict() if hasattr(self, "history_") else self.training_["history"]
         files = {artifact.CURVE: training_curve_png(history["epochs"], history["best_epoch"])}
         tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
@@ -371,17 +376,17 @@ class Forecaster:
                 or self.net_spec_.get("lookback") != self.lookback_
             ):
                 raise ValueError("a network for another horizon or lookback")
-            self.net_ = build_net(self.net_spec_)
-            self.net_.load_state_dict(
-                {k[4:]: v for k, v in tensors.items() if k.startswith("net.")}, strict=True
-            )
+            self.runtime_ = manifest.get("runtime")
+            if self.runtime_:  # an exported model: its network runs in ONNX Runtime
+                self.net_ = OnnxNetwork(Path(path) / ONNX, self.runtime_.get("sha256"))
+            else:
+                self.net_ = build_net(self.net_spec_)
+                self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
             ar = {k[3:]: v for k, v in tensors.items() if k.startswith("ar.")}
             self.ar_ = LinearAR.from_saved(manifest["classical"], ar, self.lookback_, self.horizon_)
             self.choice_, self.partner_ = manifest["choice"], manifest["partner"]
-            if self.choice_ not in (*TITLES, "ensemble") or self.partner_ not in (
-                "seasonal-naive",
-                "linear-ar",
-            ):
+            partners = ("seasonal-naive", "linear-ar")
+            if self.choice_ not in (*TITLES, "ensemble") or self.partner_ not in partners:
                 raise ValueError(f"an unknown model {self.choice_!r}")
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
             raise ModelFileError(
@@ -392,9 +397,3 @@ class Forecaster:
         self.diagnostics_, self.data_ = manifest.get("diagnostics", []), manifest.get("data", {})
         self.training_ = manifest.get("training", {})
         return self
-
-
-def _whole(value) -> bool:
-    import numbers
-
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1

@@ -163,16 +163,12 @@ class Guard:
 
 def create_app(model_path: str | Path, token: str | None = None, limits: Limits | None = None) -> FastAPI:
     """The service for one model folder (trained or exported), loaded now, once."""
-    from .api import Predictor, load_model
+    from .api import load_model
 
     limits = limits or Limits()
     predictor = load_model(model_path)
-    if not isinstance(predictor, Predictor):
-        raise DeepstartError(
-            "Serving forecasters is not supported yet; serve a classifier or regression model."
-        )
-    kind = predictor.encoder_.kind
-    if hasattr(predictor.encoder_, "use_cache"):
+    kind = predictor.encoder_.kind if hasattr(predictor, "encoder_") else "series"
+    if hasattr(getattr(predictor, "encoder_", None), "use_cache"):
         predictor.encoder_.use_cache = False  # requests' inputs are not kept, not even as features
     if kind == "image":
         predictor.encoder_.max_pixels = limits.max_pixels
@@ -305,6 +301,8 @@ def _predict(predictor, kind: str, items: list) -> list[dict]:
         return predictor.predict_records(pd.DataFrame(items, dtype=object))
     if kind == "sequence":
         return predictor.predict_records(np.asarray(items, dtype=np.float64))
+    if kind == "series":  # each input is one history: its next steps
+        return [{"forecast": predictor.forecast(pd.DataFrame(rows, dtype=object))} for rows in items]
     return predictor.predict_records(items)
 
 
@@ -331,22 +329,22 @@ def _explain(predictor, kind: str, item) -> dict:
 
         found = row_attributions(predictor, pd.DataFrame([item], dtype=object))[0]
         return {k: v for k, v in found.items() if k != "row"}
-    raise DeepstartError("Explanations are for images, texts and tables; this model reads sequences.")
+    raise DeepstartError(f"Explanations are for images, texts and tables; this model reads {kind}.")
 
 
 def metadata(predictor, limits: Limits, auth: bool) -> dict:
     from . import __version__
     from .summary import MODEL_TITLES
 
-    kind = predictor.encoder_.kind
+    kind = predictor.encoder_.kind if hasattr(predictor, "encoder_") else "series"
+    recipe = getattr(predictor, "recipe_", {"name": "gru-forecaster"})["name"]
     found = {
         "deepstart": __version__,
         "modality": kind,
-        "task": predictor.task_,
-        "classes": predictor.classes_,
+        "task": getattr(predictor, "task_", "forecasting"),
+        "classes": getattr(predictor, "classes_", []),
         "model": next(
-            (r["model"] for r in predictor.leaderboard_ if r.get("chosen")),
-            MODEL_TITLES.get(predictor.recipe_["name"], predictor.recipe_["name"]),
+            (r["model"] for r in predictor.leaderboard_ if r.get("chosen")), MODEL_TITLES.get(recipe, recipe)
         ),
         "kept": predictor.choice_,
         "engine": (predictor.runtime_ or {}).get("engine", "pytorch"),
@@ -354,7 +352,7 @@ def metadata(predictor, limits: Limits, auth: bool) -> dict:
         "test_metrics": {
             k: v for k, v in predictor.metrics_.get("test", {}).items() if not isinstance(v, (dict, list))
         },
-        "explain": kind in ("text", "table") or (kind == "image" and not predictor.runtime_),
+        "explain": kind in ("text", "table") or (kind == "image" and not predictor.runtime_),  # not series
         "auth": auth,
         "limits": asdict(limits),
     }
@@ -362,6 +360,9 @@ def metadata(predictor, limits: Limits, auth: bool) -> dict:
         found["columns"] = [{"name": c, "type": t} for c, t in predictor.encoder_.types.items()]
     if kind == "sequence":
         found["steps"] = (predictor.columns_ or {}).get("steps")
+    if kind == "series":
+        found["columns"] = [{"name": c, "type": part} for part, c in predictor.columns_.items() if c]
+        found |= {"horizon": predictor.horizon_, "lookback": predictor.lookback_}
     return found
 
 

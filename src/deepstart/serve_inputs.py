@@ -27,14 +27,9 @@ async def parse_inputs(request: Request, kind: str, limits, info: dict) -> tuple
         if content_type != "multipart/form-data":
             raise Refused(415, "Send images as multipart/form-data files in the field 'file'.")
         return await _images(request, limits)
-    if content_type != "application/json":
-        raise Refused(
-            415, f"Send JSON (content-type: application/json) with '{SINGLE[kind]}' or '{MANY[kind]}'."
-        )
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise Refused(400, "The body is not valid JSON.") from None
+    if kind == "series":
+        return _history(await _json(request, content_type, "'rows'"), limits, info)
+    body = await _json(request, content_type, f"'{SINGLE[kind]}' or '{MANY[kind]}'")
     one, many = SINGLE[kind], MANY[kind]
     if not isinstance(body, dict) or len(body) != 1 or not ({one, many} & set(body)):
         raise Refused(422, f"Send a JSON object with one field, '{one}' or '{many}'.")
@@ -81,6 +76,25 @@ def _safe_name(name: str | None, i: int) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(c for c in base if c.isprintable())[:100]
     return base or f"file {i + 1}"
+
+
+async def _json(request: Request, content_type: str, fields: str):
+    if content_type != "application/json":
+        raise Refused(415, f"Send JSON (content-type application/json) with {fields}.")
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(400, "The body is not valid JSON.") from None
+
+
+def _history(body, limits, info) -> tuple[list, list[str]]:
+    """One series' history (or several, with an id column): rows of time, value (and id)."""
+    if not isinstance(body, dict) or set(body) != {"rows"} or not isinstance(body["rows"], list):
+        raise Refused(422, "Send a JSON object with one field, 'rows': the history, one object per step.")
+    if not body["rows"]:
+        raise Refused(422, "'rows' is empty; send the recent history, one object per step.")
+    rows = [_row(item, limits, info) for item in body["rows"]]
+    return [rows], ["history"]
 
 
 def _text(item, limits, info) -> str:
@@ -142,6 +156,11 @@ def request_schema(kind: str, columns: list | None) -> dict:
             "required": True,
             "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": files}}}},
         }
+    if kind == "series":
+        row = {"type": "object", "properties": {c["name"]: {} for c in columns}}
+        rows = {"type": "array", "items": row | {"required": [c["name"] for c in columns]}, "minItems": 1}
+        body = {"type": "object", "properties": {"rows": rows}, "required": ["rows"]}
+        return {"required": True, "content": {"application/json": {"schema": body}}}
     one, many = SINGLE[kind], MANY[kind]
     item = {
         "text": {"type": "string", "minLength": 1},
