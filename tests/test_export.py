@@ -38,6 +38,8 @@ def test_int8_reports_the_accuracy_change(trained, digits_root, tmp_path):
     assert runtime["int8"] and runtime["quantization"].startswith("static")
     assert check["int8"]["n"] == check["n"] > 0 and "accuracy_exported" in check["int8"]
     assert "int8 changed the accuracy by" in said
+    code, out, _ = run_cli("info", str(tmp_path / "x8"))
+    assert code == 0 and "for ONNX Runtime, int8 (static" in out
     small = load_model(tmp_path / "x8").evaluate(digits_root)["accuracy"]
     assert small >= Predictor.load(trained).evaluate(digits_root)["accuracy"] - 0.05
 

@@ -289,6 +289,14 @@ def info(model, as_json):
         return
     forecasting = manifest.get("task") == "forecasting"
     click.echo(forecast_summary(manifest) if forecasting else train_summary(manifest))
+    if manifest.get("runtime"):  # an exported model
+        runtime, check = manifest["runtime"], manifest["runtime"]["check"]
+        precision = f"int8 ({runtime['quantization']})" if runtime["int8"] else "fp32"
+        click.echo(
+            f"Exported from {runtime['exported_from']} for ONNX Runtime, {precision}; checked on "
+            f"{check['data']}: largest difference from PyTorch "
+            f"{check.get('int8', check)['max_abs_difference']:.2e}."
+        )
     click.echo(
         f"Data fingerprint: {manifest['data']['fingerprint'][:16]}  "
         f"deepstart {manifest['versions']['deepstart']}, format {manifest['format_version']}"
