@@ -209,6 +209,10 @@ def test_table_routes_and_refusals(table_model):
         lacking = {k: v for k, v in ROW.items() if k != "age"}
         assert "'age'" in plain_error(client.post("/predict", json={"row": lacking}), 422)
         assert "plan" in plain_error(client.post("/predict", json={"row": {**ROW, "plan": [1]}}), 422)
+        assert "takes a number" in plain_error(
+            client.post("/predict", json={"row": {**ROW, "age": "old"}}), 422
+        )
+        assert client.post("/predict", json={"row": {**ROW, "age": "NA"}}).status_code == 200  # missing
 
 
 def test_exported_model_is_served_by_onnx_runtime(trained, digits_root, tmp_path):

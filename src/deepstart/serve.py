@@ -334,7 +334,7 @@ def _explain(predictor, kind: str, item) -> dict:
 
 def metadata(predictor, limits: Limits, auth: bool) -> dict:
     from . import __version__
-    from .summary import MODEL_TITLES
+    from .summary import MODEL_NAMES, MODEL_TITLES
 
     kind = predictor.encoder_.kind if hasattr(predictor, "encoder_") else "series"
     recipe = getattr(predictor, "recipe_", {"name": "gru-forecaster"})["name"]
@@ -344,7 +344,8 @@ def metadata(predictor, limits: Limits, auth: bool) -> dict:
         "task": getattr(predictor, "task_", "forecasting"),
         "classes": getattr(predictor, "classes_", []),
         "model": next(
-            (r["model"] for r in predictor.leaderboard_ if r.get("chosen")), MODEL_TITLES.get(recipe, recipe)
+            (r["model"] for r in predictor.leaderboard_ if r.get("chosen")),
+            MODEL_NAMES.get((kind, recipe)) or MODEL_TITLES.get(recipe, recipe),
         ),
         "kept": predictor.choice_,
         "engine": (predictor.runtime_ or {}).get("engine", "pytorch"),
@@ -361,7 +362,8 @@ def metadata(predictor, limits: Limits, auth: bool) -> dict:
     if kind == "sequence":
         found["steps"] = (predictor.columns_ or {}).get("steps")
     if kind == "series":
-        found["columns"] = [{"name": c, "type": part} for part, c in predictor.columns_.items() if c]
+        parts = [(part, predictor.columns_.get(part)) for part in ("time", "id", "target")]
+        found["columns"] = [{"name": c, "type": part} for part, c in parts if c]
         found |= {"horizon": predictor.horizon_, "lookback": predictor.lookback_}
     return found
 

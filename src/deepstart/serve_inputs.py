@@ -10,6 +10,8 @@ import math
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from .data.columns import MISSING
+
 SINGLE = {"text": "text", "table": "row", "sequence": "sequence"}
 MANY = {"text": "texts", "table": "rows", "sequence": "sequences"}
 
@@ -125,7 +127,19 @@ def _row(item, limits, info) -> dict:
         if isinstance(value, str) and len(value) > limits.max_text:
             raise Refused(413, f"The value of '{name[:50]}' is too long.")
         row[name] = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    for column in info["columns"]:  # a number column takes numbers (or nothing)
+        value = row[column["name"]]
+        if column["type"] == "numeric" and value.strip().lower() not in MISSING and not _number(value):
+            raise Refused(422, f"'{column['name'][:50]}' takes a number, not {value[:30]!r}.")
     return row
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _sequence(item, limits, info) -> list[float]:
