@@ -85,22 +85,30 @@ def explain(model, inputs, out, overall, data, target, class_name):
 )
 @click.option(
     "--task",
-    type=click.Choice(["auto", "text", "tabular", "regression", "classification"]),
+    type=click.Choice(["auto", "image", "text", "tabular", "regression", "classification"]),
     default="auto",
     show_default=True,
     help="What the data is; auto detects it.",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["auto", "transfer", "cnn", "fine-tune"]),
+    default="auto",
+    show_default=True,
+    help="Images: the deep model (auto: small images a CNN, photos transfer learning).",
 )
 @click.option("--out", type=click.Path(path_type=Path), default=Path("compare"), show_default=True)
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Random seed of the split and the shares."
 )
-def compare(data, target, task, out, seed):
-    """Is deep learning worth it on DATA (a table of rows, or of texts)? Trains the deep
-    and the classical models on 2, 5, 10, 25, 50 and 100 % of the training rows, scores
-    them on the same test rows, and writes learning_curve.png and compare.json to --out."""
+def compare(data, target, task, model, out, seed):
+    """Is deep learning worth it on DATA (a folder of class subfolders of images, or a
+    table of rows or texts)? Trains the deep and the classical models on 2, 5, 10, 25,
+    50 and 100 % of the training examples, scores them on the same test examples, and
+    writes learning_curve.png and compare.json to --out."""
     from .compare import curve_png, learning_curves
 
-    result = learning_curves(data, target, task, seed)
+    result = learning_curves(data, target, task, seed, model=model)
     _write_json(out, "compare.json", result)
     (out / "learning_curve.png").write_bytes(curve_png(result))
     click.echo(result["recommendation"])

@@ -1,7 +1,7 @@
 """Is deep learning worth it on this data? The deep model and the classical ones are
 trained on growing shares of the training rows (2, 5, 10, 25, 50 and 100 %) and scored
 on the same held-out test rows: learning curves, as numbers, a plot, and a
-recommendation in words. For data that has classical baselines: tables and texts."""
+recommendation in words. Tables, texts, and images (compare_images.py)."""
 
 from __future__ import annotations
 
@@ -20,19 +20,25 @@ FRACTIONS = (0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 def learning_curves(data, target: str | None = None, task: str = "auto", seed: int = 0, **settings) -> dict:
-    """{"task", "metric", "test_rows", "points": [{"n_train", model name: test score}],
-    "recommendation"}; the test rows are the same for every share."""
+    """{"task", "metric", "test_rows", "models", "points": [{"n_train", model name: test
+    score}], "recommendation"}; the test rows are the same for every share. data: a table
+    (a path or a DataFrame) of rows or texts, or images: a folder of class subfolders or a
+    CSV that lists image files (then also "modality": "image" and "unit": "photos")."""
     from pathlib import Path
 
     from .api import Predictor
 
-    table = data if isinstance(data, pd.DataFrame) else read_table(Path(data))
-    table = as_text_table(table)
-    origin = "the DataFrame" if isinstance(data, pd.DataFrame) else str(data)
     kind, forced = TASK_KINDS.get(task, (task, None))
-    probe = read_labeled(table, None, target, None, None, kind, None, forced)
+    if isinstance(data, pd.DataFrame):
+        table, origin = as_text_table(data), "the DataFrame"
+        probe = read_labeled(table, None, target, None, None, kind, None, forced)
+    else:  # a folder of class subfolders, a table listing image files, or a table of rows or texts
+        probe = read_labeled(Path(data), None, target, None, None, kind, None, forced)
+        if probe.kind == "image":
+            return _image_curves(probe, seed, **settings)
+        table, origin = as_text_table(read_table(Path(data))), str(data)
     if probe.kind not in ("table", "text"):
-        raise DataError(f"compare needs a table or texts; {origin} holds {probe.kind}s.")
+        raise DataError(f"compare needs images, a table or texts; {origin} holds {probe.kind}s.")
     column = probe.columns["target"]
     regression = probe.task == "regression"
     train, test = _split(table, column, regression, seed)
@@ -73,6 +79,15 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
     return result
 
 
+def _image_curves(examples, seed: int, **settings) -> dict:
+    from .compare_images import deep_name, image_curves
+
+    result = image_curves(examples, seed, FRACTIONS, **settings)
+    deep = deep_name(result["models"]["deep"])
+    result["recommendation"] = recommend(result["points"], result["models"], False, result["unit"], deep)
+    return result
+
+
 def _split(table: pd.DataFrame, column: str, regression: bool, seed: int):
     from sklearn.model_selection import train_test_split
 
@@ -88,9 +103,12 @@ def _short(title: str) -> str:
     return title if title.endswith("(deep)") or "averaged" in title else title.split(" (")[0]
 
 
-def recommend(points: list[dict], titles: dict, regression: bool) -> str:
+def recommend(
+    points: list[dict], titles: dict, regression: bool, unit: str = "rows", deep: str = "the deep model"
+) -> str:
     """Which kind of model to use: the deep model against the best classical one at
-    the most data, and at which sizes each was ahead."""
+    the most data, and at which sizes each was ahead. unit: what n_train counts
+    ("rows", "photos"); deep: how a sentence names the deep model ("transfer learning")."""
 
     def lead(point) -> tuple[float, str]:  # (> 0 when the deep model is ahead, the best classical)
         classical = {k: v for k, v in point.items() if k not in ("n_train", "deep", "ensemble")}
@@ -102,26 +120,24 @@ def recommend(points: list[dict], titles: dict, regression: bool) -> str:
         )
         return gap, titles[best]
 
-    n = points[-1]["n_train"]
+    n, level = points[-1]["n_train"], 0.01 if regression else 0.005  # gaps below level: a tie
     gap, best = lead(points[-1])
-    size = f"{100 * abs(gap):.1f}"
-    if abs(gap) < (0.01 if regression else 0.005):
-        verdict = f"With {n:,} rows, the deep model and {best} are level: prefer the simpler, faster {best}."
+    size, deep_s = f"{100 * abs(gap):.1f}", deep[0].upper() + deep[1:]  # deep_s starts a sentence
+    if abs(gap) < level:
+        verdict = f"With {n:,} {unit}, {deep} and {best} are level: prefer the simpler, faster {best}."
     elif regression and gap > 0:
-        verdict = f"With {n:,} rows, the deep model's error is {size} % lower than {best}'s: use it."
+        verdict = f"With {n:,} {unit}, {deep}'s error is {size} % lower than {best}'s: use it."
     elif regression:
-        verdict = f"With {n:,} rows, {best}'s error is {size} % lower than the deep model's: use it."
+        verdict = f"With {n:,} {unit}, {best}'s error is {size} % lower than {deep}'s: use it."
     elif gap > 0:
-        verdict = (
-            f"With {n:,} rows, the deep model is {size} points ahead of {best}, the best classical: use it."
-        )
+        verdict = f"With {n:,} {unit}, {deep} is {size} points ahead of {best}, the best classical: use it."
     else:
-        verdict = f"With {n:,} rows, {best} is {size} points ahead of the deep model: use it."
-    ahead = [p["n_train"] for p in points if lead(p)[0] > 0]
-    behind = [p["n_train"] for p in points if lead(p)[0] <= 0]
+        verdict = f"With {n:,} {unit}, {best} is {size} points ahead of {deep}: use it."
+    ahead = [p["n_train"] for p in points if lead(p)[0] >= level]
+    behind = [p["n_train"] for p in points if lead(p)[0] <= -level]
     if ahead and behind:
         verdict += (
-            f" The deep model was ahead at {', '.join(f'{k:,}' for k in ahead)} rows, a classical model at "
+            f" {deep_s} was ahead at {', '.join(f'{k:,}' for k in ahead)} {unit}, a classical model at "
             f"{', '.join(f'{k:,}' for k in behind)}: on this much data the two are close."
         )
     return verdict
@@ -140,14 +156,18 @@ def curve_png(result: dict) -> bytes:
     for name in names:
         xs = [p["n_train"] for p in points if name in p]
         ys = [p[name] for p in points if name in p]
-        ax.plot(xs, ys, marker="o", linewidth=2.5 if name == "deep" else 1.2, label=titles[name])
+        deep = name == "deep"  # drawn thick and on top, where the lines overlap
+        ax.plot(
+            xs, ys, marker="o", linewidth=2.5 if deep else 1.2, zorder=3 if deep else 2, label=titles[name]
+        )
     ax.set_xscale("log")
     sizes = [p["n_train"] for p in points]
     ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
     ax.minorticks_off()
-    ax.set_xlabel("training rows (log scale)")
+    unit = result.get("unit", "rows")
+    ax.set_xlabel(f"training {unit} (log scale)")
     ax.set_ylabel(f"test {result['metric']}")
-    ax.set_title(f"Learning curves on the same {result['test_rows']:,} test rows")
+    ax.set_title(f"Learning curves on the same {result['test_rows']:,} test {unit}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
