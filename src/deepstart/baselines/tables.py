@@ -252,7 +252,7 @@ def fit_baselines(x, y, x_val, y_val, regression: bool, seed: int) -> list[tuple
     # One OpenMP thread: scikit-learn's OpenMP runtime and PyTorch's own copy spin against
     # each other when both are busy (gradient boosting on 150 rows took 25-40 s instead of
     # 0.04 s on a loaded machine); these fits are small.
-    with threadpool_limits(1, user_api="openmp"):
+    with threadpool_limits(1):  # OpenMP and BLAS: beside PyTorch, more threads only fight
         return _fit_each(linear, trees, gbm, titles, x, y, x_val, y_val, regression)
 
 
