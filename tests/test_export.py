@@ -39,7 +39,9 @@ def test_int8_reports_the_accuracy_change(trained, digits_root, tmp_path):
     assert check["int8"]["n"] == check["n"] > 0 and "accuracy_exported" in check["int8"]
     assert "int8 changed the accuracy by" in said
     code, out, _ = run_cli("info", str(tmp_path / "x8"))
-    assert code == 0 and "for ONNX Runtime, int8 (static" in out
+    assert code == 0 and "for ONNX Runtime, int8 (static" in out and "accuracy there: PyTorch" in out
+    code, _, err = run_cli("explain", str(tmp_path / "x8"), str(sorted((digits_root / "7").iterdir())[0]))
+    assert code == 2 and "Heatmaps need the PyTorch model" in err
     small = load_model(tmp_path / "x8").evaluate(digits_root)["accuracy"]
     assert small >= Predictor.load(trained).evaluate(digits_root)["accuracy"] - 0.05
 
@@ -85,6 +87,22 @@ def test_array_models_need_data_to_check_on(digits_root, tmp_path):
     assert runtime["check"]["max_abs_difference"] < 1e-4 and runtime["check"]["n"] == 72
 
 
+def test_export_over_its_own_model_is_refused(trained, tmp_path):
+    code, _, err = run_cli("export", str(trained), "--out", str(trained))
+    assert code == 2 and "model folder itself" in err
+    assert (trained / "model.safetensors").is_file() and not (trained / "model.onnx").exists()
+
+
+def test_other_data_at_the_training_path_is_not_used(tmp_path):
+    table = customers(200).drop(columns=["spend_next"])
+    table.to_csv(tmp_path / "c.csv", index=False)
+    args = ["--target", "churned", "--task", "tabular", "--epochs", "3", "--out", str(tmp_path / "m")]
+    assert run_cli("train", str(tmp_path / "c.csv"), *args)[0] == 0
+    customers(200, seed=1).drop(columns=["spend_next"]).to_csv(tmp_path / "c.csv", index=False)
+    code, _, err = run_cli("export", str(tmp_path / "m"), "--out", str(tmp_path / "x"))
+    assert code == 2 and "not the data the model was trained on" in err and not (tmp_path / "x").exists()
+
+
 def test_refusals(trained, tmp_path):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
@@ -105,7 +123,8 @@ def test_damaged_onnx_file_is_refused(trained, tmp_path):
     assert code == 2 and "does not match the manifest" in err
 
 
-def test_onnx_with_external_data_is_refused(trained, tmp_path):
+@pytest.mark.parametrize("where", ["initializer", "node attribute"])
+def test_onnx_with_external_data_is_refused(trained, tmp_path, where):
     import hashlib
 
     import onnx
@@ -113,7 +132,11 @@ def test_onnx_with_external_data_is_refused(trained, tmp_path):
     _export(trained, tmp_path / "x")
     path, manifest_path = tmp_path / "x" / "model.onnx", tmp_path / "x" / "manifest.json"
     model = onnx.load(path)
-    tensor = model.graph.initializer[0]
+    if where == "initializer":
+        tensor = model.graph.initializer[0]
+    else:
+        constant = next(n for n in model.graph.node if n.op_type == "Constant")
+        tensor = next(a.t for a in constant.attribute if a.name == "value")
     tensor.data_location = onnx.TensorProto.EXTERNAL
     tensor.external_data.add(key="location", value="../../../etc/passwd")
     data = model.SerializeToString()
@@ -121,6 +144,5 @@ def test_onnx_with_external_data_is_refused(trained, tmp_path):
     manifest = json.loads(manifest_path.read_text())
     manifest["runtime"]["sha256"] = hashlib.sha256(data).hexdigest()  # a tamperer can fix the hash
     manifest_path.write_text(json.dumps(manifest))
-    code, _, err = run_cli("info", str(tmp_path / "x"))
     code, _, err = run_cli("predict", str(tmp_path / "x"), "x.png")
     assert code == 2 and "refers to data in other files" in err

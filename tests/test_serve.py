@@ -126,8 +126,10 @@ def test_body_and_pixel_limits(trained, digits_root):
 
 def test_token(trained, digits_root):
     with client_for(trained, token="s3cret") as client:
-        assert client.get("/health").status_code == 200
+        assert client.get("/health").status_code == 200 and client.get("/").status_code == 200
         assert "token" in plain_error(client.get("/metadata"), 401)
+        for path in ("/openapi.json", "/docs", "/nowhere"):  # everything else is behind the token
+            plain_error(client.get(path), 401)
         wrong = client.post("/predict", headers={"Authorization": "Bearer nope"})
         plain_error(wrong, 401)
         right = client.post(
@@ -139,11 +141,21 @@ def test_token(trained, digits_root):
 
 
 def test_full_queue_is_503_with_retry_after(trained, digits_root):
-    with client_for(trained, max_queue=1) as client:
-        files = [("file", (f"{k}.png", digit(digits_root, k=k), "image/png")) for k in range(2)]
-        response = client.post("/predict", files=files)
+    with client_for(trained, max_queue=2) as client:
+        files = [("file", (f"{k}.png", digit(digits_root, k=k), "image/png")) for k in range(3)]
+        assert "At most 2 inputs" in plain_error(client.post("/predict", files=files), 413)  # never fits
+        client.app.state.batcher.waiting = 2  # as if two inputs were waiting
+        response = client.post("/predict", files=files[:1])
         plain_error(response, 503)
         assert response.headers["retry-after"] == "1"
+        plain_error(client.post("/explain", files=files[:1]), 503)  # explanations queue too
+
+
+def test_other_host_names_are_refused_on_loopback(trained):
+    app = create_app(trained, None, Limits(), host="127.0.0.1")
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/health", headers={"host": "attacker.example"}).status_code == 400
 
 
 def test_slow_model_is_504(trained, digits_root):
@@ -194,6 +206,12 @@ def test_text_routes_and_refusals(text_model):
         )
         plain_error(client.post("/predict", content=b"x", headers={"content-type": "text/plain"}), 415)
         plain_error(client.post("/explain", json={"texts": ["a", "b"]}), 422)
+        lone = json.dumps({"texts": ["fine \ud800 film", "\udcff"]})  # lone surrogates, as JSON escapes
+        odd = client.post("/predict", content=lone, headers=JSON_TYPE)
+        assert odd.status_code == 200 and len(odd.json()["predictions"]) == 2
+        deep = b"[" * 100_000 + b"]" * 100_000
+        nested = client.post("/predict", content=deep, headers={"content-type": "application/json"})
+        assert "nested" in plain_error(nested, 400)
         plain_error(client.get("/nowhere"), 404)
         plain_error(client.put("/predict"), 405)
 
@@ -209,10 +227,34 @@ def test_table_routes_and_refusals(table_model):
         lacking = {k: v for k, v in ROW.items() if k != "age"}
         assert "'age'" in plain_error(client.post("/predict", json={"row": lacking}), 422)
         assert "plan" in plain_error(client.post("/predict", json={"row": {**ROW, "plan": [1]}}), 422)
-        assert "takes a number" in plain_error(
-            client.post("/predict", json={"row": {**ROW, "age": "old"}}), 422
-        )
+        for odd in ("old", "\u0662\u0665", "inf", 1e309):  # 1e309: JSON's way to say infinity
+            answer = client.post(
+                "/predict", content=json.dumps({"row": {**ROW, "age": odd}}), headers=JSON_TYPE
+            )
+            assert "finite number" in plain_error(answer, 422)
+        lone = json.dumps({"row": {**ROW, "plan": "pro\ud800"}})
+        surrogate = client.post("/predict", content=lone, headers=JSON_TYPE)
+        assert surrogate.status_code == 200
         assert client.post("/predict", json={"row": {**ROW, "age": "NA"}}).status_code == 200  # missing
+
+
+JSON_TYPE = {"content-type": "application/json"}
+
+
+def test_sequences_are_served(tmp_path):
+    import pandas as pd
+
+    from test_sequences import traces
+
+    x, y = traces(150, length=24)
+    pd.DataFrame({f"s{k}": x[:, k] for k in range(24)} | {"label": y}).to_csv(tmp_path / "t.csv", index=False)
+    args = ["--task", "sequence", "--target", "label", "--epochs", "5", "--out", str(tmp_path / "m")]
+    assert run_cli("train", str(tmp_path / "t.csv"), *args)[0] == 0
+    with client_for(tmp_path / "m") as client:
+        assert client.get("/metadata").json()["steps"] == 24
+        answer = client.post("/predict", json={"sequences": x[:3].tolist()})
+        assert answer.status_code == 200 and len(answer.json()["predictions"]) == 3
+        assert "24 steps" in plain_error(client.post("/predict", json={"sequence": [1.0, 2.0]}), 422)
 
 
 def test_exported_model_is_served_by_onnx_runtime(trained, digits_root, tmp_path):
@@ -253,29 +295,31 @@ def test_forecaster_exported_and_served(tmp_path):
             plain_error(client.post("/explain", json={"rows": rows}), 422)
 
 
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=20)  # lone surrogates too
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats() | ANY_TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=JSON
     | st.fixed_dictionaries({"text": JSON})
     | st.fixed_dictionaries({"texts": st.lists(JSON, max_size=3)})
     | st.fixed_dictionaries({"row": JSON})
+    | st.fixed_dictionaries({"row": st.fixed_dictionaries({k: JSON for k in ROW})}),
+    route=st.sampled_from(["/predict", "/explain"]),
 )
-def test_fuzzed_json_never_breaks_predict(fuzz_client, body):
-    response = fuzz_client.post(
-        "/predict", content=json.dumps(body), headers={"content-type": "application/json"}
-    )
-    assert response.status_code in (200, 400, 413, 415, 422), response.text
-    assert ("predictions" in response.json()) == (response.status_code == 200)
+def test_fuzzed_json_never_breaks_the_service(fuzz_clients, body, route):
+    for client in fuzz_clients:
+        response = client.post(route, content=json.dumps(body), headers=JSON_TYPE)
+        assert response.status_code in (200, 400, 413, 415, 422), response.text
+        assert ("error" in response.json()) == (response.status_code != 200)
 
 
 @pytest.fixture(scope="module")
-def fuzz_client(table_model):
-    with client_for(table_model) as client:
-        yield client
+def fuzz_clients(table_model, text_model):
+    with client_for(table_model) as table, client_for(text_model) as text:
+        yield table, text

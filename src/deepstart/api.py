@@ -16,7 +16,7 @@ from .data.sources import check_same_classes, read_labeled, read_unlabeled
 from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics, regression_metrics
-from .exported import ONNX, OnnxNetwork
+from .exported import exported_network
 from .fitting import train_net
 from .groups import group_metrics
 from .leaderboard import compare_with_baselines, compare_with_tfidf
@@ -327,10 +327,9 @@ class Predictor(Preparation):
             if self.task_ not in ("classification", "regression") or self.net_spec_.get("n_classes") != n_out:
                 raise ValueError(f"{n_out} classes but a network for {self.net_spec_.get('n_classes')}")
             check_net_reads(self.net_spec_, self.encoder_)
-            self.runtime_ = manifest.get("runtime")
-            if self.runtime_:  # an exported model: its network runs in ONNX Runtime
-                self.net_ = OnnxNetwork(Path(path) / ONNX, self.runtime_.get("sha256"))
-            else:
+            self.runtime_ = manifest.get("runtime")  # an exported model: its network runs in ONNX Runtime
+            self.net_ = exported_network(path, self.runtime_)
+            if self.net_ is None:
                 self.net_ = build_net(self.net_spec_)
                 self.net_.load_state_dict(_part(tensors, "net."), strict=True)
             self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
@@ -350,6 +349,8 @@ class Predictor(Preparation):
                 self.choice_ != "deep" and self.classical_ is None
             ):
                 raise ValueError(f"the chosen model {self.choice_!r} is not in the file")
+        except ModelFileError:
+            raise
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
             raise ModelFileError(
                 f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."

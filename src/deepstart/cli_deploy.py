@@ -48,15 +48,20 @@ def export(model, fmt, int8, out, data, target, images, text):
     if int8 and key == "accuracy":
         change = 100 * (check["int8"]["accuracy_exported"] - check["accuracy_pytorch"])
         click.echo(f"  int8 changed the accuracy by {change:+.2f} points ({runtime['quantization']}).")
+    for note in runtime["notes"]:
+        click.echo(f"  Note: {note}.")
     click.echo(f"Exported model: {out}")
 
 
 @cli.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only)."
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (the default: this machine only).",
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option(
     "--token",
     envvar="DEEPSTART_TOKEN",

@@ -20,9 +20,11 @@ from torch import nn
 
 from . import artifact
 from .data.sources import Examples, read_labeled
+from .data.split import fingerprint
 from .errors import ConfigError
 from .exported import ONNX
 from .log import say
+from .preparing import noun_for
 
 CALIBRATION = 64  # inputs that set the int8 ranges of a network's activations
 
@@ -57,11 +59,13 @@ def export_model(model: Path, out: Path, int8: bool = False, data=None, **column
     from .forecast import Forecaster
 
     artifact.check_out_dir(out)
+    if Path(out).resolve() == Path(model).resolve():
+        raise ConfigError("--out is the model folder itself; give a new folder for the exported model.")
     p = load_model(model)
     if p.runtime_:
         raise ConfigError(f"{model} is already an exported model; export the model folder it came from.")
     manifest, tensors = artifact.load(model)
-    calibration = None
+    calibration, calibrated_on = None, ""
     if isinstance(p, Forecaster):
         source = data or manifest["data"].get("source")
         _check_source(source)
@@ -72,7 +76,7 @@ def export_model(model: Path, out: Path, int8: bool = False, data=None, **column
         def compare(exported):
             return _compare_forecasts(p, exported, source)
     else:
-        check, calibration, label = _check_examples(p, manifest, data, columns)
+        check, calibration, label, calibrated_on = _check_examples(p, manifest, data, columns)
         graph, encoder = _graph(p, check)
         reference = _outputs(p, check)
 
@@ -80,14 +84,14 @@ def export_model(model: Path, out: Path, int8: bool = False, data=None, **column
             return _compare(p, reference, exported, check)
 
     say(f"Checking the export on {label}...")
-    runtime = {"engine": "onnxruntime", "exported_from": str(model), "int8": False}
+    runtime = {"engine": "onnxruntime", "exported_from": str(model), "int8": False, "notes": _notes(p)}
     kept = {k: v for k, v in tensors.items() if not k.startswith("net.")}  # the classical models
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = _trial(manifest, kept, encoder, runtime, graph, Path(tmp) / "fp32")
         runtime["check"] = {"data": label, **compare(fp32)}
         if int8:
             say("Quantising to int8...")
-            graph, method = _quantize(graph, p, fp32, calibration)
+            graph, method = _quantize(graph, p, fp32, calibration, calibrated_on)
             small = _trial(manifest, kept, encoder, runtime, graph, Path(tmp) / "int8")
             runtime |= {"int8": True, "quantization": method}
             runtime["check"]["int8"] = compare(small)
@@ -97,38 +101,76 @@ def export_model(model: Path, out: Path, int8: bool = False, data=None, **column
     return runtime
 
 
+def _notes(p) -> list[str]:
+    """What a user should know of this export."""
+    notes = []
+    if p.choice_ not in ("deep", "ensemble"):
+        notes.append(
+            "the kept model is a classical one: it is exported as it was, and the network (exported "
+            "too) does not take part in its predictions"
+        )
+    if getattr(getattr(p, "encoder_", None), "name", "") == "minilm-embeddings" and p.encoder_.int8:
+        notes.append(
+            "the text network is int8, as in training: a text's probabilities move a little with the "
+            "texts batched beside it"
+        )
+    return notes
+
+
 def _check_source(source) -> None:
-    if not source or source.startswith(("the ", "array")) or not Path(source).exists():
+    if not _available(source):
         raise ConfigError(
             f"The training data ({source}) is not here to check the export on; give --data with "
             "labelled data, e.g. the validation or test files."
         )
 
 
-def _check_examples(p, manifest: dict, data, columns: dict) -> tuple[Examples, Examples, str]:
-    """(labelled inputs to check on, inputs to calibrate int8 on, how to name them): the
+def _available(source) -> bool:
+    return bool(source) and not source.startswith(("an array of ", "the DataFrame")) and Path(source).exists()
+
+
+def _check_examples(p, manifest: dict, data, columns: dict) -> tuple[Examples, Examples, str, str]:
+    """(labelled inputs to check on, inputs to calibrate int8 on, how to name each): the
     model's validation split rebuilt from its training data, or the data given."""
-    kind = p.encoder_.kind
+    kind, noun = p.encoder_.kind, noun_for(p.encoder_.kind)
     read_columns = {"target": None, "images": None, "text": None} | columns
     forced = p.task_ if kind == "table" else None
 
     def read(source):
         return read_labeled(source, None, *read_columns.values(), kind, p.columns_, forced)
 
-    given = data or manifest["data"].get("validation_source")
+    source, given = manifest["data"].get("source"), data or manifest["data"].get("validation_source")
+    training = _training_split(p, manifest, read(source)) if _available(source) else None
     if given:
         examples = read(given)
-        return examples, examples, f"{given} ({len(examples.items):,} {_noun(kind)})"
-    source = manifest["data"].get("source")
+        label = f"{given} ({len(examples.items):,} {noun})"
+        if training is not None:
+            return examples, training[1], label, f"{len(training[1].labels)} training {noun}"
+        n = min(CALIBRATION, len(examples.labels))
+        by_position = examples.kind in ("table", "sequence") or isinstance(examples.items, np.ndarray)
+        first = _subset(examples, list(range(n)) if by_position else examples.items[:n], examples.labels[:n])
+        return examples, first, label, f"{len(first.labels)} of the checked {noun} (no training data here)"
     _check_source(source)
-    examples = read(source)
-    _, names, _, _, raw = p._encode(examples, "Reading the training data")
-    test_given = manifest["data"].get("test_source")
-    rows = p._split_rows(p._targets(names, examples.origin), test_given, None)
+    if training is None:
+        raise ConfigError(
+            f"{source} is not the data the model was trained on (its fingerprint differs); give --data "
+            "with labelled data to check the export on."
+        )
+    val, sample = training
+    label = f"the validation split of {source} ({len(val.labels):,} {noun})"
+    return val, sample, label, f"{len(sample.labels)} training {noun}"
+
+
+def _training_split(p, manifest: dict, examples: Examples):
+    """(the validation split, a sample of the training split) rebuilt as in training, or
+    None when the data is not what the model was trained on."""
+    _, names, hashes, _, raw = p._encode(examples, "Reading the training data")
+    if fingerprint(hashes, names) != manifest["data"].get("fingerprint"):
+        return None
+    rows = p._split_rows(p._targets(names, examples.origin), manifest["data"].get("test_source"), None)
     val = _subset(examples, [raw[i] for i in rows["val"]], [names[i] for i in rows["val"]])
     picks = np.random.default_rng(0).permutation(rows["train"])[:CALIBRATION]
-    train = _subset(examples, [raw[i] for i in picks], [names[i] for i in picks])
-    return val, train, f"the validation split of {source} ({len(val.labels):,} {_noun(kind)})"
+    return val, _subset(examples, [raw[i] for i in picks], [names[i] for i in picks])
 
 
 def _subset(examples: Examples, raw: list, labels: list) -> Examples:
@@ -143,10 +185,6 @@ def _subset(examples: Examples, raw: list, labels: list) -> Examples:
     return Examples(
         examples.kind, items, labels, examples.origin, columns=examples.columns, task=examples.task
     )
-
-
-def _noun(kind: str) -> str:
-    return {"image": "images", "text": "texts", "table": "rows"}.get(kind, "sequences")
 
 
 def _graph(p, check: Examples) -> tuple[bytes, dict]:
@@ -292,9 +330,12 @@ def _compare_forecasts(p, exported, source) -> dict:
     }
 
 
-def _quantize(graph: bytes, p, fp32, calibration: Examples | None) -> tuple[bytes, str]:
+def _quantize(
+    graph: bytes, p, fp32, calibration: Examples | None, calibrated_on: str = ""
+) -> tuple[bytes, str]:
     """int8 weights: static (activations too, ranges calibrated on training inputs) for
     convolutional networks, dynamic (weights only) for the others."""
+    import onnx
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -312,8 +353,9 @@ def _quantize(graph: bytes, p, fp32, calibration: Examples | None) -> tuple[byte
                 per_channel=True,
                 activation_type=QuantType.QUInt8,
                 weight_type=QuantType.QInt8,
-            )
-            method = f"static: int8 weights (per channel) and activations, calibrated on {len(x)} images"
+                nodes_to_exclude=[n.name for n in onnx.load(prepared).graph.node if n.op_type == "Softmax"],
+            )  # softmax stays fp32: int8 would round probabilities to steps of 1/255
+            method = f"static: int8 weights (per channel) and activations, calibrated on {calibrated_on}"
         else:
             logging.disable(logging.WARNING)  # its advice to pre-process is for static quantisation
             try:

@@ -32,7 +32,7 @@ class OnnxNetwork:
             model = onnx.ModelProto.FromString(data)
         except Exception:  # noqa: BLE001 - protobuf raises its own DecodeError
             raise ModelFileError(f"{path} is not an ONNX model; export the model again.") from None
-        if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
+        if _external(model):
             raise ModelFileError(f"{path} refers to data in other files; export the model again.")
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -71,3 +71,24 @@ class OnnxNetwork:
             "input_ids": batch[:, :length].astype(np.int64),
             "attention_mask": mask[:, :length].astype(np.int64),
         }
+
+
+def _external(message) -> bool:
+    """Whether any tensor anywhere in the model (initializers, node attributes, subgraphs,
+    functions) keeps its data in another file."""
+    import onnx
+    from google.protobuf.message import Message
+
+    if isinstance(message, onnx.TensorProto) and message.data_location == onnx.TensorProto.EXTERNAL:
+        return True
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if any(_external(item) for item in ([value] if isinstance(value, Message) else value)):
+            return True
+    return False
+
+
+def exported_network(path, runtime: dict | None):
+    """The network of an exported model folder, or None for a PyTorch model."""
+    return OnnxNetwork(Path(path) / ONNX, runtime.get("sha256")) if runtime else None

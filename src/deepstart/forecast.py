@@ -20,7 +20,7 @@ from .config import Settings, whole_number
 from .data.series import Series, describe_step, read_series_from
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import forecast_metrics, naive_error
-from .exported import ONNX, OnnxNetwork
+from .exported import exported_network
 from .log import say
 from .models import build_net
 from .report_forecast import forecast_report_html, last_window
@@ -376,10 +376,9 @@ class Forecaster:
                 or self.net_spec_.get("lookback") != self.lookback_
             ):
                 raise ValueError("a network for another horizon or lookback")
-            self.runtime_ = manifest.get("runtime")
-            if self.runtime_:  # an exported model: its network runs in ONNX Runtime
-                self.net_ = OnnxNetwork(Path(path) / ONNX, self.runtime_.get("sha256"))
-            else:
+            self.runtime_ = manifest.get("runtime")  # an exported model: its network runs in ONNX Runtime
+            self.net_ = exported_network(path, self.runtime_)
+            if self.net_ is None:
                 self.net_ = build_net(self.net_spec_)
                 self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
             ar = {k[3:]: v for k, v in tensors.items() if k.startswith("ar.")}
@@ -388,6 +387,8 @@ class Forecaster:
             partners = ("seasonal-naive", "linear-ar")
             if self.choice_ not in (*TITLES, "ensemble") or self.partner_ not in partners:
                 raise ValueError(f"an unknown model {self.choice_!r}")
+        except ModelFileError:
+            raise
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
             raise ModelFileError(
                 f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."

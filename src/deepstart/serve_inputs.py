@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 
+import pandas as pd
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
-from .data.columns import MISSING
+from .data.columns import MISSING, numbers
 
 SINGLE = {"text": "text", "table": "row", "sequence": "sequence"}
 MANY = {"text": "texts", "table": "rows", "sequence": "sequences"}
@@ -87,6 +90,13 @@ async def _json(request: Request, content_type: str, fields: str):
         return json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
         raise Refused(400, "The body is not valid JSON.") from None
+    except RecursionError:
+        raise Refused(400, "The JSON is nested too deeply.") from None
+
+
+def _clean(text: str) -> str:
+    """The text as valid UTF-8: JSON may carry lone surrogates ("\\ud800"), which become "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
 
 
 def _history(body, limits, info) -> tuple[list, list[str]]:
@@ -102,6 +112,7 @@ def _history(body, limits, info) -> tuple[list, list[str]]:
 def _text(item, limits, info) -> str:
     if not isinstance(item, str):
         raise Refused(422, f"A text must be a JSON string, not {_type(item)}.")
+    item = _clean(item)
     if not item.strip():
         raise Refused(422, "A text is empty; send some words.")
     if len(item) > limits.max_text:
@@ -126,20 +137,17 @@ def _row(item, limits, info) -> dict:
             raise Refused(422, f"The value of '{name[:50]}' must be a string, a number, true/false or null.")
         if isinstance(value, str) and len(value) > limits.max_text:
             raise Refused(413, f"The value of '{name[:50]}' is too long.")
-        row[name] = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise Refused(422, f"The value of '{name[:50]}' is not a finite number.")
+        text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        row[_clean(name)] = _clean(text)
     for column in info["columns"]:  # a number column takes numbers (or nothing)
         value = row[column["name"]]
-        if column["type"] == "numeric" and value.strip().lower() not in MISSING and not _number(value):
-            raise Refused(422, f"'{column['name'][:50]}' takes a number, not {value[:30]!r}.")
+        if column["type"] == "numeric" and value.strip().lower() not in MISSING:
+            number = numbers(pd.Series([value], dtype=str))[0]  # read as the model reads it
+            if not math.isfinite(number):
+                raise Refused(422, f"'{column['name'][:50]}' takes a finite number, not {value[:30]!r}.")
     return row
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _sequence(item, limits, info) -> list[float]:
@@ -199,3 +207,46 @@ def request_schema(kind: str, columns: list | None) -> dict:
         ]
     }
     return {"required": True, "content": {"application/json": {"schema": body}}}
+
+
+class Guard:
+    """Before anything reads a request: the token, and the body limit (the declared
+    length, then the bytes as they arrive)."""
+
+    def __init__(self, app, limits, token: str | None):
+        self.app, self.limits, self.token = app, limits, token
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        if self.token is not None and not _open_path(scope["path"]):
+            given = headers.get(b"authorization", b"")
+            if not secrets.compare_digest(given, f"Bearer {self.token}".encode()):
+                message = "This service needs a token: send the header 'Authorization: Bearer <token>'."
+                return await error(401, message)(scope, receive, send)
+        limit = self.limits.max_body
+        too_large = f"The request is larger than the limit of {limit:,} bytes."
+        length = headers.get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > limit:
+            return await error(413, too_large)(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(413, too_large)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _open_path(path: str) -> bool:
+    """What needs no token: the page (which asks for it), /health and the API page's files."""
+    return path in ("/", "/health") or path.startswith("/docs-assets/")
+
+
+def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)

@@ -25,8 +25,11 @@ def clean_texts(items) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
         text = "" if item is None else str(item)
         try:
             text.encode("utf-8")
-        except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8
-            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8, or from JSON
+            try:
+                text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            except UnicodeEncodeError:  # not from undecodable bytes: a lone surrogate of its own
+                text = text.encode("utf-8", "replace").decode("utf-8")
             replaced += 1
         if text.strip():
             usable.append((i, text))

@@ -25,6 +25,10 @@ def cam_network(predictor) -> tuple[torch.nn.Module, torch.nn.Module, object]:
     from ..encoders import PixelEncoder
     from ..models import efficientnet
 
+    if predictor.runtime_:
+        raise DeepstartError(
+            "Heatmaps need the PyTorch model; explain the model folder it was exported from."
+        )
     name = predictor.net_spec_["name"]
     if name == "cnn":
         return predictor.net_, predictor.net_[3][2], predictor.encoder_  # the last block, before pooling
