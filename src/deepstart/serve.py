@@ -111,15 +111,8 @@ def create_app(
         'file'); JSON {"text": ...} or {"texts": [...]}; {"row": {...}} or {"rows": [...]};
         {"sequence": [...]} or {"sequences": [[...]]}."""
         items, names = await _inputs(request, kind, limits, info)
-        try:
-            records = await asyncio.wait_for(batcher.submit(items), limits.timeout)
-        except Busy:
-            return error(503, "The service is busy; try again in a moment.", {"Retry-After": "1"})
-        except TimeoutError:
-            return error(504, f"No answer within {limits.timeout:g} s; try again or send fewer inputs.")
-        except DeepstartError as e:
-            return error(422, str(e))
-        return _answer(records, names)
+        records, refused = await _model_answer(batcher.submit(items), limits.timeout)
+        return refused or _answer(records, names)
 
     @app.post("/explain", openapi_extra=schema)
     async def explain(request: Request):
@@ -128,15 +121,10 @@ def create_app(
         items, names = await _inputs(request, kind, limits, info)
         if len(items) != 1:
             return error(422, "Send one input to explain.")
-        try:
-            found = await asyncio.wait_for(batcher.call(_explain, predictor, kind, items[0]), limits.timeout)
-        except Busy:
-            return error(503, "The service is busy; try again in a moment.", {"Retry-After": "1"})
-        except TimeoutError:
-            return error(504, f"No answer within {limits.timeout:g} s; try again.")
-        except DeepstartError as e:
-            return error(422, str(e))
-        return {"input": names[0], **found}
+        found, refused = await _model_answer(
+            batcher.call(_explain, predictor, kind, items[0]), limits.timeout
+        )
+        return refused or {"input": names[0], **found}
 
     return app
 
@@ -164,6 +152,19 @@ async def _inputs(request: Request, kind: str, limits: Limits, info: dict):
         return await parse_inputs(request, kind, limits, info)
     except Refused as e:
         raise StarletteHTTPException(e.status, str(e)) from None
+
+
+async def _model_answer(job, timeout: float):
+    """(the model's answer, None), or (None, the refusal) when it is busy, slow or the
+    input cannot be used."""
+    try:
+        return await asyncio.wait_for(job, timeout), None
+    except Busy:
+        return None, error(503, "The service is busy; try again in a moment.", {"Retry-After": "1"})
+    except TimeoutError:
+        return None, error(504, f"No answer within {timeout:g} s; try again or send fewer inputs.")
+    except DeepstartError as e:
+        return None, error(422, str(e))
 
 
 def _answer(records: list[dict], names: list[str]):
