@@ -30,12 +30,11 @@ def test_compare_on_a_table(tmp_path):
     ] == 320
     assert result["test_rows"] == 80 and all({"deep", "linear", "tree", "gbm"} <= set(p) for p in points)
     last = points[-1]
-    classical = {k: last[k] for k in ("linear", "tree", "gbm")}
-    best = max(classical, key=classical.get)
-    gap = last["deep"] - classical[best]
+    best = max(("linear", "tree", "gbm"), key=last.get)  # the first, the simplest, wins a tie
+    gap = last["deep"] - last[best]
     said = result["recommendation"]
     assert result["models"][best] in said and said in out
-    if abs(gap) < 0.005:
+    if abs(gap) < 1.5 / 80:  # under 1.5 test rows of 80: level
         assert "level" in said
     elif gap > 0:
         assert "the deep model is" in said and f"{100 * gap:.1f} points ahead" in said
@@ -62,7 +61,7 @@ def test_compare_on_an_image_folder(digits_root, tmp_path):
     gap = last["deep"] - last[best]
     said = result["recommendation"]
     assert said in out and said.startswith("With 58 images, ") and result["models"][best] in said
-    if abs(gap) < 0.005:
+    if abs(gap) < 1.5 / 14:  # under 1.5 test images of 14: level
         assert "transfer learning and" in said and "are level" in said
     elif gap > 0:
         assert f"transfer learning is {100 * gap:.1f} points ahead" in said
@@ -89,6 +88,10 @@ def test_recommendation_names_photos_and_transfer_learning():
         {"n_train": 80, "deep": 0.80, "linear": 0.82, "gbm": 0.70},
         {"n_train": 800, "deep": 0.95, "linear": 0.83, "gbm": 0.80},
     ]
-    said = recommend(points, titles, False, "photos", "transfer learning")
+    said = recommend(points, titles, False, "photos", "transfer learning", n_test=200)
     assert said.startswith("With 800 photos, transfer learning is 12.0 points ahead of pixels")
-    assert "Transfer learning was ahead at 800 photos, a classical model at 80:" in said
+    assert said.endswith("Transfer learning was ahead at 800 photos, a classical model at 80.")  # not "close"
+    tied = [{"n_train": 50, "deep": 0.9, "gbm": 0.97, "linear": 0.97}]  # gbm first, linear simpler
+    assert "linear" in recommend(tied, {"linear": "linear", "gbm": "gbm"}, False, n_test=100).split(",")[1]
+    one_image = [{"n_train": 50, "deep": 0.9, "linear": 0.872}]  # 1 of 36 test images
+    assert "are level" in recommend(one_image, {"linear": "linear"}, False, n_test=36)

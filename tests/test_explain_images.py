@@ -71,6 +71,12 @@ def test_explain_writes_overlays_and_arrays(patches, tmp_path):
     assert Image.open(tmp_path / "why" / f"{image.stem}.heatmap.png").size == (40, 40)
     code, _, err = run_cli("explain", str(tmp_path / "m"), str(image), "--class", "green")
     assert code == 2 and "--class green" in err
+    twins = [f for f in boxes if f.name == "0.png"]  # red/0.png and blue/0.png
+    code, out, err = run_cli(
+        "explain", str(tmp_path / "m"), *map(str, twins), "--class", "red", "--out", str(tmp_path / "w")
+    )
+    assert code == 0 and out.count("explained red") == 2, err
+    assert {p.name for p in (tmp_path / "w").glob("*.png")} == {"red-0.heatmap.png", "blue-0.heatmap.png"}
 
 
 def test_heatmaps_of_a_transfer_model_are_at_the_image_size(trained, digits_root):

@@ -290,3 +290,11 @@ def test_report_colours_the_words_of_each_worst_mistake(text_model, tmp_path):
 
     [record] = word_attributions(model, ["the film was dull " * 20], max_words=6)
     assert len(record["words"]) == 6  # only the first words are weighed
+
+
+def test_explain_refuses_empty_texts_and_groups(text_model, tmp_path):
+    code, _, err = run_cli("explain", str(text_model), "   ")
+    assert code == 2 and "empty" in err
+    reviews(20).to_csv(tmp_path / "r.csv", index=False)
+    code, _, err = run_cli("evaluate", str(text_model), str(tmp_path / "r.csv"), "--group", "id")
+    assert code == 2 and "table models" in err

@@ -58,10 +58,20 @@ def explain(model, inputs, out, overall, data, target, class_name):
         found["rows"] = row_attributions(
             predictor, rows.drop(columns=[predictor.columns_["target"]], errors="ignore")
         )
+        regression = predictor.task_ == "regression"
+        click.echo(
+            "How much hiding each column's value lowers the prediction"
+            + (":" if regression else "'s probability (+0.20: by 20 points):")
+        )
         for r in found["rows"][:20]:
-            top = ", ".join(f"{c} {v:+.3g}" for c, v in list(r["contributions"].items())[:3])
-            said = r.get("label", r.get("prediction"))
+            effects = list(r["contributions"].items())[:3]
+            top = ", ".join(f"{c} {v:+.3g}" for c, v in effects)
+            if not effects or abs(effects[0][1]) < 0.005:
+                top = "no single value moves it: the model is sure"
+            said = r["label"] if "label" in r else f"{r['prediction']:.4g}"
             click.echo(f"row {r['row']}\t{said}\t(moved most by: {top})")
+        if len(found["rows"]) > 20:
+            click.echo(f"... {len(found['rows']) - 20} more rows" + (f" in {out}" if out else "; use --out"))
     if overall:
         table = read_unlabeled([data], "table").items
         found["global"] = explain_table(predictor, table, target)
@@ -135,14 +145,22 @@ def _explain_images(predictor, inputs, out: Path, class_name: str | None) -> Non
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ConfigError(f"--out {out} cannot be created ({e.strerror}); give another folder.") from None
-    for path, (heat, k) in zip(files, found):
-        name = Path(path).stem
+    names = _unique_names(files)
+    for path, (heat, k), name in zip(files, found, names):
         tmp = out / f".{name}.heatmap.npy.tmp"
         with open(tmp, "wb") as f:
             np.save(f, heat, allow_pickle=False)
         tmp.replace(out / f"{name}.heatmap.npy")
         overlay_png(Path(path), heat).save(out / f"{name}.heatmap.png")
-        click.echo(f"{path}\t{predictor.classes_[k]}\t{out / f'{name}.heatmap.png'}")
+        said = predictor.classes_[k] if class_name is None else f"explained {class_name}"
+        click.echo(f"{path}\t{said}\t{out / f'{name}.heatmap.png'}")
+
+
+def _unique_names(files) -> list[str]:
+    """Each file's name for its heatmap: its stem, with its folder's name where two share one."""
+    stems = [Path(f).stem for f in files]
+    names = [f"{Path(f).parent.name}-{s}" if stems.count(s) > 1 else s for f, s in zip(files, stems)]
+    return [f"{n}-{i + 1}" if names.count(n) > 1 else n for i, n in enumerate(names)]
 
 
 def _explain_texts(predictor, inputs, out: Path | None) -> None:
@@ -152,8 +170,10 @@ def _explain_texts(predictor, inputs, out: Path | None) -> None:
 
     if not inputs:
         raise ConfigError("Give texts (or tables of texts) to explain.")
-    texts = read_unlabeled(list(inputs), "text", (predictor.columns_ or {}).get("text")).items
-    records = word_attributions(predictor, [t for t in texts if t.strip()])
+    texts = [t for t in read_unlabeled(list(inputs), "text", (predictor.columns_ or {}).get("text")).items]
+    if not any(t.strip() for t in texts):
+        raise ConfigError("The texts to explain are empty; give some words.")
+    records = word_attributions(predictor, [t for t in texts if t.strip()], max_words=MAX_WORDS)
     for r in records:
         top = sorted(r["words"], key=lambda w: -w["effect"])[:3]
         said = ", ".join(f"{w['word']} {w['effect']:+.2f}" for w in top)
@@ -161,6 +181,9 @@ def _explain_texts(predictor, inputs, out: Path | None) -> None:
     if out is not None:
         _write_json(out, "explanations.json", {"texts": records})
         (out / "explanations.html").write_text(attributions_html(records), encoding="utf-8")
+
+
+MAX_WORDS = 200  # each word is one more prediction: longer texts are explained for their start
 
 
 def _write_json(folder: Path, name: str, data: dict) -> None:

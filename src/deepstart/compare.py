@@ -42,7 +42,7 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
     column = probe.columns["target"]
     regression = probe.task == "regression"
     train, test = _split(table, column, regression, seed)
-    points, titles = [], {}
+    points, titles, unit = [], {}, "texts" if probe.kind == "text" else "rows"
     level = logger.level
     for fraction in FRACTIONS:
         rows = train.sample(frac=fraction, random_state=seed) if fraction < 1 else train
@@ -55,7 +55,7 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
         finally:
             logger.setLevel(level)
         if fitted is None:
-            say(f"  {len(rows):,} rows: skipped ({problem})")
+            say(f"  {len(rows):,} {unit}: skipped ({problem})")
             continue
         key = "test_rmse" if regression else "test_accuracy"
         point = {"n_train": int(len(rows))} | {r["name"]: r[key] for r in fitted.leaderboard_}
@@ -63,19 +63,20 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
         titles["ensemble"] = "deep and best classical, averaged"  # the partner may change with the share
         points.append(point)
         say(
-            f"  {len(rows):,} rows: "
+            f"  {len(rows):,} {unit}: "
             + ", ".join(f"{titles[k]} {v:.4g}" for k, v in point.items() if k in titles)
         )
     if not points:
-        raise DataError(f"{origin} is too small to train on any share of it; add rows.")
+        raise DataError(f"{origin} is too small to train on any share of it; add {unit}.")
     result = {
         "task": probe.task,
         "metric": "RMSE (lower is better)" if regression else "accuracy",
         "test_rows": int(len(test)),
+        "unit": unit,
         "models": titles,
         "points": points,
     }
-    result["recommendation"] = recommend(points, titles, regression)
+    result["recommendation"] = recommend(points, titles, regression, unit, n_test=len(test))
     return result
 
 
@@ -84,7 +85,9 @@ def _image_curves(examples, seed: int, **settings) -> dict:
 
     result = image_curves(examples, seed, FRACTIONS, **settings)
     deep = deep_name(result["models"]["deep"])
-    result["recommendation"] = recommend(result["points"], result["models"], False, result["unit"], deep)
+    result["recommendation"] = recommend(
+        result["points"], result["models"], False, result["unit"], deep, result["test_rows"]
+    )
     return result
 
 
@@ -103,16 +106,26 @@ def _short(title: str) -> str:
     return title if title.endswith("(deep)") or "averaged" in title else title.split(" (")[0]
 
 
+SIMPLER_FIRST = ("linear", "tree", "gbm")  # a tie between classical models goes to the simpler
+
+
 def recommend(
-    points: list[dict], titles: dict, regression: bool, unit: str = "rows", deep: str = "the deep model"
+    points: list[dict],
+    titles: dict,
+    regression: bool,
+    unit: str = "rows",
+    deep: str = "the deep model",
+    n_test: int = 0,
 ) -> str:
     """Which kind of model to use: the deep model against the best classical one at
     the most data, and at which sizes each was ahead. unit: what n_train counts
-    ("rows", "photos"); deep: how a sentence names the deep model ("transfer learning")."""
+    ("rows", "photos"); deep: how a sentence names the deep model ("transfer learning").
+    n_test: the test examples; accuracy gaps under 1.5 of them count as level."""
 
     def lead(point) -> tuple[float, str]:  # (> 0 when the deep model is ahead, the best classical)
         classical = {k: v for k, v in point.items() if k not in ("n_train", "deep", "ensemble")}
-        best = (min if regression else max)(classical, key=classical.get)
+        rank = {k: SIMPLER_FIRST.index(k) if k in SIMPLER_FIRST else len(SIMPLER_FIRST) for k in classical}
+        best = min(classical, key=lambda k: ((1 if regression else -1) * classical[k], rank[k]))
         gap = (
             (classical[best] - point["deep"]) / max(abs(classical[best]), 1e-12)
             if regression
@@ -120,7 +133,8 @@ def recommend(
         )
         return gap, titles[best]
 
-    n, level = points[-1]["n_train"], 0.01 if regression else 0.005  # gaps below level: a tie
+    level = 0.01 if regression else max(0.005, 1.5 / n_test if n_test else 0)  # gaps below: a tie
+    n = points[-1]["n_train"]
     gap, best = lead(points[-1])
     size, deep_s = f"{100 * abs(gap):.1f}", deep[0].upper() + deep[1:]  # deep_s starts a sentence
     if abs(gap) < level:
@@ -138,9 +152,14 @@ def recommend(
     if ahead and behind:
         verdict += (
             f" {deep_s} was ahead at {', '.join(f'{k:,}' for k in ahead)} {unit}, a classical model at "
-            f"{', '.join(f'{k:,}' for k in behind)}: on this much data the two are close."
+            f"{', '.join(f'{k:,}' for k in behind)}"
         )
+        verdict += ": on this much data the two are close." if abs(gap) < 3 * level else "."
     return verdict
+
+
+COLOURS = {"deep": "tab:red", "linear": "tab:blue", "tree": "tab:green", "gbm": "tab:orange"}
+COLOURS["ensemble"] = "tab:purple"
 
 
 def curve_png(result: dict) -> bytes:
@@ -153,12 +172,20 @@ def curve_png(result: dict) -> bytes:
     names = [k for k in points[-1] if k != "n_train"]
     titles = result["models"]
     fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=100)
-    for name in names:
+    for name in sorted(names, key=lambda k: k != "deep"):  # the deep model first, in the legend too
         xs = [p["n_train"] for p in points if name in p]
         ys = [p[name] for p in points if name in p]
-        deep = name == "deep"  # drawn thick and on top, where the lines overlap
+        deep = name == "deep"  # a wide band underneath: a classical line with the same scores shows on it
         ax.plot(
-            xs, ys, marker="o", linewidth=2.5 if deep else 1.2, zorder=3 if deep else 2, label=titles[name]
+            xs,
+            ys,
+            marker="o",
+            color=COLOURS.get(name, "tab:gray"),
+            linestyle="--" if name == "ensemble" else "-",
+            linewidth=5 if deep else 1.5,
+            alpha=0.45 if deep else 1,
+            zorder=1 if deep else 2,
+            label=titles[name],
         )
     ax.set_xscale("log")
     sizes = [p["n_train"] for p in points]

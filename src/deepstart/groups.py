@@ -14,8 +14,10 @@ ERROR_RATIO = 1.5  # RMSE of the worst-served group over the best-served one's
 
 def group_metrics(predictor, examples, column: str, truth: np.ndarray, out: np.ndarray) -> dict:
     """{"column", "by_group": {value: metrics}, "gap", "flag", "message"}."""
-    if examples.kind != "table" or column not in examples.items.columns:
-        where = ", ".join(examples.items.columns) if examples.kind == "table" else "a table model's data"
+    if examples.kind != "table":
+        raise DataError(f"--group works on table models so far; this model reads {examples.kind}s.")
+    if column not in examples.items.columns:
+        where = ", ".join(examples.items.columns)
         raise DataError(f"--group {column} is not a column of {examples.origin} (columns: {where}).")
     values = examples.items[column].str.strip().replace("", "(missing)").to_numpy()
     by_group = {}

@@ -30,11 +30,13 @@ def report_html(manifest: dict, curve: bytes | None = None, explained: dict | No
     mistake's input saying why the model got it wrong (report_mistakes.mistake_explanations)."""
     kind, test = manifest["modality"], manifest["metrics"]["test"]
     noun = NOUNS.get(kind, "examples")
-    model = manifest["model"]
+    model, rows = manifest["model"], manifest.get("leaderboard") or []
+    deep = MODEL_NAMES.get((kind, model["name"]), model["name"])
+    kept = rows[0]["model"] if rows and manifest.get("choice", "deep") != "deep" else None
     parts = [
-        f"<h1>deepstart model: {escape(MODEL_NAMES.get((kind, model['name']), model['name']))}</h1>",
+        f"<h1>deepstart model: {escape(kept or deep)}</h1>",
         f"<p>{escape(model['reason'][0].upper() + model['reason'][1:])}.</p>",
-        _kept(manifest),
+        _kept(kept, deep),
         _data(manifest, noun),
         "<h2>How good is it on data it never saw?</h2>",
         _metrics(test, noun),
@@ -46,6 +48,10 @@ def report_html(manifest: dict, curve: bytes | None = None, explained: dict | No
         parts += [
             "<h2>Deep and classical models on the same split</h2>",
             _leaderboard(manifest["leaderboard"]),
+        ]
+    if not manifest.get("worst_mistakes") and test.get("accuracy") == 1:
+        parts += [
+            f"<h2>Mistakes</h2><p>None: every one of the {test.get('n', 0):,} test {noun} was right.</p>"
         ]
     if manifest.get("worst_mistakes"):
         note, rows = mistake_rows(manifest, explained or {})
@@ -78,13 +84,14 @@ def training_html(curve: bytes | None) -> list[str]:
     ]
 
 
-def _kept(manifest: dict) -> str:
-    """Which model the figures below are of, when not the deep one named in the title."""
-    rows = manifest.get("leaderboard") or []
-    if manifest.get("choice", "deep") == "deep" or not rows:
+def _kept(kept: str | None, deep: str) -> str:
+    """When another model than the deep one was kept: which, and what the page shows of each."""
+    if kept is None:
         return ""
     return (
-        f"<p>Kept: <b>{escape(rows[0]['model'])}</b>, the best on validation; the figures below are its.</p>"
+        f"<p>Kept: <b>{escape(kept)}</b>, the best on validation; the test figures below are its. "
+        "The training curve and the diagnostics are those of the deep model trained beside it, "
+        f"{escape(deep)}.</p>"
     )
 
 
@@ -117,10 +124,11 @@ def _confusion(m: dict) -> str:
     top = max((v for row in matrix for v in row), default=1) or 1
     cells = []
     for name, row in zip(classes, matrix):
-        tds = "".join(
-            f"<td style='background:rgba({'40,140,40' if i == j else '200,40,40'},{v / top:.2f})'>{v}</td>"
+        i = classes.index(name)
+        tds = "".join(  # a mistake is shaded visibly even beside a large diagonal
+            f"<td style='background:rgba({'40,140,40' if i == j else '200,40,40'},"
+            f"{max(v / top, 0.2) if v else 0:.2f})'>{v}</td>"
             for j, v in enumerate(row)
-            for i in [classes.index(name)]
         )
         cells.append(f"<tr><th>{escape(name)}</th>{tds}</tr>")
     header = "".join(f"<th>{escape(c)}</th>" for c in classes)

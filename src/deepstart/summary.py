@@ -104,7 +104,10 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
     if out:
         seconds = manifest["training"].get("seconds")
         took = f" in {seconds:.0f} s" if seconds else ""
-        lines.append(f"Model saved to {out}{took} (training curve: {out}/training_curve.png).")
+        lines.append(
+            f"Model saved to {out}{took} (training curve: {out}/training_curve.png; "
+            f"the whole story, for a browser: {out}/report.html)."
+        )
         example = {"image": "<image file>", "text": '"a text to classify"'}.get(
             kind, f"<table of new {noun}>"
         )
@@ -201,7 +204,10 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
     lines.append(f"Test on the last {window} steps{each}, never seen in training:")
     lines += ["  " + line for line in forecast_metrics_text(manifest["metrics"]["test"])]
     if out:
-        lines.append(f"Model saved to {out} in {manifest['training'].get('seconds', 0):.0f} s.")
+        seconds = manifest["training"].get("seconds", 0)
+        lines.append(
+            f"Model saved to {out} in {seconds:.0f} s (the whole story, for a browser: {out}/report.html)."
+        )
         lines.append(f"Try: deepstart predict {out} <table of recent history>")
     return "\n".join(lines)
 

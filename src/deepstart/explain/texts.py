@@ -11,23 +11,30 @@ import html
 def word_attributions(predictor, texts: list[str], max_words: int | None = None) -> list[dict]:
     """Per text: its label and probability, and each word's effect, in reading order
     (for the first max_words words only, when given: one prediction per word)."""
-    records = []
-    for text in texts:
-        words = text.split()
-        shown = len(words) if max_words is None else min(len(words), max_words)
-        variants = [" ".join(words[:i] + words[i + 1 :]) or "-" for i in range(shown)]
-        proba = predictor.predict_proba([text, *variants])
-        k = int(proba[0].argmax())
-        effects = proba[0, k] - proba[1:, k]
-        records.append(
-            {
-                "text": text,
-                "label": predictor.classes_[k],
-                "probability": float(proba[0, k]),
-                "words": [{"word": w, "effect": float(e)} for w, e in zip(words, effects)],
-            }
-        )
+    encoder, records = predictor.encoder_, []
+    cached = getattr(encoder, "use_cache", False)
+    encoder.use_cache = False  # the leave-one-out variants are not worth keeping in the cache
+    try:
+        for text in texts:
+            records.append(_attributions(predictor, text, max_words))
+    finally:
+        encoder.use_cache = cached
     return records
+
+
+def _attributions(predictor, text: str, max_words: int | None) -> dict:
+    words = text.split()
+    shown = len(words) if max_words is None else min(len(words), max_words)
+    variants = [" ".join(words[:i] + words[i + 1 :]) or "-" for i in range(shown)]
+    proba = predictor.predict_proba([text, *variants])
+    k = int(proba[0].argmax())
+    effects = proba[0, k] - proba[1:, k]
+    return {
+        "text": text,
+        "label": predictor.classes_[k],
+        "probability": float(proba[0, k]),
+        "words": [{"word": w, "effect": float(e)} for w, e in zip(words, effects)],
+    }
 
 
 def coloured_words(words: list[dict]) -> str:
