@@ -323,3 +323,12 @@ def test_fuzzed_json_never_breaks_the_service(fuzz_clients, body, route):
 def fuzz_clients(table_model, text_model):
     with client_for(table_model) as table, client_for(text_model) as text:
         yield table, text
+
+
+def test_a_port_in_use_is_one_line(table_model):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        code, _, err = run_cli("serve", str(table_model), "--port", port)
+    assert code == 2 and "in use" in err and err.count("\n") == 1

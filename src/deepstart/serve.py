@@ -300,12 +300,14 @@ def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) 
 
 def _check_port(host: str, port: int) -> None:
     """One plain line, before the model loads, when the address cannot be used."""
+    import errno
     import socket
 
     try:
         with socket.create_server((host, port)):
             pass
     except OSError as e:
+        why = "it is in use" if e.errno == errno.EADDRINUSE else (e.strerror or str(e)).split(" (")[0]
         raise ConfigError(
-            f"Cannot listen on {host}:{port} ({e.strerror}); choose another --port (or --host)."
+            f"Cannot listen on {host}:{port} ({why}); choose another --port (or --host)."
         ) from None
