@@ -33,9 +33,7 @@ def compare(data: Path, out: Path, extra: list[str], env: dict) -> dict:
         "test_examples": result["test_rows"],
         "metric": result["metric"],
         "models": result["models"],
-        "points": [
-            {k: round(v, 4) if isinstance(v, float) else v for k, v in p.items()} for p in result["points"]
-        ],
+        "points": [{k: _rounded(v) for k, v in p.items()} for p in result["points"]],
         "recommendation": result["recommendation"],
     }
 

@@ -20,6 +20,9 @@ def client_for(model, token=None, **limits):
     return TestClient(create_app(model, token, Limits(**limits)), raise_server_exceptions=False)
 
 
+JSON_TYPE = {"content-type": "application/json"}
+
+
 def plain_error(response, status: int) -> str:
     """The refusal: the status, one JSON field, and nothing from inside the server."""
     assert response.status_code == status, response.text
@@ -201,16 +204,14 @@ def test_text_routes_and_refusals(text_model):
             (["a list"], 422, "JSON object"),
         ]:
             assert words in plain_error(client.post("/predict", json=body), status)
-        assert "valid JSON" in plain_error(
-            client.post("/predict", content=b"{", headers={"content-type": "application/json"}), 400
-        )
+        assert "valid JSON" in plain_error(client.post("/predict", content=b"{", headers=JSON_TYPE), 400)
         plain_error(client.post("/predict", content=b"x", headers={"content-type": "text/plain"}), 415)
         plain_error(client.post("/explain", json={"texts": ["a", "b"]}), 422)
         lone = json.dumps({"texts": ["fine \ud800 film", "\udcff"]})  # lone surrogates, as JSON escapes
         odd = client.post("/predict", content=lone, headers=JSON_TYPE)
         assert odd.status_code == 200 and len(odd.json()["predictions"]) == 2
         deep = b"[" * 100_000 + b"]" * 100_000
-        nested = client.post("/predict", content=deep, headers={"content-type": "application/json"})
+        nested = client.post("/predict", content=deep, headers=JSON_TYPE)
         assert "nested" in plain_error(nested, 400)
         plain_error(client.get("/nowhere"), 404)
         plain_error(client.put("/predict"), 405)
@@ -236,9 +237,6 @@ def test_table_routes_and_refusals(table_model):
         surrogate = client.post("/predict", content=lone, headers=JSON_TYPE)
         assert surrogate.status_code == 200
         assert client.post("/predict", json={"row": {**ROW, "age": "NA"}}).status_code == 200  # missing
-
-
-JSON_TYPE = {"content-type": "application/json"}
 
 
 def test_sequences_are_served(tmp_path):

@@ -16,12 +16,12 @@ from .data.sources import check_same_classes, read_labeled, read_unlabeled
 from .encoders import encoder_from_spec
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import classification_metrics, regression_metrics
-from .exported import exported_network
+from .exported import load_network
 from .fitting import train_net
 from .groups import group_metrics
 from .leaderboard import compare_with_baselines, compare_with_tfidf
 from .log import warn
-from .models import build_net, check_net_reads
+from .models import check_net_reads
 from .preparing import Preparation, check_fit_arguments, identity, inputs_at, noun_for, read_test
 from .recipes import choose
 from .report import report_html
@@ -328,10 +328,7 @@ class Predictor(Preparation):
                 raise ValueError(f"{n_out} classes but a network for {self.net_spec_.get('n_classes')}")
             check_net_reads(self.net_spec_, self.encoder_)
             self.runtime_ = manifest.get("runtime")  # an exported model: its network runs in ONNX Runtime
-            self.net_ = exported_network(path, self.runtime_)
-            if self.net_ is None:
-                self.net_ = build_net(self.net_spec_)
-                self.net_.load_state_dict(_part(tensors, "net."), strict=True)
+            self.net_ = load_network(path, self.runtime_, self.net_spec_, tensors)
             self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
             self.columns_ = manifest.get("columns")
             self.worst_ = list(manifest.get("worst_mistakes") or [])
@@ -361,7 +358,6 @@ class Predictor(Preparation):
                 f"{path} was trained on other pretrained weights than those installed; "
                 f"reinstall {manifest['encoder'].get('package')} or train again."
             )
-        self.net_.eval()
         self.metrics_, self.data_ = manifest.get("metrics", {}), manifest.get("data", {})
         self.diagnostics_, self.training_ = manifest.get("diagnostics", []), manifest.get("training", {})
         return self

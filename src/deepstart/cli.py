@@ -297,7 +297,7 @@ def info(model, as_json):
             f"{check['data']}: largest difference from PyTorch "
             f"{check.get('int8', check)['max_abs_difference']:.2e}."
         )
-        key = next(k for k in ("accuracy", "rmse", "mase") if f"{k}_pytorch" in check)
+        key = check["metric"]
         score = check.get("int8", check)[f"{key}_exported"]
         click.echo(f"  {key} there: PyTorch {check[f'{key}_pytorch']:.4g}, exported {score:.4g}.")
         for note in runtime.get("notes", []):

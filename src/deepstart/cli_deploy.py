@@ -9,6 +9,7 @@ import click
 
 from .cli import cli
 from .log import say
+from .serve_queue import Limits
 
 
 @cli.command()
@@ -35,7 +36,7 @@ def export(model, fmt, int8, out, data, target, images, text):
 
     runtime = export_model(model, out, int8, data, target=target, images=images, text=text)
     check = runtime["check"]
-    key = next(k for k in ("accuracy", "rmse", "mase") if f"{k}_pytorch" in check)
+    key = check["metric"]
     say(f"Checked on {check['data']}:")
     click.echo(f"  ONNX (fp32): largest difference from PyTorch {check['max_abs_difference']:.2e}")
     rows = [("PyTorch", check[f"{key}_pytorch"]), ("ONNX fp32", check[f"{key}_exported"])]
@@ -68,13 +69,25 @@ def export(model, fmt, int8, out, data, target, images, text):
     default=None,
     help="Require 'Authorization: Bearer TOKEN' (or set DEEPSTART_TOKEN, which ps does not show).",
 )
-@click.option("--max-body", type=click.IntRange(min=1), default=8_000_000, show_default=True, help="Bytes.")
 @click.option(
-    "--max-pixels", type=click.IntRange(min=1), default=40_000_000, show_default=True, help="Per image."
+    "--max-body", type=click.IntRange(min=1), default=Limits.max_body, show_default=True, help="Bytes."
 )
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds.")
 @click.option(
-    "--max-queue", type=click.IntRange(min=1), default=256, show_default=True, help="Inputs waiting."
+    "--max-pixels",
+    type=click.IntRange(min=1),
+    default=Limits.max_pixels,
+    show_default=True,
+    help="Per image.",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True, help="Seconds."
+)
+@click.option(
+    "--max-queue",
+    type=click.IntRange(min=1),
+    default=Limits.max_queue,
+    show_default=True,
+    help="Inputs waiting.",
 )
 def serve(model, host, port, token, max_body, max_pixels, timeout, max_queue):
     """Serve MODEL (trained or exported) over HTTP, with a page to try it at /.
@@ -85,7 +98,7 @@ def serve(model, host, port, token, max_body, max_pixels, timeout, max_queue):
     POST /explain   the same, one input: a heatmap, word effects or column effects
     GET  /health, GET /metadata, GET /docs (the OpenAPI description)
     """
-    from .serve import Limits, serve
+    from .serve import serve
 
     limits = Limits(max_body=max_body, max_pixels=max_pixels, timeout=timeout, max_queue=max_queue)
     serve(model, host, port, token, limits)

@@ -6,7 +6,6 @@ recommendation in words. Tables, texts, and images (compare_images.py)."""
 from __future__ import annotations
 
 import io
-import logging
 
 import pandas as pd
 
@@ -14,7 +13,7 @@ from .config import TASK_KINDS
 from .data.sources import read_labeled
 from .data.tables import as_text_table, read_table
 from .errors import DataError
-from .log import logger, say
+from .log import quiet, say
 
 FRACTIONS = (0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
 
@@ -43,17 +42,14 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
     regression = probe.task == "regression"
     train, test = _split(table, column, regression, seed)
     points, titles, unit = [], {}, "texts" if probe.kind == "text" else "rows"
-    level = logger.level
     for fraction in FRACTIONS:
         rows = train.sample(frac=fraction, random_state=seed) if fraction < 1 else train
-        logger.setLevel(logging.WARNING)  # one line per share, not every fit's notices
         try:
-            fitted = Predictor(seed=seed, **settings).fit(rows, target=column, test=test, task=task)
+            with quiet():  # one line per share, not every fit's notices
+                fitted = Predictor(seed=seed, **settings).fit(rows, target=column, test=test, task=task)
         except DataError as e:
             fitted = None
             problem = str(e)
-        finally:
-            logger.setLevel(level)
         if fitted is None:
             say(f"  {len(rows):,} {unit}: skipped ({problem})")
             continue

@@ -20,7 +20,7 @@ from .data.sources import Examples
 from .data.split import check_class_sizes, sorted_classes, stratified_split
 from .encoders import Encoded, PixelEncoder, survey
 from .errors import DataError
-from .log import logger, say, warn
+from .log import quiet, say, warn
 from .recipes import SMALL_SIDE
 
 THUMB = 32  # side of the thumbnails the classical models learn from
@@ -130,12 +130,8 @@ def _fit_deep(train_csv: Path, test_csv: Path, folder: Path, s: Settings) -> tup
     Features of photos are cached by content, so only the first share computes them."""
     from .api import Predictor
 
-    level = logger.level
-    logger.setLevel(logging.ERROR)  # one line per share, not every fit's notices (copies: warned once)
-    try:
+    with quiet(logging.ERROR):  # one line per share, not every fit's notices (copies: warned once)
         fitted = Predictor(**s.to_dict()).fit(train_csv, target="label", images=folder, test=test_csv)
-    finally:
-        logger.setLevel(level)
     name = fitted.recipe_["name"]
     return fitted.metrics_["test"]["accuracy"], DEEP.get(name, (name, name))[1]
 

@@ -22,7 +22,7 @@ from . import artifact
 from .data.sources import Examples, read_labeled
 from .data.split import fingerprint
 from .errors import ConfigError
-from .exported import ONNX
+from .exported import ONNX, sha256
 from .log import say
 from .preparing import noun_for
 
@@ -53,7 +53,9 @@ class _Tokens(nn.Module):
         return self.head(self.body(input_ids, attention_mask))
 
 
-def export_model(model: Path, out: Path, int8: bool = False, data=None, **columns) -> dict:
+def export_model(
+    model: Path, out: Path, int8: bool = False, data=None, target=None, images=None, text=None
+) -> dict:
     """Write the exported folder to out; returns what the check measured."""
     from .api import load_model
     from .forecast import Forecaster
@@ -73,9 +75,12 @@ def export_model(model: Path, out: Path, int8: bool = False, data=None, **column
         graph = _onnx(_Outputs(p.net_, True), {"input": torch.zeros(1, p.lookback_)}).SerializeToString()
         encoder = manifest["encoder"]
 
+        reference = _forecast_reference(p, source)
+
         def compare(exported):
-            return _compare_forecasts(p, exported, source)
+            return _compare_forecasts(reference, exported, source)
     else:
+        columns = {"target": target, "images": images, "text": text}
         check, calibration, label, calibrated_on = _check_examples(p, manifest, data, columns)
         graph, encoder = _graph(p, check)
         reference = _outputs(p, check)
@@ -95,9 +100,7 @@ def export_model(model: Path, out: Path, int8: bool = False, data=None, **column
             small = _trial(manifest, kept, encoder, runtime, graph, Path(tmp) / "int8")
             runtime |= {"int8": True, "quantization": method}
             runtime["check"]["int8"] = compare(small)
-    final = {**manifest, "encoder": encoder, "runtime": runtime}
-    final["runtime"]["sha256"] = _sha(graph)
-    artifact.save(out, final, kept, {ONNX: graph})
+    artifact.save(out, _manifest(manifest, encoder, runtime, graph), kept, {ONNX: graph})
     return runtime
 
 
@@ -133,11 +136,10 @@ def _check_examples(p, manifest: dict, data, columns: dict) -> tuple[Examples, E
     """(labelled inputs to check on, inputs to calibrate int8 on, how to name each): the
     model's validation split rebuilt from its training data, or the data given."""
     kind, noun = p.encoder_.kind, noun_for(p.encoder_.kind)
-    read_columns = {"target": None, "images": None, "text": None} | columns
     forced = p.task_ if kind == "table" else None
 
     def read(source):
-        return read_labeled(source, None, *read_columns.values(), kind, p.columns_, forced)
+        return read_labeled(source, None, **columns, kind=kind, columns=p.columns_, task=forced)
 
     source, given = manifest["data"].get("source"), data or manifest["data"].get("validation_source")
     training = _training_split(p, manifest, read(source)) if _available(source) else None
@@ -272,19 +274,18 @@ def _rename(model, old: str, new: str) -> None:
             value.name = new
 
 
-def _sha(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
 def _trial(manifest, tensors, encoder, runtime, graph: bytes, folder: Path):
     """The exported model, read back from a folder like any other."""
     from .api import load_model
 
-    trial = {**manifest, "encoder": encoder, "runtime": {**runtime, "sha256": _sha(graph)}}
-    artifact.save(folder, trial, tensors, {ONNX: graph})
+    artifact.save(folder, _manifest(manifest, encoder, runtime, graph), tensors, {ONNX: graph})
     return load_model(folder)
+
+
+def _manifest(manifest: dict, encoder: dict, runtime: dict, graph: bytes) -> dict:
+    """The exported model's manifest: the model's own, with the encoder that makes the
+    ONNX network's input and how the export runs and was checked."""
+    return {**manifest, "encoder": encoder, "runtime": {**runtime, "sha256": sha256(graph)}}
 
 
 def _outputs(p, examples: Examples) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -301,6 +302,7 @@ def _compare(p, reference: tuple, exported, examples: Examples) -> dict:
     key = "rmse" if p.task_ == "regression" else "accuracy"
     score = p._score(truth, kept_before)[key], p._score(truth, kept_after)[key]
     return {
+        "metric": key,
         "n": int(len(truth)),
         "max_abs_difference": float(np.abs(after - before).max()) if len(truth) else 0.0,
         f"{key}_pytorch": score[0],
@@ -308,24 +310,30 @@ def _compare(p, reference: tuple, exported, examples: Examples) -> dict:
     }
 
 
-def _compare_forecasts(p, exported, source) -> dict:
-    """The largest difference of the exported network's forecasts from PyTorch's, from
-    every step of the given series that has enough history, and the kept model's MASE
-    on the series' last H x k steps with each."""
+def _forecast_reference(p, source) -> tuple:
+    """(windows, their scales, PyTorch's forecasts of them, the kept model's MASE): the
+    windows end at every step of the series that has enough history before it."""
     series = p._read_like_training(source)
-    histories, ends = [], []
+    histories, which = [], []
     for k, values in enumerate(series.values):
         for end in range(p.lookback_, len(values) + 1, max(1, len(values) // 200)):
             histories.append(values[end - p.lookback_ : end])
-            ends.append((k, end))
+            which.append(k)
     spread = p._scales(series, [len(v) for v in series.values])  # as learned in training
-    scales = np.array([spread[k] for k, _ in ends])
-    x = np.array(histories)
-    before, after = p._predict(x, scales, "deep"), exported._predict(x, scales, "deep")
+    x, scales = np.array(histories), np.array([spread[k] for k in which])
+    return x, scales, p._predict(x, scales, "deep"), p.evaluate(source)["mase"]
+
+
+def _compare_forecasts(reference: tuple, exported, source) -> dict:
+    """The largest difference of the exported network's forecasts from PyTorch's, and
+    the kept model's MASE on the series' last H x k steps with each."""
+    x, scales, before, mase = reference
+    after = exported._predict(x, scales, "deep")
     return {
+        "metric": "mase",
         "n": len(x),
         "max_abs_difference": float(np.abs(after - before).max()),
-        "mase_pytorch": p.evaluate(source)["mase"],
+        "mase_pytorch": mase,
         "mase_exported": exported.evaluate(source)["mase"],
     }
 

@@ -14,11 +14,15 @@ ONNX = "model.onnx"
 BATCH = 32  # inputs per call: images, texts of similar length, or rows
 
 
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class OnnxNetwork:
     """The network of an exported model folder, checked against the manifest's hash and
     refused if it would read data from other files (ONNX "external data")."""
 
-    def __init__(self, path: Path, sha256: str | None):
+    def __init__(self, path: Path, expected_sha256: str | None):
         import onnx
         import onnxruntime as ort
 
@@ -26,7 +30,7 @@ class OnnxNetwork:
             data = path.read_bytes()
         except OSError as e:
             raise ModelFileError(f"{path} cannot be read ({e.strerror}); export the model again.") from None
-        if hashlib.sha256(data).hexdigest() != sha256:
+        if sha256(data) != expected_sha256:
             raise ModelFileError(f"{path} does not match the manifest; export the model again.")
         try:
             model = onnx.ModelProto.FromString(data)
@@ -46,18 +50,14 @@ class OnnxNetwork:
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokens = self.inputs == ["input_ids", "attention_mask"]
 
-    def eval(self) -> OnnxNetwork:
-        return self
-
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """(N, ...) encoder output -> (N, outputs) float32, in batches; token ids are
         batched by length and each batch cut to its longest text."""
         order = np.argsort((x != 0).sum(1), kind="stable") if self.tokens else np.arange(len(x))
-        parts = {}
-        for start in range(0, len(x), BATCH):
-            rows = order[start : start + BATCH]
-            parts[start] = self.session.run(None, self._feeds(x[rows]))[0]
-        out = np.concatenate([parts[s] for s in sorted(parts)]) if parts else np.zeros((0, 1), np.float32)
+        parts = [
+            self.session.run(None, self._feeds(x[order[s : s + BATCH]]))[0] for s in range(0, len(x), BATCH)
+        ]
+        out = np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
         result = np.empty_like(out)
         result[order] = out
         return result.astype(np.float32)
@@ -89,6 +89,13 @@ def _external(message) -> bool:
     return False
 
 
-def exported_network(path, runtime: dict | None):
-    """The network of an exported model folder, or None for a PyTorch model."""
-    return OnnxNetwork(Path(path) / ONNX, runtime.get("sha256")) if runtime else None
+def load_network(path, runtime: dict | None, spec: dict, tensors: dict):
+    """A model folder's network, ready to predict: ONNX Runtime's for an exported model
+    (runtime given), else the PyTorch network rebuilt from spec and its "net." tensors."""
+    if runtime:
+        return OnnxNetwork(Path(path) / ONNX, runtime.get("sha256"))
+    from .models import build_net
+
+    net = build_net(spec)
+    net.load_state_dict({k.removeprefix("net."): v for k, v in tensors.items() if k.startswith("net.")})
+    return net.eval()

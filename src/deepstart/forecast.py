@@ -20,7 +20,7 @@ from .config import Settings, whole_number
 from .data.series import Series, describe_step, read_series_from
 from .errors import ConfigError, DataError, ModelFileError
 from .evaluate import forecast_metrics, naive_error
-from .exported import exported_network
+from .exported import load_network
 from .log import say
 from .models import build_net
 from .report_forecast import forecast_report_html, last_window
@@ -377,10 +377,7 @@ class Forecaster:
             ):
                 raise ValueError("a network for another horizon or lookback")
             self.runtime_ = manifest.get("runtime")  # an exported model: its network runs in ONNX Runtime
-            self.net_ = exported_network(path, self.runtime_)
-            if self.net_ is None:
-                self.net_ = build_net(self.net_spec_)
-                self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+            self.net_ = load_network(path, self.runtime_, self.net_spec_, tensors)
             ar = {k[3:]: v for k, v in tensors.items() if k.startswith("ar.")}
             self.ar_ = LinearAR.from_saved(manifest["classical"], ar, self.lookback_, self.horizon_)
             self.choice_, self.partner_ = manifest["choice"], manifest["partner"]
@@ -393,7 +390,6 @@ class Forecaster:
             raise ModelFileError(
                 f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
             ) from None
-        self.net_.eval()
         self.leaderboard_, self.metrics_ = manifest.get("leaderboard", []), manifest.get("metrics", {})
         self.diagnostics_, self.data_ = manifest.get("diagnostics", []), manifest.get("data", {})
         self.training_ = manifest.get("training", {})

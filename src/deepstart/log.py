@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import contextmanager
 
 logger = logging.getLogger("deepstart")
+
+
+@contextmanager
+def quiet(level: int = logging.WARNING):
+    """Only messages of this level and above, for the time being (e.g. one line per fit
+    of many, not each fit's notices)."""
+    before = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def setup(verbose: bool = True) -> None:

@@ -123,8 +123,7 @@ def _confusion(m: dict) -> str:
     classes, matrix = m["classes"], m["confusion_matrix"]
     top = max((v for row in matrix for v in row), default=1) or 1
     cells = []
-    for name, row in zip(classes, matrix):
-        i = classes.index(name)
+    for i, (name, row) in enumerate(zip(classes, matrix)):
         tds = "".join(  # a mistake is shaded visibly even beside a large diagonal
             f"<td style='background:rgba({'40,140,40' if i == j else '200,40,40'},"
             f"{max(v / top, 0.2) if v else 0:.2f})'>{v}</td>"

@@ -25,8 +25,8 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import ConfigError, DeepstartError
-from .serve_inputs import Guard, Refused, error, parse_inputs, request_schema
-from .serve_queue import Batcher, Busy, Limits
+from .serve_inputs import Guard, error, parse_inputs, request_schema
+from .serve_queue import Batcher, Limits, Refused
 
 log = logging.getLogger("deepstart.serve")
 PAGE = Path(__file__).with_name("web") / "index.html"
@@ -74,7 +74,19 @@ def create_app(
     if host in LOOPBACK:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "[::1]", "::1"])
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, "[::1]"])
+
+    @app.exception_handler(Refused)
+    async def refused(request, e):
+        return error(e.status, str(e), e.headers)
+
+    @app.exception_handler(TimeoutError)
+    async def slow(request, e):
+        return error(504, f"No answer within {limits.timeout:g} s; try again or send fewer inputs.")
+
+    @app.exception_handler(DeepstartError)
+    async def unusable(request, e):
+        return error(422, str(e))
 
     @app.exception_handler(StarletteHTTPException)
     async def httperror(request, e):
@@ -110,21 +122,18 @@ def create_app(
         """Predictions for one input or a batch: images as multipart files (field
         'file'); JSON {"text": ...} or {"texts": [...]}; {"row": {...}} or {"rows": [...]};
         {"sequence": [...]} or {"sequences": [[...]]}."""
-        items, names = await _inputs(request, kind, limits, info)
-        records, refused = await _model_answer(batcher.submit(items), limits.timeout)
-        return refused or _answer(records, names)
+        items, names = await parse_inputs(request, kind, limits, info)
+        return _answer(await asyncio.wait_for(batcher.submit(items), limits.timeout), names)
 
     @app.post("/explain", openapi_extra=schema)
     async def explain(request: Request):
         """Why the model predicts what it does, for one input: a heatmap over an image
         (PNG, base64), each word's effect on a text, or each column's effect on a row."""
-        items, names = await _inputs(request, kind, limits, info)
+        items, names = await parse_inputs(request, kind, limits, info)
         if len(items) != 1:
             return error(422, "Send one input to explain.")
-        found, refused = await _model_answer(
-            batcher.call(_explain, predictor, kind, items[0]), limits.timeout
-        )
-        return refused or {"input": names[0], **found}
+        found = await asyncio.wait_for(batcher.call(_explain, predictor, kind, items[0]), limits.timeout)
+        return {"input": names[0], **found}
 
     return app
 
@@ -145,26 +154,6 @@ def _offline_docs(app: FastAPI) -> None:
             swagger_css_url="/docs-assets/swagger-ui.css",
             swagger_favicon_url="/docs-assets/favicon-32x32.png",
         )
-
-
-async def _inputs(request: Request, kind: str, limits: Limits, info: dict):
-    try:
-        return await parse_inputs(request, kind, limits, info)
-    except Refused as e:
-        raise StarletteHTTPException(e.status, str(e)) from None
-
-
-async def _model_answer(job, timeout: float):
-    """(the model's answer, None), or (None, the refusal) when it is busy, slow or the
-    input cannot be used."""
-    try:
-        return await asyncio.wait_for(job, timeout), None
-    except Busy:
-        return None, error(503, "The service is busy; try again in a moment.", {"Retry-After": "1"})
-    except TimeoutError:
-        return None, error(504, f"No answer within {timeout:g} s; try again or send fewer inputs.")
-    except DeepstartError as e:
-        return None, error(422, str(e))
 
 
 def _answer(records: list[dict], names: list[str]):
@@ -191,10 +180,6 @@ def _explain(predictor, kind: str, item) -> dict:
     import pandas as pd
 
     if kind == "image":
-        if predictor.runtime_:
-            raise DeepstartError(
-                "Heatmaps need the PyTorch model; serve the model folder it was exported from."
-            )
         from .explain.images import grad_cam, overlay_png
 
         item = _shrunk(item)  # the heatmap is drawn at the image's size: keep that modest
@@ -281,7 +266,7 @@ def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) 
     messages.setup(verbose=False)  # per-request notices would flood the log; warnings stay
     _check_port(host, port)
     app = create_app(model, token, limits, host)
-    if host not in ("127.0.0.1", "localhost", "::1") and token is None:
+    if host not in LOOPBACK and token is None:
         log.warning(
             "Serving on %s without --token: anyone who can reach this machine can use the model.", host
         )

@@ -1,6 +1,6 @@
 """What the service accepts, checked before anything reaches the model: image files as
 multipart uploads (kept in memory), or JSON texts, rows or sequences. A wrong field,
-a wrong JSON type or too many inputs is a Refused with a plain message (4xx)."""
+a wrong JSON type or too many inputs is Refused with a plain message (4xx)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,14 @@ import math
 import secrets
 
 import pandas as pd
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .data.columns import MISSING, numbers
+from .serve_queue import Refused
 
 SINGLE = {"text": "text", "table": "row", "sequence": "sequence"}
 MANY = {"text": "texts", "table": "rows", "sequence": "sequences"}
-
-
-class Refused(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 async def parse_inputs(request: Request, kind: str, limits, info: dict) -> tuple[list, list[str]]:
@@ -56,7 +50,7 @@ async def _images(request: Request, limits) -> tuple[list[bytes], list[str]]:
         form = await request.form(
             max_files=limits.max_inputs, max_fields=limits.max_inputs, max_part_size=limits.max_body
         )
-    except HTTPException:  # the body limit, met while reading
+    except Refused:  # the body limit, met while reading
         raise
     except Exception:  # noqa: BLE001 - the multipart parser's errors differ by version
         raise Refused(
@@ -237,7 +231,7 @@ class Guard:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise HTTPException(413, too_large)
+                raise Refused(413, too_large)
             return message
 
         await self.app(scope, counted, send)

@@ -8,8 +8,6 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from starlette.exceptions import HTTPException
-
 
 @dataclass
 class Limits:
@@ -26,8 +24,16 @@ class Limits:
 EXPLAINING = 4  # explanations at once (each is many predictions); more get 503
 
 
-class Busy(Exception):
-    """The queue is full."""
+class Refused(Exception):
+    """A request the service answers with an HTTP status and one plain message."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.headers = status, headers
+
+
+def busy() -> Refused:
+    return Refused(503, "The service is busy; try again in a moment.", {"Retry-After": "1"})
 
 
 class Batcher:
@@ -53,9 +59,9 @@ class Batcher:
     async def submit(self, items) -> list[dict]:
         n = len(items)
         if n > self.limits.max_queue:
-            raise HTTPException(413, f"At most {self.limits.max_queue} inputs at once; send fewer.")
+            raise Refused(413, f"At most {self.limits.max_queue} inputs at once; send fewer.")
         if self.waiting + n > self.limits.max_queue:
-            raise Busy
+            raise busy()
         future = asyncio.get_running_loop().create_future()
         self.waiting += n
         self.queue.put_nowait((items, future))
@@ -65,7 +71,7 @@ class Batcher:
         """Run something else on the model's thread (an explanation), in turn; a few at a
         time, and each counts as one waiting input."""
         if self.explaining >= EXPLAINING or self.waiting + 1 > self.limits.max_queue:
-            raise Busy
+            raise busy()
         self.explaining += 1
         self.waiting += 1
         try:
