@@ -129,6 +129,15 @@ def test_a_group_served_much_worse_is_flagged(tmp_path):
     groups = json.loads(out)["groups"]
     assert groups["flag"] and "'south'" in groups["message"]
     assert groups["by_group"]["north"]["accuracy"] > groups["by_group"]["south"]["accuracy"] + 0.1
+    code, out, err = run_cli(  # a column of many numbers: its quarters, not one group per value
+        "evaluate", str(tmp_path / "m"), str(tmp_path / "t.csv"), "--group", "x0", "--json"
+    )
+    quarters = json.loads(out)["groups"]["by_group"]
+    assert (
+        code == 0
+        and len(quarters) == 4
+        and all(" to " in k and 95 <= m["n"] <= 105 for k, m in quarters.items())
+    )
 
 
 def test_report_names_the_values_behind_each_worst_mistake(model, tmp_path):

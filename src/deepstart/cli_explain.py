@@ -40,6 +40,10 @@ def explain(model, inputs, out, overall, data, target, class_name):
 
     predictor = load_model(model)
     kind = getattr(getattr(predictor, "encoder_", None), "kind", None)
+    if class_name is not None and kind != "image":
+        raise ConfigError("--class is for image models (their heatmaps); leave it out.")
+    if overall and kind != "table":
+        raise ConfigError("--global is for table models; explain images or texts one by one.")
     if kind == "image":
         _explain_images(predictor, inputs, out or Path("why"), class_name)
         return

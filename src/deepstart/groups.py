@@ -19,7 +19,7 @@ def group_metrics(predictor, examples, column: str, truth: np.ndarray, out: np.n
     if column not in examples.items.columns:
         where = ", ".join(examples.items.columns)
         raise DataError(f"--group {column} is not a column of {examples.origin} (columns: {where}).")
-    values = examples.items[column].str.strip().replace("", "(missing)").to_numpy()
+    values = _groups(examples.items[column])
     by_group = {}
     for value in sorted(set(values)):
         rows = values == value
@@ -35,7 +35,7 @@ def group_metrics(predictor, examples, column: str, truth: np.ndarray, out: np.n
             "column": column,
             "by_group": by_group,
             "flag": False,
-            "message": "Too few groups of 10 rows.",
+            "message": f"Fewer than two groups have {MIN_ROWS} rows or more: nothing to compare.",
         }
     best = (min if regression else max)(compared, key=lambda k: compared[k][key])
     worst = (max if regression else min)(compared, key=lambda k: compared[k][key])
@@ -50,4 +50,27 @@ def group_metrics(predictor, examples, column: str, truth: np.ndarray, out: np.n
         message += (
             ": the model serves some groups much worse; check how well each is represented in training."
         )
+    else:
+        message += ": within the bound" + (
+            f" ({ERROR_RATIO:g}x)." if regression else f" ({100 * ACCURACY_GAP:g} points)."
+        )
     return {"column": column, "by_group": by_group, "flag": bool(flag), "message": message}
+
+
+def _groups(cells) -> np.ndarray:
+    """Each row's group: the cell's value; for a column of many numbers (ages, incomes),
+    its quarter of the range of values (e.g. '30 to 42'), so that groups are big enough
+    to compare."""
+    from .data.columns import is_missing, numbers
+
+    values = cells.str.strip()
+    found = numbers(cells)
+    missing = is_missing(cells)
+    if found[~missing].notna().all() and found.nunique() > 10:
+        edges = np.unique(np.quantile(found.dropna(), [0, 0.25, 0.5, 0.75, 1]))
+        index = np.clip(np.searchsorted(edges, found, side="right") - 1, 0, len(edges) - 2)
+        labels = [f"{edges[k]:.4g} to {edges[k + 1]:.4g}" for k in range(len(edges) - 1)]
+        values = np.array([labels[k] for k in index], dtype=object)
+        values[missing.to_numpy()] = "(missing)"
+        return values
+    return values.where(~missing, "(missing)").replace("", "(missing)").to_numpy()
