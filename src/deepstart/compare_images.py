@@ -21,7 +21,6 @@ from .data.split import check_class_sizes, sorted_classes, stratified_split
 from .encoders import Encoded, PixelEncoder, survey
 from .errors import DataError
 from .log import quiet, say, warn
-from .recipes import SMALL_SIDE
 
 THUMB = 32  # side of the thumbnails the classical models learn from
 CLASSICAL = {
@@ -79,9 +78,8 @@ def _thumbnails(examples: Examples, s: Settings) -> tuple[Encoded, list[Path], l
     thumbnails ((N, C, 32, 32) uint8, with content hashes), their files and labels, and
     "photos" or "images"."""
     look = survey(examples.items)
-    small = 0 < max(look.common_size) <= SMALL_SIDE
-    noun = "images" if small else "photos"
-    pixels = Pixels(THUMB, 1 if look.grey >= 0.9 else 3, crop=not small)
+    noun = "images" if look.small else "photos"
+    pixels = Pixels(THUMB, look.channels, crop=not look.small)
     encoder = PixelEncoder(pixels, s.workers, s.max_pixels, cache=False)
     found = encoder.encode(examples.items, f"Reading {noun}")
     for file, reason in found.skipped[:10]:

@@ -20,6 +20,7 @@ from .log import progress
 from .models import efficientnet
 from .models.runtime import FrozenNetwork
 
+SMALL_SIDE = 64  # images this small (or smaller) are learned from scratch
 BATCH = 32  # images per network call
 CHUNK = 256  # inputs per worker task: few tasks, so scheduling costs little
 PROCESS_MIN = 4096  # inputs from which decoding runs in worker processes
@@ -45,6 +46,15 @@ class Survey:
     @property
     def common_size(self) -> tuple[int, int]:
         return self.sizes.most_common(1)[0][0] if self.sizes else (0, 0)
+
+    @property
+    def small(self) -> bool:
+        """Small images (digits, icons): learned from scratch, whole, not cropped."""
+        return 0 < max(self.common_size) <= SMALL_SIDE
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.grey >= 0.9 else 3
 
 
 def survey(items, sample: int = 500) -> Survey:

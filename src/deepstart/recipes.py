@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .data.images import Pixels
 from .data.sources import Examples
-from .encoders import FeatureEncoder, PixelEncoder, Survey, survey
+from .encoders import SMALL_SIDE, FeatureEncoder, PixelEncoder, Survey, survey
 from .errors import ConfigError
 from .models import efficientnet, minilm
 from .sequences import SequenceEncoder
@@ -18,7 +18,6 @@ from .tabular import TableEncoder
 from .text_encoders import TextEncoder, TokenEncoder
 from .train.augment import PHOTOS, SMALL_IMAGES, RandomAffine
 
-SMALL_SIDE = 64  # images this small (or smaller) are learned from scratch
 CNN_STEPS = 1200  # optimisation steps for a CNN from scratch; epochs follow from the data size
 HEAD_STEPS = 4000  # at most this many steps for a classifier on frozen features (at most 200 epochs)
 
@@ -142,14 +141,14 @@ def choose_for_sequences(examples: Examples, model: str, settings) -> Recipe:
 def choose_for_images(survey: Survey, model: str, settings) -> Recipe:
     """Images: small ones get a CNN from scratch, photos the pretrained network."""
     width, height = survey.common_size
-    small = 0 < max(width, height) <= SMALL_SIDE
+    small = survey.small
     if model == "auto":
         model = "cnn" if small else "transfer"
     workers, limit, cache = settings.workers, settings.max_pixels, settings.cache
-    colour = "greyscale" if survey.grey >= 0.9 else "colour"
+    colour = "greyscale" if survey.channels == 1 else "colour"
     if model == "cnn":
         side = min(max(width, height, 16), SMALL_SIDE) if small else 32
-        pixels = Pixels(side, 1 if colour == "greyscale" else 3, crop=False)
+        pixels = Pixels(side, survey.channels, crop=False)
         net = {
             "name": "cnn",
             "in_channels": pixels.channels,
