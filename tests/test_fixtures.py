@@ -43,6 +43,14 @@ def test_an_earlier_model_predicts_the_same(name):
     _close(entry["records"], now)
 
 
+@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if "evaluate" in EXPECTED[n]))
+def test_an_earlier_model_evaluates_the_same(name):
+    data = FIXTURES / "inputs" / ("sales_history.csv" if name == "series" else "customers_labelled.csv")
+    code, out, err = run_cli("evaluate", str(FIXTURES / "models" / name), str(data), "--json")
+    assert code == 0, err
+    _close(EXPECTED[name]["evaluate"], json.loads(out))
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_an_earlier_model_is_described(name):
     code, out, err = run_cli("info", str(FIXTURES / "models" / name))
