@@ -42,8 +42,8 @@ def engines_side_by_side(model: Path, fp32: Path, int8: Path, test: Path) -> dic
     import torch
     from torch import nn
 
-    from deepstart.api import Predictor, load_model
-    from deepstart.encoders import PixelEncoder
+    from deepstart import Predictor, load_model
+    from deepstart.modalities.images.encoders import PixelEncoder
     from deepstart.models import efficientnet
     from deepstart.models.layers import Rescale
 

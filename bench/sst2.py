@@ -36,8 +36,8 @@ def throughput(train_tsv: Path) -> dict:
     import pandas as pd
     from sentence_transformers import SentenceTransformer
 
+    from deepstart.modalities.texts.encoders import TextEncoder
     from deepstart.models import minilm
-    from deepstart.text_encoders import TextEncoder
 
     texts = list(pd.read_csv(train_tsv, sep="\t", dtype=str, keep_default_na=False)["sentence"][:SAMPLE])
     st = SentenceTransformer(str(minilm.model_dir()), device="cpu")

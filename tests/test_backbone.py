@@ -10,7 +10,7 @@ from PIL import Image
 from sklearn.datasets import load_sample_images
 
 from deepstart.data.images import decode
-from deepstart.encoders import FeatureEncoder
+from deepstart.modalities.images.encoders import FeatureEncoder
 from deepstart.models import efficientnet
 
 DAISY, PALACE, BELL_COTE = 985, 698, 442  # ImageNet class indices
@@ -72,7 +72,7 @@ def test_second_encoding_comes_from_the_cache(tmp_path, monkeypatch):
 
 
 def test_worker_processes_decode_like_threads(digits_root, monkeypatch):
-    from deepstart import encoders
+    from deepstart.modalities.images import encoders
     from deepstart.data.images import Pixels
 
     files = sorted(digits_root.rglob("*.png"))

@@ -7,9 +7,9 @@ from sklearn.datasets import load_digits
 from torch import nn
 
 from deepstart import Predictor
-from deepstart.config import Settings
 from deepstart.errors import TrainingError
-from deepstart.train import History, fit
+from deepstart.settings import Settings
+from deepstart.train import History, Plan, fit
 from deepstart.train.diagnostics import _divergence, diagnose
 
 
@@ -96,15 +96,10 @@ def deep_net(activation: type, layers: int = 12, width: int = 32) -> nn.Sequenti
 def train_custom(net: nn.Module, digits, **settings):
     x, y = torch.from_numpy(digits[0][:, None].astype(np.float32) / 255), torch.from_numpy(digits[1])
     s = Settings(**{"epochs": 2, **settings})
-    history = fit(
-        net,
-        (x[:1400], y[:1400]),
-        (x[1400:], y[1400:]),
-        s,
-        s.epochs,
-        param_groups=[{"params": list(net.parameters()), "lr": 1e-3}],
-    )
-    return diagnose(net, history, (x[:1400], y[:1400]), (x[1400:], y[1400:]), [str(i) for i in range(10)])
+    plan = Plan(s.epochs, 128, [{"params": list(net.parameters()), "lr": 1e-3}])
+    history = fit(net, (x[:1400], y[:1400]), (x[1400:], y[1400:]), s, plan)
+    classes = [str(i) for i in range(10)]
+    return diagnose(net, history, (x[:1400], y[:1400]), (x[1400:], y[1400:]), classes, plan)
 
 
 def test_deep_sigmoid_network_has_vanishing_gradients(digits):

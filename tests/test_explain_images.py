@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from deepstart import Predictor
-from deepstart.explain.images import grad_cam
+from deepstart.modalities.images.explain import grad_cam
 
 from conftest import run_cli
 

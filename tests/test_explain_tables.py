@@ -12,7 +12,7 @@ import pytest
 
 from deepstart import Predictor
 from deepstart.data.tables import as_text_table
-from deepstart.explain import explain_table, row_attributions
+from deepstart.modalities.tables.explain import explain_table, row_attributions
 
 from conftest import run_cli
 

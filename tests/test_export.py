@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from deepstart.api import Predictor, load_model
+from deepstart import Predictor, load_model
 
 from conftest import customers, run_cli
 

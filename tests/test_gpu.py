@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from deepstart.api import Predictor
-from deepstart.forecast import Forecaster
+from deepstart import Forecaster, Predictor
 from test_sequences import traces
 from test_series import sales
 
@@ -25,8 +24,8 @@ def seen_devices(monkeypatch):
 
     seen, inputs = set(), loop._inputs
 
-    def spy(x_all, idx, model):
-        x = inputs(x_all, idx, model)
+    def spy(x_all, idx, model, layout):
+        x = inputs(x_all, idx, model, layout)
         seen.add((x if isinstance(x, torch.Tensor) else next(iter(x.values()))).device.type)
         return x
 

@@ -63,7 +63,7 @@ def test_one_column_of_numbers_is_a_sequence(tmp_path):
 
 
 def test_missing_steps_are_interpolated():
-    from deepstart.sequences import sequence_array
+    from deepstart.modalities.sequences.read import sequence_array
 
     out = sequence_array(np.array([[1.0, np.nan, 3.0, 4.0, np.nan]]))
     np.testing.assert_allclose(out[0, 0], [1, 2, 3, 4, 4])

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from deepstart import Forecaster
-from deepstart.baselines.series import detect_season, seasonal_naive
+from deepstart.classical.series import detect_season, seasonal_naive
 from test_bad_input import assert_refused
 
 from conftest import run_cli

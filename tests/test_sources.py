@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from deepstart.data.sources import read_labeled
 from deepstart.errors import DataError
+from deepstart.modalities import read_labeled
 
 from conftest import run_cli
 

@@ -68,7 +68,7 @@ def test_unknown_task_is_refused_before_any_work(tmp_path):
 
 
 def test_setting_choices_match_the_models():
-    from deepstart.config import ACTIVATIONS
     from deepstart.models.layers import ACTIVATIONS as BUILT
+    from deepstart.settings import ACTIVATIONS
 
     assert ACTIVATIONS == tuple(BUILT)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from deepstart import Predictor
-from deepstart.baselines.tables import LinearModel, TreeEnsemble
+from deepstart.classical import LinearModel, TreeEnsemble
 from deepstart.data.columns import column_types, detect_task
 from deepstart.data.tables import as_text_table
 from deepstart.errors import DataError

@@ -123,7 +123,7 @@ def test_tampered_tree_arrays_are_refused(table, tmp_path):
     p = Predictor(epochs=2).fit(table, target="churned")
     from sklearn.tree import DecisionTreeClassifier
 
-    from deepstart.baselines.tables import TreeEnsemble
+    from deepstart.classical import TreeEnsemble
 
     rows = p.encoder_.design(p.encoder_.encode(as_text_table(table.drop(columns="churned"))).features)
     p.classical_ = TreeEnsemble.from_decision_tree(DecisionTreeClassifier().fit(rows, table["churned"]), "t")
@@ -158,7 +158,7 @@ def test_tampered_model_parts_are_refused(tamper, table, tmp_path):
     from safetensors.torch import load_file, save_file
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from deepstart.baselines.tables import TreeEnsemble
+    from deepstart.classical import TreeEnsemble
 
     p = Predictor(epochs=1).fit(table, target="churned")
     rows = p.encoder_.design(p.encoder_.encode(as_text_table(table.drop(columns="churned"))).features)

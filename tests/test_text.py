@@ -11,8 +11,8 @@ import torch
 
 from deepstart import Predictor
 from deepstart.classical import TfidfLogistic
-from deepstart.data.sources import read_labeled
-from deepstart.text_encoders import TextEncoder, TokenEncoder
+from deepstart.modalities import read_labeled
+from deepstart.modalities.texts.encoders import TextEncoder, TokenEncoder
 from deepstart.train.loop import _batches
 
 from conftest import reviews, run_cli
@@ -148,7 +148,7 @@ def test_token_batches_group_similar_lengths():
     torch.manual_seed(0)
     lengths = torch.randint(1, 60, (1000,))
     ids = (torch.arange(60)[None, :] < lengths[:, None]).int()  # 1 where a token is, 0 after
-    batches = _batches(ids, 32)
+    batches = _batches(ids, 32, "tokens")
     assert sorted(torch.cat(batches).tolist()) == list(range(1000))
     spread = np.mean([int(lengths[b].max() - lengths[b].min()) for b in batches])
     assert spread < 5  # random batches of 32 would span about 50
@@ -188,13 +188,12 @@ def test_validation_texts_inside_training_texts_are_flagged(caplog):
 
 
 def test_leaderboard_keeps_the_best_on_validation_not_on_test():
-    from deepstart.leaderboard import Candidate, ranked
+    from deepstart.evaluate.leaderboard import Candidate, ranked
 
     y = np.array([0, 1, 0, 1])
     right, wrong = np.eye(2)[y], np.eye(2)[1 - y]
-    rows = ranked(
-        [Candidate("deep", "d", wrong, right, 1.0), Candidate("classical", "c", right, wrong, 1.0)], y, y
-    )
+    candidates = [Candidate("deep", "d", wrong, right, 1.0), Candidate("classical", "c", right, wrong, 1.0)]
+    rows = ranked(candidates, y, y, regression=False)
     assert [r["name"] for r in rows] == ["classical", "deep"] and rows[0]["chosen"]
     assert rows[0]["test_accuracy"] == 0.0 and rows[0]["validation_log_loss"] < rows[1]["validation_log_loss"]
 
@@ -203,7 +202,7 @@ def test_leaderboard_keeps_the_best_on_validation_not_on_test():
 def test_kept_classical_or_ensemble_predicts_the_same_after_loading(tmp_path, choice):
     p = Predictor(epochs=3).fit(reviews(60), target="sentiment")
     p.choice_ = choice  # as when it wins on validation
-    deep = p._deep_out(p.encoder_.encode(UNSEEN).features)
+    deep = p.network_outputs(p.encoder_.encode(UNSEEN).features)
     classical = p.classical_.predict_proba(UNSEEN)
     expected = classical if choice == "classical" else (deep + classical) / 2
     np.testing.assert_allclose(p.predict_proba(UNSEEN), expected, atol=1e-6)
@@ -213,18 +212,20 @@ def test_kept_classical_or_ensemble_predicts_the_same_after_loading(tmp_path, ch
 
 
 def test_split_parts_are_disjoint_and_keep_texts_with_their_labels():
-    from deepstart.recipes import choose
+    from deepstart.modalities import REGISTRY
+    from deepstart.pipeline.prepare import prepare
+    from deepstart.settings import Settings
 
     data = reviews(50)
-    p, examples = Predictor(), read_labeled(data, target="sentiment")
-    p.encoder_, p.task_ = choose(examples, p.settings).encoder, examples.task
-    split = p._prepare(examples, None)
+    examples, settings = read_labeled(data, target="sentiment"), Settings()
+    encoder = REGISTRY["text"].recipe(examples, settings).encoder
+    targets, split = prepare(examples, None, None, encoder, settings)
     truth = dict(zip(data["review"], data["sentiment"]))
     seen = []
     for part in ("train", "val", "test"):
         texts = split.inputs[part]
         labels = getattr(split, part)[1]
-        assert [truth[t] for t in texts] == [p.classes_[k] for k in labels]
+        assert [truth[t] for t in texts] == [targets.classes[k] for k in labels]
         seen += texts
     assert sorted(seen) == sorted(data["review"])
 
@@ -247,7 +248,7 @@ def test_evaluate_reads_the_columns_the_model_was_trained_on(text_model, tmp_pat
 
 
 def test_word_attributions_find_the_words_that_decide(text_model, tmp_path):
-    from deepstart.explain.texts import word_attributions
+    from deepstart.modalities.texts.explain import word_attributions
 
     from conftest import NEGATIVE, POSITIVE
 
@@ -286,7 +287,7 @@ def test_report_colours_the_words_of_each_worst_mistake(text_model, tmp_path):
     top, effect, colour = max(words, key=lambda w: w[1])
     assert top in NEGATIVE and effect > 0 and colour == ("0", "160", "0")  # green: for 'neg'
 
-    from deepstart.explain.texts import word_attributions
+    from deepstart.modalities.texts.explain import word_attributions
 
     [record] = word_attributions(model, ["the film was dull " * 20], max_words=6)
     assert len(record["words"]) == 6  # only the first words are weighed

@@ -1,6 +1,6 @@
 """deepstart: from your data to a trained, evaluated deep-learning model, on a CPU."""
 
-from .errors import ConfigError, DataError, DeepstartError, ModelFileError
+from .errors import ConfigError, DataError, DeepstartError, ModelFileError, NotFittedError
 
 __version__ = "0.1.0"
 __all__ = [
@@ -9,19 +9,25 @@ __all__ = [
     "DeepstartError",
     "Forecaster",
     "ModelFileError",
+    "NotFittedError",
     "Predictor",
     "__version__",
+    "load_model",
 ]
 
 
 def __getattr__(name: str):
     # Imported on first use, so `deepstart --help` does not wait for PyTorch to load.
     if name == "Predictor":
-        from .api import Predictor
+        from .predictor import Predictor
 
         return Predictor
     if name == "Forecaster":
-        from .forecast import Forecaster
+        from .forecaster import Forecaster
 
         return Forecaster
+    if name == "load_model":
+        from .loading import load_model
+
+        return load_model
     raise AttributeError(f"module 'deepstart' has no attribute {name!r}")

@@ -19,11 +19,11 @@ from safetensors.torch import load_file, save_file
 
 from . import __version__
 from .errors import ConfigError, ModelFileError
-from .exported import ONNX  # an exported model's network
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 WEIGHTS = "model.safetensors"
+ONNX = "model.onnx"  # an exported model's network
 
 
 CURVE = "training_curve.png"

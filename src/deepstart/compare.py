@@ -1,19 +1,21 @@
 """Is deep learning worth it on this data? The deep model and the classical ones are
 trained on growing shares of the training rows (2, 5, 10, 25, 50 and 100 %) and scored
 on the same held-out test rows: learning curves, as numbers, a plot, and a
-recommendation in words. Tables, texts, and images (compare_images.py)."""
+recommendation in words. Tables and texts here; other modalities (images) in their own way."""
 
 from __future__ import annotations
 
-import io
+from pathlib import Path
 
 import pandas as pd
 
-from .config import TASK_KINDS
-from .data.sources import read_labeled
 from .data.tables import as_text_table, read_table
 from .errors import DataError
 from .log import quiet, say
+from .modalities import REGISTRY, read_labeled
+from .predictor import Predictor
+from .report.plots import figure, png
+from .settings import TASK_KINDS
 
 FRACTIONS = (0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
 
@@ -23,30 +25,38 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
     score}], "recommendation"}; the test rows are the same for every share. data: a table
     (a path or a DataFrame) of rows or texts, or images: a folder of class subfolders or a
     CSV that lists image files (then also "modality": "image" and "unit": "photos")."""
-    from pathlib import Path
-
-    from .api import Predictor
-
     kind, forced = TASK_KINDS.get(task, (task, None))
-    if isinstance(data, pd.DataFrame):
-        table, origin = as_text_table(data), "the DataFrame"
-        probe = read_labeled(table, None, target, None, None, kind, None, forced)
-    else:  # a folder of class subfolders, a table listing image files, or a table of rows or texts
-        probe = read_labeled(Path(data), None, target, None, None, kind, None, forced)
-        if probe.kind == "image":
-            return _image_curves(probe, seed, **settings)
-        table, origin = as_text_table(read_table(Path(data))), str(data)
-    if probe.kind not in ("table", "text"):
-        raise DataError(f"compare needs images, a table or texts; {origin} holds {probe.kind}s.")
+    frame = isinstance(data, pd.DataFrame)
+    source = as_text_table(data) if frame else Path(data)
+    probe = read_labeled(source, None, target, None, None, kind, None, forced)
+    modality = REGISTRY[probe.kind]
+    if not modality.compare_rows:  # a modality that compares its own way, or not at all
+        result, deep = modality.learning_curves(probe, seed, FRACTIONS, _fit, settings)
+        regression = result["task"] == "regression"
+        result["recommendation"] = recommend(
+            result["points"], result["models"], regression, result["unit"], deep, result["test_rows"]
+        )
+        return result
+    table, origin = (source, "the DataFrame") if frame else (as_text_table(read_table(source)), str(data))
+    return _row_curves(table, origin, probe, modality, task, seed, settings)
+
+
+def _fit(data, settings: dict, **options) -> Predictor:
+    """A model trained as Predictor(**settings).fit(data, **options) trains one."""
+    return Predictor(**settings).fit(data, **options)
+
+
+def _row_curves(table, origin: str, probe, modality, task: str, seed: int, settings: dict) -> dict:
+    """Learning curves on shares of a table's rows (of values or of texts)."""
     column = probe.columns["target"]
     regression = probe.task == "regression"
     train, test = _split(table, column, regression, seed)
-    points, titles, unit = [], {}, "texts" if probe.kind == "text" else "rows"
+    points, titles, unit = [], {}, modality.noun
     for fraction in FRACTIONS:
         rows = train.sample(frac=fraction, random_state=seed) if fraction < 1 else train
         try:
             with quiet():  # one line per share, not every fit's notices
-                fitted = Predictor(seed=seed, **settings).fit(rows, target=column, test=test, task=task)
+                fitted = _fit(rows, {"seed": seed, **settings}, target=column, test=test, task=task)
         except DataError as e:
             fitted = None
             problem = str(e)
@@ -73,17 +83,6 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
         "points": points,
     }
     result["recommendation"] = recommend(points, titles, regression, unit, n_test=len(test))
-    return result
-
-
-def _image_curves(examples, seed: int, **settings) -> dict:
-    from .compare_images import deep_name, image_curves
-
-    result = image_curves(examples, seed, FRACTIONS, **settings)
-    deep = deep_name(result["models"]["deep"])
-    result["recommendation"] = recommend(
-        result["points"], result["models"], False, result["unit"], deep, result["test_rows"]
-    )
     return result
 
 
@@ -159,15 +158,10 @@ COLOURS["ensemble"] = "tab:purple"
 
 
 def curve_png(result: dict) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     points = result["points"]
     names = [k for k in points[-1] if k != "n_train"]
     titles = result["models"]
-    fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=100)
+    fig, ax = figure(figsize=(7.5, 4.2), dpi=100)
     for name in sorted(names, key=lambda k: k != "deep"):  # the deep model first, in the legend too
         xs = [p["n_train"] for p in points if name in p]
         ys = [p[name] for p in points if name in p]
@@ -194,7 +188,4 @@ def curve_png(result: dict) -> bytes:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    return png(fig)

@@ -17,6 +17,18 @@ class ModelFileError(DeepstartError, ValueError):
     """A model directory is missing, incomplete, tampered with or from another version."""
 
 
+class NotFittedError(ModelFileError):
+    """A model is used before it was trained or loaded (scikit-learn's NotFittedError)."""
+
+
+class Refused(DeepstartError):
+    """A request the service answers with an HTTP status and one plain message."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.headers = status, headers
+
+
 class TrainingError(DeepstartError, RuntimeError):
     """Training produced no usable model (it diverged from the first epoch on)."""
 

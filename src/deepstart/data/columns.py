@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .text import label_column
+from .labels import label_column
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-", "--", "#n/a"}  # lower-cased
 TRUE, FALSE = {"true", "yes", "y", "t"}, {"false", "no", "n", "f"}

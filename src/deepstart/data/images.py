@@ -148,6 +148,15 @@ def looks_like_image_path(value: str) -> bool:
     return Path(value).suffix.lower() in IMAGE_EXTENSIONS
 
 
+def image_column(table) -> str | None:
+    """The column of a table (cells as strings) whose values are nearly all image file names."""
+    for column in table.columns:
+        values = [v for v in table[column].head(200) if v.strip()]
+        if values and sum(looks_like_image_path(v.strip()) for v in values) >= 0.9 * len(values):
+            return column
+    return None
+
+
 def check_image_array(x) -> np.ndarray:
     """Images as one uint8 array (N, H, W[, C]); refuse what cannot be images, saying
     what was received. Floats must be in [0, 1] or [0, 255] (decided for the whole

@@ -72,6 +72,7 @@ class Split:
     skipped: list[tuple[str, str]]
     test_overlap: int  # test inputs also found in the training data
     inputs: dict = field(default_factory=dict)  # "train"/"val"/"test" -> the raw inputs (files, texts)
+    regression: bool = False  # the targets are numbers, not class indices
 
     def sample_of_train(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = self.train

@@ -76,3 +76,29 @@ def _decode(path: Path) -> str:
             f"'{REPLACEMENT}'; save the file as UTF-8 to keep them."
         )
         return text
+
+
+def rows_of(inputs) -> tuple[pd.DataFrame, str, list[str]]:
+    """Rows to predict on, from tables (files or DataFrames), one after the other: (the
+    rows, where they come from, a name for each)."""
+    tables, origins = [], []
+    for value in [inputs] if isinstance(inputs, (str, Path, pd.DataFrame)) else inputs:
+        if isinstance(value, pd.DataFrame):
+            tables.append(as_text_table(value))
+            origins.append("the DataFrame")
+        elif is_table_file(value) and Path(value).is_file():
+            tables.append(read_table(Path(value)))
+            origins.append(str(value))
+        else:
+            raise DataError(
+                f"{str(value)[:200]} is not a table file; give tables (CSV, Parquet, ...) of rows."
+            )
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    if table.empty:
+        raise DataError("No rows to predict on; give a table with one row per example.")
+    names = [
+        f"{origin}, row {i + 1}" if len(tables) > 1 else f"row {i + 1}"
+        for origin, part in zip(origins, tables)
+        for i in range(len(part))
+    ]
+    return table, ", ".join(origins)[:200], names

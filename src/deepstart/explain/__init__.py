@@ -1,5 +1,1 @@
-"""Explanations: why a model predicts what it does (images and tables so far)."""
-
-from .tables import explain_table, permutation_importance, row_attributions, surrogate_rules
-
-__all__ = ["explain_table", "permutation_importance", "row_attributions", "surrogate_rules"]
+"""Explainers shared by the modalities: Grad-CAM for any convolutional network."""

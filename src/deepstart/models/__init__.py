@@ -1,9 +1,12 @@
-"""Networks: pretrained backbones, heads and networks trained from scratch."""
+"""Networks: pretrained backbones, heads and networks trained from scratch, by name."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from torch import nn
 
+from ..artifact import ONNX
 from .cnn import SmallCNN
 from .finetune import FineTuneNet
 from .forecast import GRUForecaster, SequenceClassifier
@@ -29,14 +32,27 @@ def build_net(spec: dict) -> nn.Module:
 
 
 def check_net_reads(net: dict, encoder) -> None:
-    """Before building it: a table's or sequence's network must read what the encoder gives."""
-    if net.get("name") == "mlp" and (
-        net.get("n_numeric") != encoder.n_numeric
-        or list(net.get("cardinalities", [])) != encoder.cardinalities
-    ):
-        raise ValueError("a network for other columns than the encoder's")
-    if net.get("name") == "sequence-cnn" and net.get("channels") != encoder.channels:
-        raise ValueError("a network for other channels than the encoder's")
+    """Before building it: the network must read what the encoder gives (a table's columns,
+    a sequence's channels)."""
+    for key, value in encoder.network_inputs().items():
+        if key in net and _plain(net[key]) != _plain(value):
+            raise ValueError(f"a network for other {key} than the encoder's")
 
 
-__all__ = ["NETS", "build_net", "check_net_reads"]
+def _plain(value):
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def load_network(folder, runtime: dict | None, spec: dict, tensors: dict):
+    """A model folder's network, ready to predict: ONNX Runtime's for an exported model
+    (runtime given), else the PyTorch network rebuilt from spec and its "net." tensors."""
+    if runtime:
+        from ..onnx.session import OnnxNetwork
+
+        return OnnxNetwork(Path(folder) / ONNX, runtime.get("sha256"))
+    net = build_net(spec)
+    net.load_state_dict({k.removeprefix("net."): v for k, v in tensors.items() if k.startswith("net.")})
+    return net.eval()
+
+
+__all__ = ["NETS", "build_net", "check_net_reads", "load_network"]

@@ -3,9 +3,7 @@ CPU (about 4x eager PyTorch for EfficientNet-Lite0 on 2 cores), PyTorch on a GPU
 
 from __future__ import annotations
 
-import logging
 import os
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +12,10 @@ import torch
 from torch import nn
 
 from ..cache import cache_dir
+from ..files import write_atomic
 from ..log import say
+from ..onnx.graph import quantize_dynamic, to_onnx
+from ..onnx.session import open_session
 
 
 def device() -> torch.device:
@@ -41,7 +42,7 @@ class FrozenNetwork:
         self.example = example if isinstance(example, dict) else {"input": example}
         if device().type == "cpu" and _onnxruntime_available():
             try:
-                self._session = _open_session(build, key, self.example, int8)
+                self._session = _open(build, key, self.example, int8)
             except Exception as e:  # noqa: BLE001 - any export failure falls back to PyTorch
                 say(f"ONNX Runtime is not usable here ({type(e).__name__}); using PyTorch.")
         if self._session is None:
@@ -77,45 +78,14 @@ def exported(build: Callable[[], nn.Module], key: str, example: dict, int8: bool
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     say("Preparing the network for fast CPU inference (once per machine)...")
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    axes = {name: {0: "batch", 1: "length"} if t.dim() == 2 else {0: "batch"} for name, t in example.items()}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            build().eval(),
-            tuple(example.values()),
-            str(tmp),
-            input_names=list(example),
-            output_names=["output"],
-            dynamic_axes={**axes, "output": {0: "batch"}},
-            dynamo=False,
-        )
-        if int8:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            logging.disable(logging.WARNING)  # its advice to pre-process is for static quantisation
-            try:
-                quantize_dynamic(tmp, tmp, weight_type=QuantType.QInt8, per_channel=True)
-            finally:
-                logging.disable(logging.NOTSET)
-    tmp.replace(path)
-    return path
+    graph = to_onnx(build(), example).SerializeToString()
+    return write_atomic(path, quantize_dynamic(graph) if int8 else graph)
 
 
-def _open_session(build: Callable[[], nn.Module], key: str, example: dict, int8: bool):
+def _open(build: Callable[[], nn.Module], key: str, example: dict, int8: bool):
     path = exported(build, key, example, int8)
     try:
-        return _session(path)
+        return open_session(path, torch.get_num_threads())
     except Exception:  # noqa: BLE001 - a damaged cached export: make it again, once
         path.unlink(missing_ok=True)
-        return _session(exported(build, key, example, int8))
-
-
-def _session(path: Path):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = torch.get_num_threads()
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return open_session(exported(build, key, example, int8), torch.get_num_threads())

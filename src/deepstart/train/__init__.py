@@ -1,5 +1,5 @@
 """Training: one readable loop shared by every modality."""
 
-from .loop import History, evaluate, fit, predict_logits
+from .loop import History, Plan, evaluate, fit, predict_logits
 
-__all__ = ["History", "evaluate", "fit", "predict_logits"]
+__all__ = ["History", "Plan", "evaluate", "fit", "predict_logits"]

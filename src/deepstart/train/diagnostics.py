@@ -9,7 +9,7 @@ import math
 import torch
 from torch import nn
 
-from .loop import History, as_tensors, batch_for, evaluate
+from .loop import History, Plan, as_tensors, batch_for, evaluate
 
 VANISHING_RATIO = 1e-3  # first layer's gradient vs. the last layer's
 EXPLODING_NORM = 1e3
@@ -21,12 +21,14 @@ OVERFIT_R2_GAP = 0.1
 UNDERFIT_R2 = 0.5
 
 
-def diagnose(model: nn.Module, history: History, train: tuple, val: tuple, classes: list[str]) -> list[dict]:
+def diagnose(
+    model: nn.Module, history: History, train: tuple, val: tuple, classes: list[str], plan: Plan
+) -> list[dict]:
     """Run every check; train and val are (X, y) (a sample of train is enough)."""
     train, val = as_tensors(train), as_tensors(val)
-    train_acc = evaluate(model, train)[1]  # in evaluation mode: no dropout, no augmentation
-    val_acc = evaluate(model, val)[1]
-    regression = train[1].is_floating_point()
+    train_acc = evaluate(model, train, plan)[1]  # in evaluation mode: no dropout, no augmentation
+    val_acc = evaluate(model, val, plan)[1]
+    regression = plan.regression
     divergence = _divergence(history)
     fit = _fit_r2(train_acc, val_acc) if regression else None
     underfitting = fit[1] if fit else _underfitting(train_acc, val_acc)
@@ -37,7 +39,7 @@ def diagnose(model: nn.Module, history: History, train: tuple, val: tuple, class
         fit[0] if fit else _overfitting(train_acc, val_acc, len(val[1])),
         underfitting,
         *_gradients(history),
-        _dead_units(model, val[0]),
+        _dead_units(model, val[0], plan.layout),
         *([] if regression else [_imbalance(train[1], classes)]),
     ]
 
@@ -149,7 +151,7 @@ def _gradients(history: History) -> list[dict]:
 
 
 @torch.no_grad()
-def _dead_units(model: nn.Module, x: torch.Tensor) -> dict:
+def _dead_units(model: nn.Module, x: torch.Tensor, layout: str) -> dict:
     """Share of ReLU units (channels) that output zero for every one of a batch of
     validation inputs. A ReLU module used at several places (as EfficientNet reuses
     one) is left out: its outputs cannot be told apart."""
@@ -161,7 +163,8 @@ def _dead_units(model: nn.Module, x: torch.Tensor) -> dict:
     ]
     model.eval()
     if hooks:
-        model(x[: batch_for(x)].float().to(next(model.parameters()).device))
+        batch = x[: batch_for(x, layout)]
+        model((batch.float() if layout != "tokens" else batch).to(next(model.parameters()).device))
     for hook in hooks:
         hook.remove()
     single = {name: calls[0] for name, calls in dead.items() if len(calls) == 1}

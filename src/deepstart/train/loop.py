@@ -1,6 +1,8 @@
 """The training loop, one for every modality: AdamW (or SGD), a one-cycle schedule,
 batch augmentation, early stopping on validation loss, a checkpoint every epoch, and
-the best epoch's weights restored at the end. Data is held in memory as tensors."""
+the best epoch's weights restored at the end. Data is held in memory as tensors. The
+plan says what to learn (classes or numbers) and how the inputs are laid out (images,
+token ids or plain vectors): nothing is guessed from the tensors."""
 
 from __future__ import annotations
 
@@ -41,6 +43,22 @@ class History:
 
 
 @dataclass
+class Plan:
+    """How to train: for how long, in which batches, at which learning rates, for what."""
+
+    epochs: int
+    batch_size: int
+    groups: list[dict]  # parameter groups, each with its peak learning rate "lr"
+    task: str = "classification"  # or "regression": numbers, learned by mean squared error
+    layout: str = "vectors"  # "images" (uint8 pixels, channels last), "tokens" (ids), "vectors"
+    augment: object = None  # a batch augmentation for images, or None
+
+    @property
+    def regression(self) -> bool:
+        return self.task == "regression"
+
+
+@dataclass
 class Best:
     """The weights of the epoch with the lowest validation loss so far."""
 
@@ -59,11 +77,7 @@ def fit(
     train: tuple,
     val: tuple,
     settings,
-    epochs: int,
-    batch_size: int = 128,
-    *,
-    augment=None,
-    param_groups: list[dict],
+    plan: Plan,
     checkpoint: Checkpoint | None = None,
     resume: bool = False,
     keep_start: bool = False,
@@ -72,49 +86,32 @@ def fit(
     keep_start: the starting weights count as epoch 0, kept if no epoch beats them
     (fine-tuning then never ends worse, on validation, than where it began)."""
     train, val = as_tensors(train), as_tensors(val)
-    _place(model, train[0])
-    optimizer = _optimizer(settings, param_groups)
+    _place(model, plan.layout)
+    optimizer = _optimizer(settings, plan.groups)
+    steps = max(plan.epochs * math.ceil(len(train[1]) / plan.batch_size), 8)  # fewer break its phases
+    max_lr = [g["lr"] for g in optimizer.param_groups]
     schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer,
-        max_lr=[g["lr"] for g in optimizer.param_groups],
-        total_steps=max(epochs * math.ceil(len(train[1]) / batch_size), 8),  # fewer break its phases
-        pct_start=0.25,
+        optimizer, max_lr=max_lr, total_steps=steps, pct_start=0.25
     )
     history, best = History(), Best()
     if keep_start:
-        best.offer(evaluate(model, val)[0], model)
+        best.offer(evaluate(model, val, plan)[0], model)
     if resume and checkpoint is not None:
         state, best.state = checkpoint.load(model, optimizer, schedule)
         history, best.loss = History(**state["history"]), state["best_loss"]
     first, clock = len(history.epochs), time.perf_counter() - history.seconds
-    bar = progress(total=epochs, initial=first, desc="Training", unit="epoch")
+    bar = progress(total=plan.epochs, initial=first, desc="Training", unit="epoch")
     try:
-        for epoch in range(first, epochs):
+        for epoch in range(first, plan.epochs):
             torch.manual_seed(settings.seed + epoch)  # the same batches after a resume
-            t0 = time.perf_counter()
             limit = settings.time_limit if epoch == first else None
-            train_loss, train_acc, norms = _train_epoch(
-                model, train, batch_size, optimizer, schedule, augment, limit
-            )
-            val_loss, val_acc = evaluate(model, val)
-            key = score_name(train[1])
-            history.epochs.append(
-                {
-                    "epoch": epoch + 1,
-                    "train_loss": train_loss,
-                    f"train_{key}": train_acc,
-                    "val_loss": val_loss,
-                    f"val_{key}": val_acc,
-                    "seconds": round(time.perf_counter() - t0, 3),
-                }
-            )
-            history.grad_norms.append(norms)
+            record = _epoch(model, train, val, plan, optimizer, schedule, limit, history)
             bar.update(1)
-            bar.set_postfix({"val_loss": f"{val_loss:.4f}", f"val_{key}": f"{val_acc:.4f}"})
-            if best.offer(val_loss, model):
+            bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k.startswith("val_")})
+            if best.offer(record["val_loss"], model):
                 history.best_epoch = epoch + 1
             history.seconds = time.perf_counter() - clock
-            history.stopped = _stop_reason(history, settings, epoch + 1, epochs, train_loss)
+            history.stopped = _stop_reason(history, settings, epoch + 1, plan.epochs, record["train_loss"])
             if checkpoint is not None:
                 extra = {"history": history.to_dict(), "best_loss": best.loss}
                 checkpoint.save(model, optimizer, schedule, extra, best.state)
@@ -126,6 +123,29 @@ def fit(
         raise
     finally:
         bar.close()
+    return _restore_best(model, history, best)
+
+
+def _epoch(model, train, val, plan: Plan, optimizer, schedule, limit, history: History) -> dict:
+    """One epoch of training, then validation; its record is added to history."""
+    t0 = time.perf_counter()
+    train_loss, train_score, norms = _train_epoch(model, train, plan, optimizer, schedule, limit)
+    val_loss, val_score = evaluate(model, val, plan)
+    key = "r2" if plan.regression else "accuracy"
+    record = {
+        "epoch": len(history.epochs) + 1,
+        "train_loss": train_loss,
+        f"train_{key}": train_score,
+        "val_loss": val_loss,
+        f"val_{key}": val_score,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    history.epochs.append(record)
+    history.grad_norms.append(norms)
+    return record
+
+
+def _restore_best(model: nn.Module, history: History, best: Best) -> History:
     if best.state is None and history.stopped == "diverged":
         raise TrainingError(
             f"Training diverged in epoch {len(history.epochs)}: the loss became infinite or NaN, so there is "
@@ -136,9 +156,9 @@ def fit(
     return history
 
 
-def _place(model: nn.Module, x: torch.Tensor) -> None:
+def _place(model: nn.Module, layout: str) -> None:
     model.to(device())
-    if x.dim() == 4 and device().type == "cpu":
+    if layout == "images" and device().type == "cpu":
         model.to(memory_format=torch.channels_last)  # measured ~1.5x faster for convolutions here
 
 
@@ -155,51 +175,41 @@ def _optimizer(settings, groups: list[dict]) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=groups[0]["lr"], weight_decay=settings.weight_decay)
 
 
-def score_name(y: torch.Tensor) -> str:
-    """What the loop scores: accuracy for classes, R² for numbers (regression)."""
-    return "r2" if y.is_floating_point() else "accuracy"
-
-
-def loss_of(out: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """Cross-entropy for class indices; mean squared error for numbers (regression, one output)."""
-    if y.is_floating_point():  # (B,) numbers from one output, or (B, H) from H outputs
-        return F.mse_loss(out.float().reshape(y.shape), y, reduction=reduction)
+def loss_of(out: torch.Tensor, y: torch.Tensor, regression: bool, reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy for class indices; mean squared error for numbers (regression)."""
+    if regression:  # (B,) numbers from one output, or (B, H) from H outputs
+        return F.mse_loss(out.float().reshape(y.shape), y.float(), reduction=reduction)
     return F.cross_entropy(out.float(), y, reduction=reduction)
 
 
-def _score(mean_loss: float, correct: int, y: torch.Tensor) -> float:
+def _score(mean_loss: float, correct: int, y: torch.Tensor, regression: bool) -> float:
     """Accuracy, or for regression R² = 1 - MSE / variance of y."""
-    if y.is_floating_point():
+    if regression:
         return 1.0 - mean_loss / max(float(y.double().var(unbiased=False)), 1e-12) if len(y) else 0.0
     return correct / max(len(y), 1)
 
 
-def _hits(out: torch.Tensor, y: torch.Tensor) -> int:
-    return 0 if y.is_floating_point() else int((out.argmax(1) == y).sum().item())
+def _hits(out: torch.Tensor, y: torch.Tensor, regression: bool) -> int:
+    return 0 if regression else int((out.argmax(1) == y).sum().item())
 
 
-def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit: float | None):
+def _train_epoch(model, train, plan: Plan, optimizer, schedule, time_limit: float | None):
     """One pass over shuffled batches; returns (mean loss, accuracy or R², layer -> gradient norm).
     With a time_limit, refuses early when one epoch would not fit in it."""
     x_all, y_all = train
-    n = len(y_all)
-    batches = _batches(x_all, bs)
-    steps = len(batches)
-    every = max(1, steps // 8)  # sample gradient norms a few times per epoch
+    batches = _batches(x_all, plan.batch_size, plan.layout)
+    every = max(1, len(batches) // 8)  # sample gradient norms a few times per epoch
     total_loss, correct, norms, samples, t0 = 0.0, 0, {}, 0, time.perf_counter()
     model.train()
     for step, idx in enumerate(batches):
-        x, y = _inputs(x_all, idx, model), y_all[idx].to(_device_of(model))
-        if augment is not None:
-            x = augment(x)
+        x, y = _inputs(x_all, idx, model, plan.layout), y_all[idx].to(_device_of(model))
+        if plan.augment is not None:
+            x = plan.augment(x)
         # Mixed precision on GPUs only: this CPU has no fast bf16 (about 300x slower than fp32).
-        with torch.autocast(
-            "cuda",
-            dtype=torch.bfloat16,
-            enabled=x.is_cuda and torch.cuda.get_device_capability(x.device)[0] >= 8,
-        ):
+        fast = x.is_cuda and torch.cuda.get_device_capability(x.device)[0] >= 8
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=fast):
             logits = model(x)
-            loss = loss_of(logits, y)
+            loss = loss_of(logits, y, plan.regression)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if step % every == 0:
@@ -209,20 +219,20 @@ def _train_epoch(model, train, bs: int, optimizer, schedule, augment, time_limit
         optimizer.step()
         schedule.step()
         total_loss += loss.item() * len(idx)
-        correct += _hits(logits, y)
-        if time_limit and step == min(4, steps - 1):
-            _check_time_limit(time_limit, (time.perf_counter() - t0) / (step + 1) * steps)
-    score = _score(total_loss / n, correct, y_all)
-    return total_loss / n, score, {k: v / max(samples, 1) for k, v in norms.items()}
+        correct += _hits(logits, y, plan.regression)
+        if time_limit and step == min(4, len(batches) - 1):
+            _check_time_limit(time_limit, (time.perf_counter() - t0) / (step + 1) * len(batches))
+    score = _score(total_loss / len(y_all), correct, y_all, plan.regression)
+    return total_loss / len(y_all), score, {k: v / max(samples, 1) for k, v in norms.items()}
 
 
-def _batches(x_all: torch.Tensor, bs: int, window: int = 50) -> list[torch.Tensor]:
-    """Shuffled batches of indices. Token ids (integer (N, L), 0 for padding) are batched
-    by length: within each run of `window` random batches, texts of similar length go
+def _batches(x_all: torch.Tensor, bs: int, layout: str, window: int = 50) -> list[torch.Tensor]:
+    """Shuffled batches of indices. Token ids ((N, L), 0 for padding) are batched by
+    length: within each run of `window` random batches, texts of similar length go
     together, so little time goes into padding (measured: 52 -> 142 texts/s when
     fine-tuning MiniLM on short sentences)."""
     order = torch.randperm(len(x_all))
-    if x_all.dim() != 2 or x_all.is_floating_point():
+    if layout != "tokens":
         return list(order.split(bs))
     lengths = (x_all != 0).sum(1)
     batches = []
@@ -235,13 +245,14 @@ def _device_of(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def _inputs(x_all: torch.Tensor, idx: torch.Tensor, model: nn.Module) -> torch.Tensor:
-    """A batch on the model's device: uint8 pixels become floats; float features and
-    integer token ids stay as they are."""
+def _inputs(x_all: torch.Tensor, idx: torch.Tensor, model: nn.Module, layout: str) -> torch.Tensor:
+    """A batch on the model's device: pixels (uint8) as floats, channels last on a CPU;
+    features and token ids as they are."""
     x = x_all[idx].to(_device_of(model), non_blocking=True)
-    x = x.float() if x.dtype == torch.uint8 else x
-    if x.dim() == 4 and x.device.type == "cpu":
-        x = x.contiguous(memory_format=torch.channels_last)
+    if layout == "images":
+        x = x.float()
+        if x.device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
     return x
 
 
@@ -265,47 +276,57 @@ def _stop_reason(history: History, settings, done: int, epochs: int, train_loss:
     return "finished"
 
 
+LAYERS = (nn.Conv1d, nn.Conv2d, nn.Linear, nn.GRU, nn.LSTM, nn.RNN)
+
+
 def layer_grad_norms(model: nn.Module) -> dict[str, float]:
-    """Gradient norm of each layer's weight (convolutions and linear layers)."""
-    return {
-        name: float(m.weight.grad.norm())
-        for name, m in model.named_modules()
-        if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.grad is not None
-    }
+    """Gradient norm of each layer's own weights (convolutions, linear and recurrent
+    layers), in the order the layers are defined."""
+    found = {}
+    for name, m in model.named_modules():
+        if isinstance(m, LAYERS):
+            grads = [
+                p.grad
+                for key, p in m.named_parameters(recurse=False)
+                if "weight" in key and p.grad is not None
+            ]
+            if grads:
+                found[name] = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])))
+    return found
 
 
-def batch_for(x: torch.Tensor) -> int:
+def batch_for(x: torch.Tensor, layout: str) -> int:
     """Inputs per inference batch: 1,024 small ones, fewer large ones (a 224x224 photo
     takes about 16 MB of activations in EfficientNet-Lite0)."""
-    if x.dim() == 2 and not x.is_floating_point():  # token ids: a transformer's activations are large
+    if layout == "tokens":  # a transformer's activations are large
         return 64
     return max(8, min(1024, 5_000_000 // max(x[0].numel(), 1))) if len(x) else 1
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: tuple) -> tuple[float, float]:
+def evaluate(model: nn.Module, data: tuple, plan: Plan) -> tuple[float, float]:
     """Mean loss and accuracy (R² for regression) of model on data = (X, y), in evaluation mode."""
     model.eval()
     x_all, y_all = as_tensors(data)
-    batch = batch_for(x_all)
+    batch = batch_for(x_all, plan.layout)
     total, correct = 0.0, 0
     for s in range(0, len(y_all), batch):
         idx = torch.arange(s, min(s + batch, len(y_all)))
-        x, y = _inputs(x_all, idx, model), y_all[idx].to(_device_of(model))
+        x, y = _inputs(x_all, idx, model, plan.layout), y_all[idx].to(_device_of(model))
         logits = model(x).float()
-        total += loss_of(logits, y, "sum").item()
-        correct += _hits(logits, y)
+        total += loss_of(logits, y, plan.regression, "sum").item()
+        correct += _hits(logits, y, plan.regression)
     mean_loss = total / max(y_all.numel(), 1)  # per class index, or per predicted number
-    return mean_loss, _score(mean_loss, correct, y_all)
+    return mean_loss, _score(mean_loss, correct, y_all, plan.regression)
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, x_all: torch.Tensor) -> torch.Tensor:
-    """(N, n_classes) logits, in evaluation mode, in batches."""
+def predict_logits(model: nn.Module, x_all: torch.Tensor, layout: str = "vectors") -> torch.Tensor:
+    """(N, outputs) logits (or numbers), in evaluation mode, in batches."""
     model.eval()
-    batch = batch_for(x_all)
+    batch = batch_for(x_all, layout)
     out = [
-        model(_inputs(x_all, torch.arange(s, min(s + batch, len(x_all))), model)).float().cpu()
+        model(_inputs(x_all, torch.arange(s, min(s + batch, len(x_all))), model, layout)).float().cpu()
         for s in range(0, len(x_all), batch)
     ]
     return torch.cat(out)

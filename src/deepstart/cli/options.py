@@ -1,0 +1,68 @@
+"""Options several commands share: one per training setting (from settings.py, with
+its help and default), and the columns of data given as a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..settings import describe
+
+
+class FractionOrCount(click.ParamType):
+    name = "FRACTION|COUNT"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return value
+        try:
+            return float(value) if any(ch in value for ch in ".eE") else int(value)
+        except ValueError:
+            self.fail(f"Expected a fraction like 0.2 or a count like 500. Received: {value!r}", param, ctx)
+
+
+def setting_options(command):
+    """One --option per setting, with the help text and default stored beside it."""
+    for info in reversed(describe()):
+        flag = "--" + info.name.replace("_", "-")
+        if info.type == "bool":
+            decl, kind = f"{flag}/--no-{flag[2:]}", None
+        elif info.choices:
+            decl, kind = flag, click.Choice(info.choices)
+        elif "int" in info.type and "float" in info.type:
+            decl, kind = flag, FractionOrCount()
+        else:
+            decl, kind = flag, float if info.type.startswith("float") else int
+        option = click.option(
+            decl,
+            info.name,
+            type=kind,
+            default=info.default,
+            show_default=info.default is not None,
+            help=info.help,
+        )
+        command = option(command)
+    return command
+
+
+def csv_options(command):
+    """--target, --text and --images, for data given as a table."""
+    command = click.option(
+        "--text",
+        metavar="COLUMN",
+        default=None,
+        help="Table column that holds the texts (detected if not given).",
+    )(command)
+    command = click.option(
+        "--images",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Folder the CSV's file names are relative to (detected if not given).",
+    )(command)
+    return click.option(
+        "--target",
+        metavar="COLUMN",
+        default=None,
+        help="Table column that holds the labels (detected if not given).",
+    )(command)

@@ -1,0 +1,129 @@
+"""`deepstart train`: a model from data, saved as a folder, with a summary of what was
+trained, how, and how good it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ConfigError
+from ..settings import TASKS
+from .options import csv_options, setting_options
+
+
+@click.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("model"),
+    show_default=True,
+    help="Folder to write the model to (created; an older model there is replaced).",
+)
+@click.option(
+    "--test",
+    "test",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Separate labelled data for the final test (instead of --test-size).",
+)
+@click.option(
+    "--val",
+    "val",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Separate labelled data to pick the best epoch and model (instead of --val-size).",
+)
+@csv_options
+@click.option(
+    "--task",
+    type=click.Choice(["auto", *TASKS]),
+    default="auto",
+    show_default=True,
+    help="What the data is; auto detects it. tabular: a table's rows are the examples; regression "
+    "or classification: the same, with the target read as numbers or as classes; sequence: each row is a "
+    "sequence of numbers; timeseries: forecast --target from --time, --horizon steps ahead.",
+)
+@click.option(
+    "--time", "time_column", metavar="COLUMN", default=None, help="Time series: the column of times."
+)
+@click.option("--horizon", type=click.IntRange(min=1), default=None, help="Time series: steps to forecast.")
+@click.option(
+    "--id", "id_column", metavar="COLUMN", default=None, help="Time series: the column naming each series."
+)
+@click.option(
+    "--season", type=click.IntRange(min=1), default=None, help="Time series: steps per season (detected)."
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
+@setting_options
+def train(
+    data,
+    out,
+    test,
+    val,
+    target,
+    text,
+    images,
+    task,
+    time_column,
+    horizon,
+    id_column,
+    season,
+    resume,
+    **settings,
+):
+    """Train a model on DATA: a folder with one subfolder per class, a CSV that lists
+    image files and their labels, a table of texts and labels, or a table whose rows are
+    examples and whose --target column is to be predicted (classes or numbers). Tables
+    may be CSV, TSV, Parquet or JSON Lines."""
+    from .. import artifact
+
+    artifact.check_out_dir(out)  # fail before the expensive work, not after
+    _check_held_out(test, val)
+    series = {"time_column": time_column, "horizon": horizon, "id_column": id_column, "season": season}
+    if task == "timeseries" or any(v is not None for v in series.values()):
+        _check_series_options(task, settings, test, val, resume)
+        _forecaster(data, out, target, series, settings)
+        return
+    from ..predictor import Predictor
+    from ..report.text import train_summary
+
+    checkpoint = out.parent / f".{out.name}.checkpoint"
+    predictor = Predictor(**settings).fit(
+        data, target=target, test=test, val=val, images=images, text=text, task=task,
+        checkpoint=checkpoint, resume=resume,
+    )  # fmt: skip
+    predictor.save(out)
+    click.echo(train_summary(predictor.manifest(), str(out)))
+
+
+def _check_held_out(test, val) -> None:
+    context = click.get_current_context()
+    for option, size in ((test, "test"), (val, "val")):
+        given = context.get_parameter_source(f"{size}_size") == click.core.ParameterSource.COMMANDLINE
+        if option is not None and given:
+            raise ConfigError(
+                f"--{size}-size and --{size} exclude each other: with --{size}, none of DATA is held out "
+                "for it."
+            )
+
+
+def _check_series_options(task: str, settings: dict, test, val, resume: bool) -> None:
+    if task != "timeseries":
+        raise ConfigError("--time, --horizon, --id and --season are for time series: add --task timeseries.")
+    if settings["model"] != "auto" or settings["fine_tune"]:
+        raise ConfigError("--model and --fine-tune are for images and texts; drop them for time series.")
+    if test is not None or val is not None or resume:
+        raise ConfigError(
+            "A forecaster tests on the last steps of each series; drop --test, --val and --resume."
+        )
+
+
+def _forecaster(data, out: Path, target, series: dict, settings: dict) -> None:
+    from ..forecaster import Forecaster
+    from ..report.text import forecast_summary
+
+    forecaster = Forecaster(**settings).fit(data, target=target, **series)
+    forecaster.save(out)
+    click.echo(forecast_summary(forecaster.manifest(), str(out)))

@@ -1,0 +1,134 @@
+"""Using a trained model: `evaluate` (on labelled data), `predict` (labels and
+probabilities, or numbers) and `info` (what the model is)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import ConfigError, DeepstartError
+from ..files import write_atomic
+from .options import csv_options
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@csv_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (accuracy, macro_f1, n, ...).")
+@click.option(
+    "--group", metavar="COLUMN", default=None, help="Table models: score each group of rows (e.g. region)."
+)
+def evaluate(model, data, target, text, images, as_json, group):
+    """Measure MODEL on labelled DATA (a class-folder tree or a table)."""
+    from ..loading import load_model
+    from ..report.text import forecast_metrics_text, group_text, metrics_text
+
+    predictor = load_model(model)
+    if predictor.task == "forecasting":
+        metrics = predictor.evaluate(data)
+        lines = forecast_metrics_text(metrics)
+    else:
+        metrics = predictor.evaluate(data, target=target, images=images, text=text, group=group)
+        lines = metrics_text(metrics, predictor.modality.noun) + group_text(metrics.get("groups"))
+    click.echo(json.dumps(metrics) if as_json else "\n".join(lines))
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the predictions to this CSV file.",
+)
+@click.option(
+    "--text", metavar="COLUMN", default=None, help="Column of the texts, for tables (detected if not given)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the predictions as one JSON list.")
+def predict(model, inputs, out, text, as_json):
+    """Predict the class (or number) of each input: image files or folders of them; for a
+    text model, texts or tables of texts; for a table model, tables of rows."""
+    from ..loading import load_model
+
+    if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
+        raise ConfigError(f"--out {out} must be a file name in an existing folder.")
+    predictor = load_model(model)
+    records = predictor.predict_records(inputs, text=text)
+    if out is not None:
+        _write_csv(out, records, predictor.classes_)
+    if as_json:
+        click.echo(json.dumps(records))
+    elif predictor.task == "forecasting":
+        for r in records:
+            click.echo("\t".join(str(r[k]) for k in ("series", "time", "forecast") if k in r))
+    else:
+        for r in records:
+            if "error" in r:
+                click.echo(f"{r['input']}\t(skipped: {r['error']})")
+            elif "prediction" in r:
+                click.echo(f"{r['input']}\t{r['prediction']:.6g}")
+            else:
+                probs = ", ".join(f"{c} {p:.3f}" for c, p in r["probabilities"].items())
+                click.echo(f"{r['input']}\t{r['label']}\t({probs})")
+    if all("error" in r for r in records):
+        raise DeepstartError(predictor.modality.none_read)
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole manifest as JSON.")
+def info(model, as_json):
+    """Describe MODEL: what it is, its classes, its test metrics, its data."""
+    from .. import artifact
+    from ..report.text import forecast_summary, train_summary
+
+    manifest, _ = artifact.load(model)
+    if as_json:
+        click.echo(json.dumps(manifest, indent=2))
+        return
+    forecasting = manifest.get("task") == "forecasting"
+    click.echo(forecast_summary(manifest) if forecasting else train_summary(manifest))
+    if manifest.get("runtime"):  # an exported model
+        runtime, check = manifest["runtime"], manifest["runtime"]["check"]
+        precision = f"int8 ({runtime['quantization']})" if runtime["int8"] else "fp32"
+        click.echo(
+            f"Exported from {runtime['exported_from']} for ONNX Runtime, {precision}; checked on "
+            f"{check['data']}: largest difference from PyTorch "
+            f"{check.get('int8', check)['max_abs_difference']:.2e}."
+        )
+        key = check["metric"]
+        score = check.get("int8", check)[f"{key}_exported"]
+        click.echo(f"  {key} there: PyTorch {check[f'{key}_pytorch']:.4g}, exported {score:.4g}.")
+        for note in runtime.get("notes", []):
+            click.echo(f"  Note: {note}.")
+    click.echo(
+        f"Data fingerprint: {manifest['data']['fingerprint'][:16]}  "
+        f"deepstart {manifest['versions']['deepstart']}, format {manifest['format_version']}"
+    )
+
+
+def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if records and "forecast" in records[0]:  # a forecaster: one row per series and step
+        keys = list(records[0])
+        writer.writerow(keys)
+        writer.writerows([r[k] for k in keys] for r in records)
+    elif not classes:  # regression: one predicted number per row
+        writer.writerow(["input", "prediction", "error"])
+        for r in records:
+            writer.writerow([r["input"], r.get("prediction", ""), r.get("error", "")])
+    else:
+        writer.writerow(["input", "label", *[f"p_{c}" for c in classes], "error"])
+    for r in records if classes and not (records and "forecast" in records[0]) else []:
+        probs = (
+            [f"{r['probabilities'][c]:.6f}" for c in classes] if "probabilities" in r else [""] * len(classes)
+        )
+        writer.writerow([r["input"], r.get("label", ""), *probs, r.get("error", "")])
+    write_atomic(path, buffer.getvalue())

@@ -1,0 +1,62 @@
+"""Which column of a table holds the labels, and labels given as values (a list or an
+array beside the inputs): as strings, and whether they were whole numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "sentiment", "species")
+
+
+def require_column(table: pd.DataFrame, column: str, origin: str, option: str) -> str:
+    """The column, or one line naming the columns there are and the option to fix."""
+    if column not in table.columns:
+        raise DataError(
+            f"Column '{column}' is not in {origin} (columns: {', '.join(table.columns)}); pass one of "
+            f"those to {option}."
+        )
+    return column
+
+
+def label_column(
+    table: pd.DataFrame, origin: str, given: str | None, exclude: tuple, beside: str = "the texts"
+) -> str:
+    """The labels: --target, else the only other column, else the one named like labels."""
+    if given is not None:
+        return require_column(table, given, origin, "--target")
+    others = [c for c in table.columns if c not in exclude]
+    if len(others) == 1:
+        return others[0]
+    named = [c for c in others if c.lower() in LABEL_NAMES]
+    if len(named) == 1:
+        return named[0]
+    if not others:
+        raise DataError(f"{origin} has no label column; add one (e.g. 'label') beside {beside}.")
+    raise DataError(
+        f"Cannot tell which column of {origin} holds the labels (columns: {', '.join(table.columns)}); "
+        "pass it with --target."
+    )
+
+
+def label_names(y, n: int, what: str) -> tuple[list[str], bool]:
+    """Labels given as values, as strings, and whether they were integers."""
+    labels = np.asarray(y)
+    if labels.ndim != 1 or len(labels) != n:
+        raise DataError(
+            f"Expected one label per {what}: {n} {what}s but labels of shape {labels.shape}; "
+            "pass y as a list or 1-D array."
+        )
+    if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)  # 1.0, 2.0 are the classes 1 and 2
+    names = [str(v.item() if hasattr(v, "item") else v).strip() for v in labels]
+    if any(n in ("", "nan", "None") for n in names):
+        raise DataError(f"Some labels are empty or missing; give every {what} a label.")
+    return names, labels.dtype.kind in "iu"
+
+
+def whole_numbers(labels: list[str]) -> bool:
+    """Labels written as whole numbers ("1", "-2"): predictions are given back as numbers."""
+    return all(v.lstrip("-").isdigit() and v.isascii() for v in labels)

@@ -1,0 +1,375 @@
+"""Forecaster: the facade for time series, beside Predictor. One series or many (long
+format), a horizon H: the last H x k steps of every series are the test window, the H x k
+before them validate, the rest trains. A GRU over sliding windows (each window scaled by
+its series' spread and centred on its own mean) is trained by the shared loop beside
+seasonal naive and a linear autoregressive model; the best on validation (by MASE) is
+kept."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import artifact
+from .classical.series import LinearAR, detect_season, seasonal_naive
+from .errors import ConfigError, DataError, ModelFileError, NotFittedError
+from .log import say
+from .modalities import REGISTRY, Modality
+from .modalities.series import windows as cut
+from .modalities.series.read import Series, describe_step, read_series_from
+from .models import build_net, load_network
+from .report.forecast import forecast_report_html, last_window
+from .report.plots import training_curve_png
+from .settings import Settings, whole_number
+from .train import Plan, predict_logits
+from .train import fit as train_loop
+from .train.diagnostics import diagnose
+
+K_MAX = 4  # forecast origins in the test (and validation) window
+TRAIN_STEPS = 1500  # optimisation steps for the GRU; epochs follow from the number of windows
+TITLES = {
+    "deep": "GRU over windows (deep)",
+    "seasonal-naive": "seasonal naive",
+    "linear-ar": "linear autoregressive (ridge)",
+}
+
+
+class Forecaster:
+    """Train, evaluate, save and load a forecaster of the next `horizon` steps.
+
+    >>> f = Forecaster().fit("sales.csv", target="units", time_column="date", horizon=14, id_column="store")
+    >>> f.forecast("sales.csv"); f.save("model/"); f = Forecaster.load("model/")
+    """
+
+    runtime_ = None  # for an exported model: its engine, and how the export was checked
+
+    def __init__(self, **settings):
+        self.settings = Settings(**settings)
+
+    @property
+    def modality(self) -> Modality:
+        return REGISTRY["series"]
+
+    @property
+    def task(self) -> str:
+        return "forecasting"
+
+    @property
+    def classes_(self) -> list:
+        return []  # numbers are forecast, not classes
+
+    @property
+    def recipe_(self) -> dict:
+        return {"name": "gru-forecaster", "reason": self._reason()}
+
+    # -- training -------------------------------------------------------------
+    def fit(self, data, *, target=None, time_column=None, id_column=None, horizon=None, season=None):
+        start, s = time.perf_counter(), self.settings
+        horizon, season = _check_horizon(horizon, season)
+        series = read_series_from(data, target, time_column, id_column)
+        if all(np.ptp(v) == 0 for v in series.values):
+            raise DataError(f"'{series.columns['target']}' never changes: there is nothing to forecast.")
+        self.columns_, self.horizon_ = series.columns, horizon
+        self.step_ = describe_step(series.step)
+        train_end = self._windows_for(series, season)
+        x, y = cut.windows(self, series.values, [self.lookback_] * len(train_end), train_end)
+        val_end = [e + self.k_ * horizon for e in train_end]
+        x_val, y_val = cut.windows(self, series.values, train_end, val_end, first_target=True)
+        say(f"Forecasting {horizon} steps from the last {self.lookback_}; {len(x):,} training windows.")
+        plan = self._train((x, y), (x_val, y_val))
+        deep_seconds, t0 = time.perf_counter() - start, time.perf_counter()
+        self.ar_ = LinearAR.fit(x, y, x_val, y_val)
+        seconds = {"deep": deep_seconds, "linear-ar": time.perf_counter() - t0}
+        self.diagnostics_ = diagnose(self.net_, self.history_, (x[:4096], y[:4096]), (x_val, y_val), [], plan)
+        self.leaderboard_ = self._rank(series, train_end, seconds)
+        self.choice_ = self.leaderboard_[0]["name"]
+        self.metrics_ = {
+            "validation": cut.metrics(self, series, train_end, self.choice_),
+            "test": cut.metrics(self, series, val_end, self.choice_),
+        }
+        self.data_ = self._data_record(data, series, train_end)
+        self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
+        self.training_["seconds"] = round(time.perf_counter() - start, 2)
+        return self
+
+    def _windows_for(self, series: Series, season: int | None) -> list[int]:
+        """Where each series' training steps end (the last 2 x k x H steps validate and
+        test), the season, the lookback and each series' spread; refused when too short."""
+        horizon, shortest = self.horizon_, min(len(v) for v in series.values)
+        self.k_ = max(1, min(K_MAX, shortest // (10 * horizon)))
+        train_end = [len(v) - 2 * self.k_ * horizon for v in series.values]
+        if min(train_end) < horizon + 4:
+            need = 2 * horizon + 4 + horizon
+            raise DataError(
+                f"The horizon ({horizon} steps) is too long for the history: the shortest series has "
+                f"{shortest} steps, and testing and validating on {horizon} steps each leaves too few to "
+                f"learn from (at least {need} are needed); shorten --horizon or give a longer history."
+            )
+        train_parts = [v[:e] for v, e in zip(series.values, train_end)]
+        if season is not None and season > (min(train_end) - horizon) // 2:
+            raise DataError(
+                f"--season {season} is too long for the history: the shortest series has {min(train_end)} "
+                f"steps to learn from, and two seasons and the horizon must fit in them; give a shorter "
+                "--season or a longer history."
+            )
+        detected = detect_season(train_parts, min(min(train_end) // 3, 400))
+        self.season_ = season or detected
+        self.season_source_ = "given" if season else "detected" if detected > 1 else "none found"
+        lookback = max(2 * horizon, 2 * self.season_ if self.season_ > 1 else 0, 16)
+        self.lookback_ = int(min(lookback, min(train_end) - horizon))
+        self.scales_ = [float(np.std(p)) or 1.0 for p in train_parts]  # each series' spread
+        self.scale_of_ = dict(zip(series.ids, self.scales_))  # stored: the same spread when forecasting
+        return train_end
+
+    def _train(self, train: tuple, val: tuple) -> Plan:
+        s = self.settings
+        self.net_spec_ = {"name": "gru-forecaster", "lookback": self.lookback_, "n_classes": self.horizon_}
+        self.net_spec_["dropout"] = s.dropout
+        torch.manual_seed(s.seed)
+        self.net_ = build_net(self.net_spec_)
+        epochs = s.epochs or min(200, max(5, round(TRAIN_STEPS / max(1, len(train[0]) // 128))))
+        groups = [{"params": list(self.net_.parameters()), "lr": s.lr or 3e-3}]
+        plan = Plan(epochs, s.batch_size or 128, groups, task="regression")
+        self.history_ = train_loop(self.net_, train, val, s, plan)
+        self.net_.cpu().eval()
+        return plan
+
+    def _data_record(self, data, series: Series, train_end: list[int]) -> dict:
+        return {
+            "source": str(data) if isinstance(data, (str, Path)) else "the DataFrame",
+            "n_series": len(series.ids),
+            "n_steps": int(sum(len(v) for v in series.values)),
+            "n_train": int(sum(train_end)),
+            "n_validation": self.k_ * self.horizon_ * len(series.ids),
+            "n_test": self.k_ * self.horizon_ * len(series.ids),
+            "test_origins": self.k_,
+            "ids": series.ids[:1000],
+            "fingerprint": series.fingerprint(),
+            "skipped": [],
+            "last_window": last_window(self, series),  # for the report's plot
+        }
+
+    # -- forecasting ------------------------------------------------------------
+    def predict_windows(self, histories: np.ndarray, scales: np.ndarray, model: str) -> np.ndarray:
+        """(N, lookback) raw histories -> (N, H) forecasts by one model."""
+        if model == "seasonal-naive":
+            return seasonal_naive(histories, self.horizon_, self.season_)
+        if model == "ensemble":
+            deep = self.predict_windows(histories, scales, "deep")
+            return (deep + self.predict_windows(histories, scales, self.partner_)) / 2
+        level = histories.mean(1, keepdims=True)
+        x = ((histories - level) / scales[:, None]).astype(np.float32)
+        if model == "linear-ar":
+            out = self.ar_.predict(x)
+        else:  # the network, in PyTorch or (exported) in ONNX Runtime
+            out = self.net_(x) if self.runtime_ else predict_logits(self.net_, torch.from_numpy(x)).numpy()
+        return out.astype(np.float64) * scales[:, None] + level
+
+    def _rank(self, series: Series, train_end: list[int], seconds: dict) -> list[dict]:
+        val_end = [e + self.k_ * self.horizon_ for e in train_end]
+        scores = {
+            name: cut.metrics(self, series, train_end, name)
+            for name in ("deep", "seasonal-naive", "linear-ar")
+        }
+        self.partner_ = min(("seasonal-naive", "linear-ar"), key=lambda n: scores[n]["mase"])
+        scores["ensemble"] = cut.metrics(self, series, train_end, "ensemble")
+        rows = []
+        for name, val in scores.items():
+            test = cut.metrics(self, series, val_end, name)
+            title = TITLES.get(name) or f"{TITLES['deep']} and {TITLES[self.partner_]}, averaged"
+            took = seconds.get(name, 0.0) + (seconds["deep"] if name == "ensemble" else 0)
+            rows.append(
+                {
+                    "name": name,
+                    "model": title,
+                    "validation_mase": val["mase"],
+                    "test_mase": test["mase"],
+                    "test_smape": test["smape"],
+                    "seconds": round(took, 2),
+                }
+            )
+        order = sorted(range(len(rows)), key=lambda i: (rows[i]["validation_mase"], i))
+        return [rows[i] | {"chosen": rank == 0} for rank, i in enumerate(order)]
+
+    def evaluate(self, data) -> dict:
+        """Metrics on series like the training ones: the last H x k steps of each are
+        forecast from the steps before them."""
+        self._fitted()
+        series = self.read_like_training(data)
+        window = self.k_ * self.horizon_
+        starts = [len(v) - window for v in series.values]
+        if min(starts) < self.lookback_:
+            raise DataError(
+                f"Each series needs at least {self.lookback_ + window} steps to evaluate on "
+                f"({self.lookback_} of "
+                f"history and {window} to forecast); the shortest has {min(len(v) for v in series.values)}."
+            )
+        return cut.metrics(self, series, starts, self.choice_, self.scales_for(series, starts))
+
+    def forecast(self, data) -> list[dict]:
+        """The next H steps after the end of each series in data: one record per step."""
+        self._fitted()
+        series = self.read_like_training(data)
+        short = [i for i, v in zip(series.ids, series.values) if len(v) < self.lookback_]
+        if short:
+            name = f"series '{short[0]}'" if self.columns_.get("id") else "the series"
+            raise DataError(
+                f"{name.capitalize()} has fewer than the {self.lookback_} steps of history the model reads; "
+                "give a longer history."
+            )
+        histories = np.array([v[-self.lookback_ :] for v in series.values])
+        scales = np.array(self.scales_for(series, [len(v) for v in series.values]))
+        out = self.predict_windows(histories, scales, self.choice_)
+        records = []
+        for k, key in enumerate(series.ids):
+            for h, when in enumerate(series.next_times(k, self.horizon_)):
+                record = {"series": key} if self.columns_.get("id") else {}
+                if hasattr(when, "isoformat"):  # a date, or a date and time when the steps are shorter
+                    when = when.date().isoformat() if when == when.normalize() else when.isoformat()
+                else:  # a step number or a year: 2009, not 2009.0
+                    when = int(when) if float(when).is_integer() else float(when)
+                records.append(record | {"time": when, "step": h + 1, "forecast": float(out[k, h])})
+        return records
+
+    def predict_records(self, inputs, text=None) -> list[dict]:
+        """As forecast(), for the CLI's `predict MODEL TABLE`: one table of histories."""
+        inputs = [inputs] if isinstance(inputs, (str, Path, pd.DataFrame)) else list(inputs)
+        if len(inputs) != 1:
+            raise DataError("A forecaster reads one table of histories; give one file.")
+        return self.forecast(inputs[0])
+
+    def scales_for(self, series: Series, ends: list[int]) -> list[float]:
+        """Each series' spread as learned in training; for a series not seen in training,
+        the spread of its history up to ends."""
+        return [
+            self.scale_of_.get(key) or float(np.std(v[:end])) or 1.0
+            for key, v, end in zip(series.ids, series.values, ends)
+        ]
+
+    def read_like_training(self, data) -> Series:
+        c = self.columns_
+        return read_series_from(data, c["target"], c["time"], c.get("id"))
+
+    def _fitted(self) -> Forecaster:
+        if not hasattr(self, "net_"):
+            raise NotFittedError("This Forecaster is not trained yet; call fit() or Forecaster.load() first.")
+        return self
+
+    # -- the artifact ---------------------------------------------------------
+    def manifest(self) -> dict:
+        self._fitted()
+        return {
+            "task": "forecasting",
+            "modality": "series",
+            "classes": [],
+            "columns": self.columns_,
+            "model": self.recipe_,
+            "encoder": self.window_spec(),
+            "net": self.net_spec_,
+            "choice": self.choice_,
+            "partner": self.partner_,
+            "classical": self.ar_.spec(),
+            "leaderboard": self.leaderboard_,
+            "metrics": self.metrics_,
+            "diagnostics": self.diagnostics_,
+            "data": self.data_,
+            "training": self.training_,
+            "versions": artifact.versions(),
+        }
+
+    def window_spec(self) -> dict:
+        """How histories become the network's input: the manifest's "encoder"."""
+        return {
+            "name": "windows",
+            "horizon": self.horizon_,
+            "lookback": self.lookback_,
+            "season": self.season_,
+            "season_source": self.season_source_,
+            "step": self.step_,
+            "test_origins": self.k_,
+            "scales": self.scale_of_,
+        }
+
+    def _reason(self) -> str:
+        season = (
+            f"a season of {self.season_} steps ({self.season_source_})" if self.season_ > 1 else "no season"
+        )
+        return (
+            f"a recurrent network reads the last {self.lookback_} steps and forecasts the next "
+            f"{self.horizon_} "
+            f"at once; with {season}, seasonal naive and a linear autoregressive model are the bars to clear"
+        )
+
+    def save(self, out) -> Path:
+        if self._fitted().runtime_:
+            raise ConfigError("An exported model is written by `deepstart export`, not saved again.")
+        history = self.history_.to_dict() if hasattr(self, "history_") else self.training_["history"]
+        files = {artifact.CURVE: training_curve_png(history["epochs"], history["best_epoch"])}
+        tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
+        tensors |= {f"ar.{k}": v for k, v in self.ar_.tensors().items()}
+        manifest = self.manifest()
+        files[artifact.REPORT] = forecast_report_html(manifest, files[artifact.CURVE]).encode()
+        return artifact.save(out, manifest, tensors, files)
+
+    @classmethod
+    def load(cls, path, manifest: dict | None = None, tensors: dict | None = None) -> Forecaster:
+        """Read a forecaster's folder; only tensors and JSON are read, no code runs."""
+        if manifest is None:
+            manifest, tensors = artifact.load(path)
+        self = cls()
+        try:
+            self._restore(path, manifest, tensors)
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+            raise ModelFileError(
+                f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
+            ) from None
+        self.leaderboard_, self.metrics_ = manifest.get("leaderboard", []), manifest.get("metrics", {})
+        self.diagnostics_, self.data_ = manifest.get("diagnostics", []), manifest.get("data", {})
+        self.training_ = manifest.get("training", {})
+        return self
+
+    def _restore(self, path, manifest: dict, tensors: dict) -> None:
+        """What was learned, from the manifest and tensors, each part checked against the others."""
+        encoder = manifest["encoder"]
+        self.horizon_, self.lookback_ = int(encoder["horizon"]), int(encoder["lookback"])
+        self.season_, self.season_source_ = int(encoder["season"]), str(encoder["season_source"])
+        self.k_, self.step_ = int(encoder["test_origins"]), encoder["step"]
+        self.scale_of_ = {str(k): float(v) for k, v in encoder["scales"].items()}
+        limits = (
+            1 <= self.horizon_ <= 100_000,
+            1 <= self.lookback_ <= 100_000,
+            self.season_ >= 1,
+            self.k_ >= 1,
+        )
+        if not all(limits) or not all(np.isfinite(v) and v > 0 for v in self.scale_of_.values()):
+            raise ValueError("horizon, lookback, season, test origins or scales out of range")
+        self.columns_ = {k: manifest["columns"].get(k) for k in ("target", "time", "id")}
+        self.net_spec_ = dict(manifest["net"])
+        if (
+            self.net_spec_.get("n_classes") != self.horizon_
+            or self.net_spec_.get("lookback") != self.lookback_
+        ):
+            raise ValueError("a network for another horizon or lookback")
+        self.runtime_ = manifest.get("runtime")  # an exported model: its network runs in ONNX Runtime
+        self.net_ = load_network(path, self.runtime_, self.net_spec_, tensors)
+        ar = {k[3:]: v for k, v in tensors.items() if k.startswith("ar.")}
+        self.ar_ = LinearAR.from_saved(manifest["classical"], ar, self.lookback_, self.horizon_)
+        self.choice_, self.partner_ = manifest["choice"], manifest["partner"]
+        if self.choice_ not in (*TITLES, "ensemble") or self.partner_ not in ("seasonal-naive", "linear-ar"):
+            raise ValueError(f"an unknown model {self.choice_!r}")
+
+
+def _check_horizon(horizon, season) -> tuple[int, int | None]:
+    if not whole_number(horizon):
+        raise ConfigError(
+            f"A forecast needs --horizon, a whole number of steps of at least 1; got {horizon!r}."
+        )
+    if season is not None and not whole_number(season):
+        raise ConfigError(f"--season must be a whole number of steps of at least 1; got {season!r}.")
+    return int(horizon), None if season is None else int(season)

@@ -1,0 +1,238 @@
+"""What a modality is: everything that differs between kinds of data, in one place.
+
+A modality (images, texts, tables, sequences, series) says how its data is recognised
+and read, which model and encoder suit it (its recipe), which classical models train
+beside the deep one, how its predictions are explained, how a web request for it is
+read, and how its network is exported. The rest of deepstart asks the modality and
+never tests a modality's name. Ludwig's feature types and Keras' config registries are
+the models followed here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..data.examples import Examples
+from ..errors import DataError, DeepstartError
+from .given import Given
+from .recipe import Recipe
+
+
+class Modality:
+    """Everything that differs between kinds of data. Subclasses override what they have."""
+
+    name = ""  # as recorded in the manifest's "modality" and in Examples.kind
+    noun = "examples"  # what the examples are called: "images", "texts", "rows"
+    skipped_noun = "rows"  # what a skipped input is: "files", "rows"
+    usable = "a usable example"  # "None of the N inputs is ..."
+    readable = "a usable example"  # "replace it with ..."
+    none_read = "No input could be read; give inputs like the training data."  # predict, when all fail
+    try_input = "<input>"  # "Try: deepstart predict MODEL ..."
+    rows = False  # the inputs are rows of a table or an array: named and kept by position
+    copies_leak = True  # an input found in both training and test data flatters the test
+    models: dict = {}  # recipe name -> (how the summary names the deep model, its leaderboard title)
+    explain_options: frozenset = frozenset()  # which of explain's options apply: "class", "global"
+    compare_rows = False  # compare trains on shares of a table's rows (tables, texts)
+    # serving: requests as multipart file uploads, or as JSON {single: item} / {many: [items]}
+    uploads = False
+    single, many = "", ""
+    int8 = "dynamic"  # how export quantises: "dynamic" (weights) or "static" (activations too)
+
+    # -- recognising and reading data ------------------------------------------
+    def recognizes(self, given: Given) -> bool:
+        """Whether this modality reads the given data (asked in modalities.ORDER)."""
+        return False
+
+    def read_labeled(self, given: Given) -> Examples:
+        raise DataError(f"deepstart cannot read {given.origin} as {self.noun}.")
+
+    def read_unlabeled(self, inputs, columns: dict) -> Examples:
+        """Inputs to predict on (columns: the model's, e.g. the text column)."""
+        raise DataError(f"deepstart cannot read these inputs as {self.noun}.")
+
+    def take(self, examples: Examples, raw: list, labels: list | None = None) -> Examples:
+        """The examples of these raw inputs (files, texts; row numbers when rows), with labels."""
+        items = examples.items
+        if isinstance(items, pd.DataFrame):
+            items = items.iloc[raw]
+        elif isinstance(items, np.ndarray):
+            items = items[raw] if not isinstance(raw[0], np.ndarray) else np.stack(raw)
+        else:
+            items = list(raw)
+        return Examples(
+            examples.kind, items, labels, examples.origin, columns=examples.columns, task=examples.task
+        )
+
+    def raw(self, examples: Examples, kept: list[int]) -> list:
+        """The kept inputs themselves (files, texts), or for rows their positions."""
+        return list(kept) if self.rows else [examples.items[i] for i in kept]
+
+    def input_names(self, examples: Examples) -> list[str]:
+        """How each input is named in predictions."""
+        if examples.names:
+            return examples.names
+        n = len(examples.items)
+        if isinstance(examples.items, np.ndarray):
+            return [f"array[{i}]" for i in range(n)]
+        if self.rows:
+            return [f"row {i + 1}" for i in range(n)]
+        return [str(item) for item in examples.items]
+
+    def skipped_in(self, origin: str, name: str) -> str:
+        """How a skipped input of the data from origin is named in the training summary."""
+        return name
+
+    def skipped_key(self, name: str, i: int) -> str:
+        """How an encoder names the skipped input i (named name in predictions)."""
+        return name
+
+    def check_split(self, val_raw: list, train_raw: list) -> None:
+        """Warn when the validation data cannot be trusted (held-out texts inside training texts)."""
+
+    def group_values(self, examples: Examples, column: str) -> pd.Series:
+        """Each example's value in column, for metrics per group."""
+        raise DataError(f"--group works on table models so far; this model reads {examples.kind}s.")
+
+    # -- models ----------------------------------------------------------------
+    def recipe(self, examples: Examples, settings) -> Recipe:
+        raise NotImplementedError
+
+    def encoder_classes(self) -> tuple:
+        """The encoder classes whose models this modality loads (imported when asked for)."""
+        return ()
+
+    def encoder_from_spec(self, spec: dict, settings):
+        """Rebuild the encoder a manifest describes (Keras' from_config)."""
+        for encoder in self.encoder_classes():
+            if spec.get("name") == encoder.name:
+                return encoder.from_spec(spec, settings)
+        raise KeyError(f"unknown encoder {spec.get('name')!r}")
+
+    def model_name(self, recipe: str) -> str:
+        return self.models.get(recipe, (recipe, recipe))[0]
+
+    def model_title(self, recipe: str) -> str:
+        return self.models.get(recipe, (recipe, recipe))[1]
+
+    def baselines(self, split, encoder, seed: int) -> list:
+        """Classical models trained on the deep model's split, as evaluate.leaderboard
+        Candidates (with their outputs on the validation and test parts)."""
+        return []
+
+    def averaged_title(self, deep: str, partner: str) -> str:
+        """The title of the average of the deep model and the best classical one."""
+        return f"{deep} and {partner.split(' (')[0]}, averaged"
+
+    def classical_inputs(self, encoder, x: np.ndarray, raw: list):
+        """What the classical model reads: encoded rows (tables) or the raw inputs (texts)."""
+        return x
+
+    def check_classical(self, classical, encoder, n_out: int, task: str) -> None:
+        """Refuse, on loading, a classical model that does not fit the encoder."""
+
+    # -- explanations ------------------------------------------------------------
+    def explain(self, model, inputs: list, out: Path | None, options: dict) -> list[str]:
+        """deepstart explain: lines to print (files written to out)."""
+        raise DeepstartError("deepstart explain works on image, text and table models so far.")
+
+    def explain_one(self, model, item) -> dict:
+        """Why the model predicts what it does for one input, as JSON (serve's /explain)."""
+        raise DeepstartError(f"Explanations are for images, texts and tables; this model reads {self.name}.")
+
+    def can_explain(self, model) -> bool:
+        return False
+
+    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
+        """Per worst mistake's input, HTML saying why (for report.html)."""
+        return {}
+
+    def mistakes_note(self, task: str) -> str:
+        """How to read explain_mistakes' HTML."""
+        return ""
+
+    # -- serving -----------------------------------------------------------------
+    def prepare_for_serving(self, model, limits) -> None:
+        """Settings a service needs: no feature cache for requests' inputs."""
+        if getattr(model, "encoder_", None) is not None:
+            model.encoder_.use_cache = False
+
+    def json_fields(self) -> str:
+        """The JSON fields a request holds, for messages."""
+        return f"'{self.single}' or '{self.many}'"
+
+    def check_item(self, item, limits, info: dict):
+        """One JSON input, checked (raise errors.Refused) and made ready for the model."""
+        return item
+
+    def item_schema(self, info: dict) -> dict:
+        return {}
+
+    def parse_json(self, body, limits, info: dict) -> tuple[list, list[str]]:
+        """(inputs, names) from a JSON body {single: item} or {many: [items]}."""
+        from ..errors import Refused
+
+        one, many = self.single, self.many
+        if not isinstance(body, dict) or len(body) != 1 or not ({one, many} & set(body)):
+            raise Refused(422, f"Send a JSON object with one field, '{one}' or '{many}'.")
+        if one in body:
+            items = [body[one]]
+        else:
+            items = body[many]
+            if not isinstance(items, list) or not items:
+                raise Refused(422, f"'{many}' must be a list with at least one {one}.")
+        if len(items) > limits.max_inputs:
+            raise Refused(413, f"At most {limits.max_inputs} inputs per request; send the rest in another.")
+        items = [self.check_item(item, limits, info) for item in items]
+        return items, [f"{one} {i + 1}" for i in range(len(items))]
+
+    def request_schema(self, info: dict) -> dict:
+        """The OpenAPI description of /predict's and /explain's body."""
+        item, one, many = self.item_schema(info), self.single, self.many
+        body = {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {one: item},
+                    "required": [one],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {many: {"type": "array", "items": item, "minItems": 1}},
+                    "required": [many],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+        return {"required": True, "content": {"application/json": {"schema": body}}}
+
+    def serve_predict(self, model, items: list) -> list[dict]:
+        return model.predict_records(items)
+
+    def describe_inputs(self, model) -> dict:
+        """What /metadata says of the inputs (columns, steps)."""
+        return {}
+
+    # -- export ------------------------------------------------------------------
+    def export_graph(self, model, check: Examples) -> tuple[bytes, dict]:
+        """The ONNX network from the encoder's arrays to the outputs, and the spec of the
+        encoder that makes those arrays (by default the model's own encoder)."""
+        import torch
+
+        from ..onnx.graph import Outputs, to_onnx
+
+        encoder = model.encoder_
+        sample = encoder.encode(self.take(check, self.raw(check, [0])).items).features
+        head = Outputs(model.net_, model.task_ == "regression")
+        return to_onnx(head, {"input": torch.from_numpy(sample)}).SerializeToString(), encoder.spec()
+
+    def export_notes(self, model) -> list[str]:
+        return []
+
+    # -- compare -------------------------------------------------------------------
+    def learning_curves(self, examples: Examples, seed: int, fractions, fit, settings: dict):
+        """Learning curves its own way (images), and how a sentence names the deep model;
+        fit(data, settings, **options) trains a model as Predictor(**settings).fit does."""
+        raise DataError(f"compare needs images, a table or texts; {examples.origin} holds {examples.kind}s.")

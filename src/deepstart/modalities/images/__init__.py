@@ -1,0 +1,105 @@
+"""Images: photos (transfer learning from EfficientNet-Lite0, or fine-tuning it) and
+small images such as digits (a CNN trained from scratch)."""
+
+from __future__ import annotations
+
+from ..base import Modality
+from ..given import Given
+from . import read
+
+
+class Images(Modality):
+    name = "image"
+    noun = "images"
+    skipped_noun = "files"
+    usable = "a usable image"
+    readable = "a readable image"
+    none_read = "No input could be read as an image; give image files (JPEG, PNG, ...)."
+    try_input = "<image file>"
+    models = {
+        "transfer": ("EfficientNet-Lite0 pretrained on ImageNet (frozen) + a linear classifier", "transfer"),
+        "fine-tune": ("EfficientNet-Lite0 pretrained on ImageNet, fine-tuned", "fine-tune"),
+        "cnn": ("a compact CNN trained from scratch", "cnn"),
+    }
+    explain_options = frozenset({"class"})
+    uploads = True
+    int8 = "static"  # convolutions keep their accuracy with int8 activations, calibrated
+
+    def encoder_classes(self) -> tuple:
+        from .encoders import FeatureEncoder, PixelEncoder
+
+        return FeatureEncoder, PixelEncoder
+
+    def recognizes(self, given: Given) -> bool:
+        """A folder (of class subfolders), an array (of images), or a table that lists image files."""
+        if given.form in ("arrays", "folder"):
+            return True
+        return given.form == "table" and (given.image_column is not None or given.kind == self.name)
+
+    def read_labeled(self, given: Given):
+        return read.read_labeled(given)
+
+    def read_unlabeled(self, inputs, columns: dict):
+        return read.read_unlabeled(inputs)
+
+    def recipe(self, examples, settings):
+        from .encoders import survey
+        from .recipe import choose
+
+        return choose(survey(examples.items), settings.requested_model(), settings)
+
+    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
+        from pathlib import Path
+
+        from ...errors import ConfigError
+        from .explain import explain_files
+
+        if not inputs:
+            raise ConfigError("Give image files (or folders of them) to explain.")
+        return explain_files(model, inputs, out or Path("why"), options.get("class"))
+
+    def can_explain(self, model) -> bool:
+        return not model.runtime_  # heatmaps need the PyTorch network
+
+    def explain_one(self, model, item) -> dict:
+        from .explain import explain_upload
+
+        return explain_upload(model, item)
+
+    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
+        from .explain import heatmaps_html
+
+        return heatmaps_html(model, worst)
+
+    def mistakes_note(self, task: str) -> str:
+        return (
+            "The overlay shows where the model looked: the warmer the colour, the more that part of the "
+            "image drove its (wrong) prediction."
+        )
+
+    def prepare_for_serving(self, model, limits) -> None:
+        super().prepare_for_serving(model, limits)
+        model.encoder_.max_pixels = limits.max_pixels
+        model.encoder_.workers = 1  # the batcher already keeps one model call at a time
+
+    def request_schema(self, info: dict) -> dict:
+        files = {"type": "array", "items": {"type": "string", "format": "binary"}}
+        schema = {"type": "object", "properties": {"file": files}}
+        return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+    def serve_predict(self, model, items: list) -> list[dict]:
+        return model.predict_records(items)
+
+    def export_graph(self, model, check):
+        from .export import graph
+
+        return graph(model, check) or super().export_graph(model, check)
+
+    def learning_curves(self, examples, seed: int, fractions, fit, settings: dict):
+        from .compare import deep_name, image_curves
+
+        result = image_curves(examples, seed, fractions, fit, settings)
+        return result, deep_name(result["models"]["deep"])
+
+
+MODALITY = Images()

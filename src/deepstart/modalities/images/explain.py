@@ -1,0 +1,160 @@
+"""Where an image model looked: Grad-CAM (explain.gradcam) on the last convolutional
+block, of the CNN or of the pretrained network with the trained classifier on top. The
+map is returned at the input image's own size, in [0, 1], with the region the network
+did not see (outside a photo's centre crop) at 0. Written as files (explain), as JSON
+(serve) and beside the worst mistakes (report.html)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ...data.images import CROP_FRACTION
+from ...errors import ConfigError, DeepstartError
+from ...explain.gradcam import grad_cam as cam_of
+from ...files import write_atomic
+from ...models import build_net, efficientnet
+from .encoders import PixelEncoder
+from .read import read_unlabeled
+
+
+def cam_network(predictor) -> tuple[torch.nn.Module, torch.nn.Module, PixelEncoder]:
+    """(a network from pixels to class scores, its last convolutional block, the pixel
+    encoder it reads): the CNN itself; or, for transfer learning, the pretrained
+    backbone with the trained classifier on top (the same scores the model gives)."""
+    if predictor.runtime_:
+        raise DeepstartError(
+            "Heatmaps need the PyTorch model; explain the model folder it was exported from."
+        )
+    name = predictor.net_spec_["name"]
+    if name == "cnn":
+        return predictor.net_, predictor.net_[3][2], predictor.encoder_  # the last block, before pooling
+    if name == "fine-tune":
+        net = predictor.net_
+    else:  # a classifier on frozen features: put the pretrained network under it
+        net = build_net({"name": "fine-tune", "n_classes": len(predictor.classes_)})
+        net.load_pretrained()
+        net.head.load_state_dict(predictor.net_.state_dict())
+    s = predictor.settings
+    return net, net.backbone.network._bn1, PixelEncoder(efficientnet.PIXELS, s.workers, s.max_pixels, False)
+
+
+def grad_cam(predictor, files: list, class_index: int | None = None) -> list[tuple[np.ndarray, int]]:
+    """Per image (a file, or an upload's bytes): (heatmap at the image's size, the class
+    it explains: the predicted one, or class_index)."""
+    net, layer, encoder = cam_network(predictor)
+    encoded = encoder.encode(files, "Reading images")
+    if encoded.skipped:
+        file, reason = encoded.skipped[0]
+        raise DeepstartError(f"{file}: {reason}; give readable images.")
+    maps = cam_of(net, layer, torch.from_numpy(encoded.features), class_index)
+    return [(_at_image_size(cam, path, encoder.pixels), k) for path, (cam, k) in zip(files, maps)]
+
+
+def _open(image: Path | bytes) -> Image.Image:
+    """An image file, or an upload's bytes."""
+    return Image.open(io.BytesIO(image) if isinstance(image, bytes) else image)
+
+
+def _at_image_size(cam: np.ndarray, path: Path | bytes, pixels) -> np.ndarray:
+    """The map resized to the image's own size (and, for photos, placed on the centre crop)."""
+    with _open(path) as image:
+        width, height = ImageOps.exif_transpose(image).size
+    heat = Image.fromarray(cam.astype(np.float32), mode="F")
+    if not pixels.crop:
+        return np.asarray(heat.resize((width, height), Image.Resampling.BILINEAR)).clip(0, 1)
+    side = min(width, height) * CROP_FRACTION
+    left, top = round((width - side) / 2), round((height - side) / 2)
+    full = np.zeros((height, width), np.float32)
+    patch = np.asarray(heat.resize((round(side), round(side)), Image.Resampling.BILINEAR))
+    full[top : top + patch.shape[0], left : left + patch.shape[1]] = patch[: height - top, : width - left]
+    return full.clip(0, 1)
+
+
+def overlay_png(path: Path | bytes, heat: np.ndarray) -> Image.Image:
+    """The image with the heatmap laid over it (red: where the network looked)."""
+    from matplotlib import colormaps
+
+    with _open(path) as image:
+        base = ImageOps.exif_transpose(image).convert("RGB")
+    colours = (colormaps["jet"](heat)[..., :3] * 255).astype(np.uint8)
+    return Image.blend(base, Image.fromarray(colours), alpha=0.45)
+
+
+def explain_files(predictor, inputs: list, out: Path, class_name: str | None) -> list[str]:
+    """deepstart explain: <name>.heatmap.png (over the image) and <name>.heatmap.npy in
+    out, for the predicted class or class_name; a line per image (files or folders)."""
+    if class_name is not None and class_name not in predictor.classes_:
+        raise ConfigError(
+            f"--class {class_name} is not a class of this model ({', '.join(predictor.classes_)})."
+        )
+    files = read_unlabeled(inputs).items
+    index = None if class_name is None else predictor.classes_.index(class_name)
+    found = grad_cam(predictor, files, index)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"--out {out} cannot be created ({e.strerror}); give another folder.") from None
+    lines = []
+    for path, (heat, k), name in zip(files, found, _unique_names(files)):
+        buffer = io.BytesIO()
+        np.save(buffer, heat, allow_pickle=False)
+        write_atomic(out / f"{name}.heatmap.npy", buffer.getvalue())
+        overlay_png(Path(path), heat).save(out / f"{name}.heatmap.png")
+        said = predictor.classes_[k] if class_name is None else f"explained {class_name}"
+        lines.append(f"{path}\t{said}\t{out / f'{name}.heatmap.png'}")
+    return lines
+
+
+def _unique_names(files) -> list[str]:
+    """Each file's name for its heatmap: its stem, with its folder's name where two share one."""
+    stems = [Path(f).stem for f in files]
+    names = [f"{Path(f).parent.name}-{s}" if stems.count(s) > 1 else s for f, s in zip(files, stems)]
+    return [f"{n}-{i + 1}" if names.count(n) > 1 else n for i, n in enumerate(names)]
+
+
+def explain_upload(predictor, data: bytes) -> dict:
+    """serve's /explain: the label and the heatmap over the image (PNG, base64)."""
+    data = _shrunk(data)  # the heatmap is drawn at the image's size: keep that modest
+    ((heat, k),) = grad_cam(predictor, [data])
+    buffer = io.BytesIO()
+    overlay_png(data, heat).save(buffer, "PNG")
+    return {"label": predictor.classes_[k], "heatmap_png": base64.b64encode(buffer.getvalue()).decode()}
+
+
+def _shrunk(data: bytes, side: int = 1024) -> bytes:
+    """An upload larger than side x side, as a PNG of at most that size."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if max(image.size) <= side:
+                return data
+            image.draft("RGB", (side, side))
+            small = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+        return data  # the encoder says what is wrong with it
+    small.thumbnail((side, side))
+    buffer = io.BytesIO()
+    small.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def heatmaps_html(predictor, worst: list[dict]) -> dict[str, str]:
+    """report.html: a small overlay per worst mistake's image (those still on disk)."""
+    files = [Path(m["input"]) for m in worst if Path(m["input"]).is_file()]
+    found = {}
+    for path, (heat, _) in zip(files, grad_cam(predictor, files) if files else []):
+        buffer = io.BytesIO()
+        size = (160, max(1, 160 * heat.shape[0] // max(heat.shape[1], 1)))
+        overlay_png(path, heat).resize(size).save(buffer, "PNG")
+        encoded = base64.b64encode(buffer.getvalue()).decode()
+        found[str(path)] = (
+            f'<img alt="heatmap over {escape(path.name)}" src="data:image/png;base64,{encoded}" '
+            f'width="160"><br><span class="muted">{escape(str(path))}</span>'
+        )
+    return found

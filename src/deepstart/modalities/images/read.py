@@ -1,0 +1,142 @@
+"""Images to learn from and to predict on: a folder of class subfolders, a CSV that
+lists image files and their labels, or an array of images with labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ...data.examples import Examples
+from ...data.images import check_image_array, is_hidden, list_image_files
+from ...data.labels import label_column, label_names
+from ...errors import DataError
+from ...log import warn
+from ..given import Given
+
+
+def read_labeled(given: Given) -> Examples:
+    if given.form == "arrays":
+        if given.y is None:
+            raise DataError("Images given as an array need their labels: call fit(X, y).")
+        x = check_image_array(given.source)
+        names, integer = label_names(given.y, len(x), "image")
+        return Examples("image", x, names, f"an array of {len(x)} images", integer_labels=integer)
+    if given.form == "folder":
+        for option in ("target", "images", "text"):
+            if getattr(given, option) is not None:
+                raise DataError(f"--{option} is for tables, but {given.source} is a folder; drop --{option}.")
+        return read_class_folders(Path(given.source))
+    if given.image_column is None:
+        _refuse_no_image_column(given.table, Path(given.source))
+    return _read_image_table(given.table, Path(given.source), given.target, given.images, given.image_column)
+
+
+def read_unlabeled(inputs) -> Examples:
+    """Image files (or folders of them), uploads (bytes), or an array of images."""
+    if isinstance(inputs, np.ndarray):
+        return Examples("image", check_image_array(inputs), None, f"an array of {len(inputs)} images")
+    inputs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    if inputs and all(isinstance(value, bytes) for value in inputs):  # uploads, kept in memory
+        names = [f"upload {i + 1}" for i in range(len(inputs))]
+        return Examples("image", list(inputs), None, f"{len(inputs)} uploaded images", names=names)
+    items: list[Path] = []
+    for value in inputs:
+        path = Path(value)
+        if path.is_dir():
+            items.extend(list_image_files(path))
+        elif path.is_file():
+            items.append(path)
+        else:
+            raise DataError(f"{path} does not exist; give image files or folders of images.")
+    if not items:
+        raise DataError(
+            f"No files found in {', '.join(map(str, inputs))[:200]}; name image files or folders of images."
+        )
+    return Examples("image", items, None, ", ".join(str(v) for v in inputs)[:200])
+
+
+def read_class_folders(root: Path) -> Examples:
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not is_hidden(p))
+    _refuse_split_folders(root, class_dirs)
+    items, labels = [], []
+    for class_dir in class_dirs:
+        files = list_image_files(class_dir)
+        if not files:
+            warn(f"Folder {class_dir} has no files; it is not used as a class.")
+        items.extend(files)
+        labels.extend([class_dir.name] * len(files))
+    if not items:
+        loose = [p for p in root.iterdir() if p.is_file() and not is_hidden(p)]
+        if loose:
+            raise DataError(
+                f"{root} holds files but no class subfolders; put each class in its own "
+                f"subfolder ({root / 'cats'}/, {root / 'dogs'}/)."
+            )
+        raise DataError(f"{root} has no images; put each class's images in a subfolder of it.")
+    return Examples("image", items, labels, str(root))
+
+
+def _refuse_split_folders(root: Path, class_dirs: list[Path]) -> None:
+    """photos/train/cats + photos/test/cats is a split, not two classes 'train' and 'test'."""
+    inner = [{p.name for p in d.iterdir() if p.is_dir() and not is_hidden(p)} for d in class_dirs]
+    loose = any(p.is_file() for d in class_dirs for p in d.iterdir() if not is_hidden(p))
+    if len(class_dirs) >= 2 and not loose and all(inner) and len(set.intersection(*inner)) >= 2:
+        first = class_dirs[0].name
+        raise DataError(
+            f"{root} holds folders ({', '.join(d.name for d in class_dirs[:3])}) that each hold the same "
+            "class "
+            f"folders: train on one of them ({root / first}) and pass the other with --test."
+        )
+
+
+def _read_image_table(table: pd.DataFrame, path: Path, target: str | None, images, path_col: str) -> Examples:
+    label_col = label_column(table, path.name, target, exclude=(path_col,), beside="the file names")
+    names = table[path_col].str.strip()
+    labels = table[label_col].str.strip()
+    empty = [i + 2 for i in range(len(labels)) if labels.iloc[i] == "" or names.iloc[i] == ""]
+    if empty:
+        raise DataError(
+            f"{len(empty)} rows of {path.name} have an empty file name or label (line "
+            f"{', '.join(map(str, empty[:5]))}); fill them in or remove those rows."
+        )
+    base = _find_image_folder(path, list(names), images)
+    files = [base / n for n in names]
+    missing = [n for n, f in zip(names, files) if not f.is_file()]
+    if missing:
+        raise DataError(
+            f"{len(missing)} files listed in {path.name} are not in {base} (e.g. '{missing[0]}'); "
+            "fix the names, or pass --images with the folder that holds them."
+        )
+    return Examples("image", files, list(labels), str(path))
+
+
+def _refuse_no_image_column(table: pd.DataFrame, path: Path) -> None:
+    if table.empty:
+        raise DataError(f"{path} has no rows; list one image file and its label per row.")
+    raise DataError(
+        f"No column of {path.name} lists image files (columns: {', '.join(table.columns)}); "
+        "give a column of file names such as 'cat1.jpg'."
+    )
+
+
+def _find_image_folder(csv_path: Path, names: list[str], images) -> Path:
+    """The folder the CSV's file names are relative to: --images, the CSV's folder, or
+    a folder up to three levels below it (as in 'train.csv' beside 'Train/Images/train/')."""
+    sample = names[:20]
+    if images is not None:
+        base = Path(images)
+        if not base.is_dir():
+            raise DataError(f"--images {base} is not a folder; give the folder that holds the images.")
+        return base
+    level = [csv_path.parent]
+    for _depth in range(4):
+        for base in level:
+            if sum((base / n).is_file() for n in sample) > len(sample) // 2:
+                return base
+        level = [c for b in level for c in sorted(b.iterdir()) if c.is_dir() and not is_hidden(c)][:200]
+    raise DataError(
+        f"The files listed in {csv_path.name} (e.g. '{sample[0]}') are not beside it nor in a "
+        "folder below it; pass --images with the folder that holds them."
+    )

@@ -1,0 +1,74 @@
+"""Which model for which images: small ones (digits, icons) a CNN trained from scratch,
+photos transfer learning from the pretrained network, or that network fine-tuned."""
+
+from __future__ import annotations
+
+from ...data.images import Pixels
+from ...models import efficientnet
+from ...train.augment import PHOTOS, SMALL_IMAGES
+from ..recipe import Recipe
+from .encoders import SMALL_SIDE, FeatureEncoder, PixelEncoder, Survey
+
+CNN_STEPS = 1200  # optimisation steps for a CNN from scratch; epochs follow from the data size
+
+
+def choose(survey: Survey, model: str, settings) -> Recipe:
+    """Images: small ones get a CNN from scratch, photos the pretrained network."""
+    width, height = survey.common_size
+    small = survey.small
+    if model == "auto":
+        model = "cnn" if small else "transfer"
+    workers, limit, cache = settings.workers, settings.max_pixels, settings.cache
+    if model == "cnn":
+        return _cnn(survey, settings)
+    photo = f"the images are photos (mostly {width}x{height} pixels)"
+    if model == "fine-tune":
+        net = {"name": "fine-tune", "dropout": settings.dropout}
+        why = (
+            "--fine-tune was asked for: the network's later layers adapt to these images, at small "
+            "learning rates"
+        )
+        augment = PHOTOS if settings.augment else None
+        pixels = PixelEncoder(efficientnet.PIXELS, workers, limit, cache)
+        probe = FeatureEncoder(workers, limit, cache)
+        return Recipe("fine-tune", why, pixels, augment, net, probe, 3e-4, 32, epoch_range=(3, 3))
+    net = {"name": "linear", "in_features": efficientnet.FEATURE_DIM, "dropout": settings.dropout}
+    why = (
+        f"{photo}, and a network pretrained on ImageNet already recognises what photos show, so only a "
+        "classifier on its features is trained (transfer learning)"
+        if not small
+        else "--model transfer was asked for"
+    )
+    return Recipe("transfer", why, FeatureEncoder(workers, limit, cache), None, net)
+
+
+def _cnn(survey: Survey, settings) -> Recipe:
+    width, height = survey.common_size
+    small = survey.small
+    side = min(max(width, height, 16), SMALL_SIDE) if small else 32
+    pixels = Pixels(side, survey.channels, crop=False)
+    net = {
+        "name": "cnn",
+        "in_channels": pixels.channels,
+        "size": side,
+        "activation": settings.activation,
+        "dropout": settings.dropout,
+    }
+    colour = "greyscale" if survey.channels == 1 else "colour"
+    why = (
+        f"the images are small ({width}x{height} pixels, {colour}): a network learns such images well "
+        "from scratch"
+        if small
+        else "--model cnn was asked for"
+    ) + _sizes_note(survey, side)
+    augment = SMALL_IMAGES if settings.augment else None
+    encoder = PixelEncoder(pixels, settings.workers, settings.max_pixels, settings.cache)
+    return Recipe("cnn", why, encoder, augment, net, steps=CNN_STEPS, epoch_range=(3, 200))
+
+
+def _sizes_note(survey: Survey, side: int) -> str:
+    if len(survey.sizes) > 1:
+        return f"; they come in {len(survey.sizes)} sizes, all resized to {side}x{side}"
+    if survey.common_size != (side, side):
+        return f"; resized to {side}x{side}"
+    return ""

@@ -1,0 +1,126 @@
+"""Tables: a multilayer perceptron with an embedding per category, beside the models to
+beat on tables (gradient boosting, a decision tree, a linear model), on the same split."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ...data.tables import rows_of
+from ...errors import ConfigError, DataError
+from ..base import Modality
+from ..given import Given
+from ..recipe import Recipe
+from ..requests import check_row
+from . import read
+
+
+class Tables(Modality):
+    name = "table"
+    noun = "rows"
+    try_input = "<table of new rows>"
+    rows = True
+    copies_leak = False  # in tables equal rows are common and no leak
+    models = {"mlp": ("a multilayer perceptron (MLP)", "MLP (deep)")}
+    explain_options = frozenset({"global"})
+    compare_rows = True
+    single, many = "row", "rows"
+
+    def encoder_classes(self) -> tuple:
+        from .encoder import TableEncoder
+
+        return (TableEncoder,)
+
+    def recognizes(self, given: Given) -> bool:
+        return given.tabular
+
+    def read_labeled(self, given: Given):
+        return read.read_labeled(given)
+
+    def read_unlabeled(self, inputs, columns: dict):
+        return read.read_unlabeled(inputs, columns)
+
+    def group_values(self, examples, column: str) -> pd.Series:
+        if column not in examples.items.columns:
+            where = ", ".join(examples.items.columns)
+            raise DataError(f"--group {column} is not a column of {examples.origin} (columns: {where}).")
+        return examples.items[column]
+
+    def recipe(self, examples, settings) -> Recipe:
+        """An MLP; the classical models trained beside it decide, on validation, which is kept."""
+        from .encoder import TableEncoder
+
+        model = settings.requested_model()
+        if model != "auto":
+            raise ConfigError(f"--model {model} is for images and texts; tables get an MLP (drop --model).")
+        why = (
+            "the data is a table: a multilayer perceptron learns from its standardised numbers (and a "
+            "learned embedding per category), and gradient boosting, a decision tree and a linear model "
+            "train beside it on the same split"
+        )
+        net = {"name": "mlp", "activation": settings.activation, "dropout": settings.dropout}
+        return Recipe("mlp", why, TableEncoder(origin=examples.origin), None, net)
+
+    def baselines(self, split, encoder, seed: int) -> list:
+        from ...classical.tables import candidates
+
+        return candidates(split, encoder.design, seed)
+
+    def classical_inputs(self, encoder, x, raw: list):
+        return encoder.design(x)
+
+    def check_classical(self, classical, encoder, n_out: int, task: str) -> None:
+        from ...classical import check_reads
+
+        check_reads(classical, encoder.design_width, n_out, task)
+
+    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
+        from .explain import explain_command
+
+        if not inputs and not options.get("global"):
+            raise ConfigError("Give tables of rows to explain, or --global --data with labelled rows.")
+        if options.get("global") and options.get("data") is None:
+            raise ConfigError("--global needs --data: labelled rows to measure the columns against.")
+        rows = read.read_unlabeled(list(inputs), model.columns_ or {}).items if inputs else None
+        labelled = rows_of([options["data"]])[0] if options.get("global") else None
+        return explain_command(model, rows, labelled, options.get("target"), out)
+
+    def can_explain(self, model) -> bool:
+        return True
+
+    def explain_one(self, model, item) -> dict:
+        from .explain import row_attributions
+
+        found = row_attributions(model, pd.DataFrame([item], dtype=object))[0]
+        return {k: v for k, v in found.items() if k != "row"}
+
+    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
+        from .explain import values_html
+
+        return values_html(model, worst)
+
+    def mistakes_note(self, task: str) -> str:
+        moved = "the predicted number" if task == "regression" else "the probability of the predicted class"
+        return (
+            f"Under each row, the values that moved the prediction most: how much {moved} changes when "
+            "the value is hidden (as if it were missing)."
+        )
+
+    def check_item(self, item, limits, info: dict) -> dict:
+        return check_row(item, limits, info)
+
+    def item_schema(self, info: dict) -> dict:
+        columns = info.get("columns") or []
+        return {
+            "type": "object",
+            "properties": {c["name"]: {"type": ["string", "number", "boolean", "null"]} for c in columns},
+            "required": [c["name"] for c in columns],
+        }
+
+    def serve_predict(self, model, items: list) -> list[dict]:
+        return model.predict_records(pd.DataFrame(items, dtype=object))
+
+    def describe_inputs(self, model) -> dict:
+        return {"columns": [{"name": c, "type": t} for c, t in model.encoder_.types.items()]}
+
+
+MODALITY = Tables()

@@ -1,0 +1,133 @@
+"""Texts: a classifier on pretrained sentence embeddings (all-MiniLM-L6-v2), or the
+transformer fine-tuned, beside TF-IDF + logistic regression."""
+
+from __future__ import annotations
+
+from ..base import Modality
+from ..given import Given
+from ..requests import json_type
+from . import read
+
+
+class Texts(Modality):
+    name = "text"
+    noun = "texts"
+    usable = "a usable (non-empty) text"
+    readable = "a text"
+    none_read = "No input holds any text; give texts, or a table with a column of texts."
+    try_input = '"a text to classify"'
+    models = {
+        "transfer": (
+            "all-MiniLM-L6-v2 sentence embeddings (frozen) + a linear classifier",
+            "sentence embeddings + classifier",
+        ),
+        "fine-tune": ("all-MiniLM-L6-v2, fine-tuned, + a linear classifier", "fine-tuned MiniLM"),
+    }
+    compare_rows = True
+    single, many = "text", "texts"
+
+    def encoder_classes(self) -> tuple:
+        from .encoders import TextEncoder, TokenEncoder
+
+        return TextEncoder, TokenEncoder
+
+    def recognizes(self, given: Given) -> bool:
+        """Texts with labels, a table with a column of prose (or asked for), or a folder
+        when texts are asked for (which reading then refuses)."""
+        if given.form == "texts" or (given.form == "folder" and given.kind == self.name):
+            return True
+        return given.tabular and given.image_column is None and read.is_text_table(given)
+
+    def read_labeled(self, given: Given):
+        return read.read_labeled(given)
+
+    def read_unlabeled(self, inputs, columns: dict):
+        return read.read_unlabeled(inputs, columns.get("text"))
+
+    def skipped_in(self, origin: str, name: str) -> str:
+        return f"{origin}, {name}"  # say which table the rows are of
+
+    def skipped_key(self, name: str, i: int) -> str:
+        return f"row {i + 1}"  # encoders name skipped texts by their row
+
+    def check_split(self, val_raw: list, train_raw: list) -> None:
+        read.warn_if_inside(val_raw, train_raw)
+
+    def recipe(self, examples, settings):
+        from .recipe import choose
+
+        return choose(settings.requested_model(), settings)
+
+    def baselines(self, split, encoder, seed: int) -> list:
+        from .baselines import candidates
+
+        return candidates(split)
+
+    def averaged_title(self, deep: str, partner: str) -> str:
+        return f"{deep}, averaged with TF-IDF"
+
+    def classical_inputs(self, encoder, x, raw: list):
+        return raw  # TF-IDF reads the texts themselves
+
+    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
+        from ...errors import ConfigError
+        from .explain import explain_texts
+
+        if not inputs:
+            raise ConfigError("Give texts (or tables of texts) to explain.")
+        texts = read.read_unlabeled(list(inputs), (model.columns_ or {}).get("text")).items
+        return explain_texts(model, texts, out)
+
+    def can_explain(self, model) -> bool:
+        return True
+
+    def explain_one(self, model, item) -> dict:
+        from .explain import word_attributions
+
+        return word_attributions(model, [item], max_words=60)[0]
+
+    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
+        from .explain import words_html
+
+        return words_html(model, worst)
+
+    def mistakes_note(self, task: str) -> str:
+        return (
+            "Green words pushed the model towards its (wrong) prediction, red ones away from it; the "
+            "stronger the colour, the more the probability of that prediction drops when the word is left "
+            "out (hover over a word for the number)."
+        )
+
+    def check_item(self, item, limits, info: dict) -> str:
+        from ...data.prose import clean_text
+        from ...errors import Refused
+
+        if not isinstance(item, str):
+            raise Refused(422, f"A text must be a JSON string, not {json_type(item)}.")
+        item = clean_text(item)
+        if not item.strip():
+            raise Refused(422, "A text is empty; send some words.")
+        if len(item) > limits.max_text:
+            raise Refused(413, f"A text is longer than {limits.max_text:,} characters.")
+        return item
+
+    def item_schema(self, info: dict) -> dict:
+        return {"type": "string", "minLength": 1}
+
+    def export_graph(self, model, check):
+        from .export import graph
+
+        return graph(model)
+
+    def export_notes(self, model) -> list[str]:
+        from .encoders import TextEncoder
+
+        if isinstance(model.encoder_, TextEncoder) and model.encoder_.int8:
+            return [
+                "the text network is int8, as in training: a text's probabilities move a little with the "
+                "texts batched beside it"
+            ]
+        return []
+
+
+MODALITY = Texts()

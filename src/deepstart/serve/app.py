@@ -1,0 +1,180 @@
+"""`deepstart serve`: a model as a web service (FastAPI), with a page to try it.
+
+The model is loaded once. Requests are micro-batched: the first waits at most a few
+milliseconds for others to fill a batch, and one worker thread runs the model, so
+requests never compete for the CPU's cores. Safe by default: bound to 127.0.0.1, an
+optional bearer token, a body limit (413), an image pixel limit, a bounded queue (503
+with Retry-After), a per-request timeout (504); uploads are never written under the
+client's name or cached, and errors are one plain JSON message, never a traceback or a
+path."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import ConfigError, DeepstartError, Refused
+from ..loading import Model, load_model
+from .batcher import Batcher, Limits
+from .guard import Guard, error
+from .routes import router
+
+log = logging.getLogger("deepstart.serve")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def create_app(
+    model_path: str | Path, token: str | None = None, limits: Limits | None = None, host: str | None = None
+) -> FastAPI:
+    """The service for one model folder (trained or exported), loaded now, once. host: the
+    address served; on a loopback address, requests naming another host are refused, so a
+    web page elsewhere cannot reach it through DNS rebinding."""
+    limits = limits or Limits()
+    model = load_model(model_path)
+    modality = model.modality
+    modality.prepare_for_serving(model, limits)
+    batcher = Batcher(lambda items: modality.serve_predict(model, items), limits)
+    info = metadata(model, limits, token is not None)
+
+    async def lifespan(app):
+        batcher.start()
+        yield
+        await batcher.stop()
+
+    app = FastAPI(
+        title="deepstart model",
+        description=f"{info['model']} for {info['modality']}s: POST inputs to /predict or /explain.",
+        version=info["deepstart"],
+        lifespan=lifespan,
+        docs_url=None,  # served below from the installed swagger-ui files: the page works offline
+        redoc_url=None,
+    )
+    app.state.model, app.state.batcher, app.state.limits, app.state.info = model, batcher, limits, info
+    app.include_router(router(modality.request_schema(info)))
+    _offline_docs(app)
+    _error_handlers(app, limits)
+    app.add_middleware(Guard, limits=limits, token=token)
+    if host in LOOPBACK:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, "[::1]"])
+    return app
+
+
+def _error_handlers(app: FastAPI, limits: Limits) -> None:
+    """Every error as one plain JSON message with its status; never a traceback."""
+
+    @app.exception_handler(Refused)
+    async def refused(request, e):
+        return error(e.status, str(e), e.headers)
+
+    @app.exception_handler(TimeoutError)
+    async def slow(request, e):
+        return error(504, f"No answer within {limits.timeout:g} s; try again or send fewer inputs.")
+
+    @app.exception_handler(DeepstartError)
+    async def unusable(request, e):
+        return error(422, str(e))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def httperror(request, e):
+        return error(e.status_code, str(e.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, e):
+        return error(422, "The request is not valid; see /docs for what each route takes.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request, e):
+        log.exception("error while serving %s", request.url.path)
+        return error(500, "Something went wrong in the service; the error is in its log.")
+
+
+def _offline_docs(app: FastAPI) -> None:
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="deepstart model: API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+
+def metadata(model: Model, limits: Limits, auth: bool) -> dict:
+    from .. import __version__
+
+    modality = model.modality
+    recipe = model.recipe_["name"]
+    found = {
+        "deepstart": __version__,
+        "modality": modality.name,
+        "task": model.task,
+        "classes": list(model.classes_),
+        "model": next(
+            (r["model"] for r in model.leaderboard_ if r.get("chosen")), modality.model_name(recipe)
+        ),
+        "kept": model.choice_,
+        "engine": (model.runtime_ or {}).get("engine", "pytorch"),
+        "int8": bool((model.runtime_ or {}).get("int8")),
+        "test_metrics": {
+            k: v for k, v in model.metrics_.get("test", {}).items() if not isinstance(v, (dict, list))
+        },
+        "explain": modality.can_explain(model),
+        "auth": auth,
+        "limits": asdict(limits),
+    }
+    return found | modality.describe_inputs(model)
+
+
+def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) -> None:
+    import uvicorn
+
+    from .. import log as messages
+
+    messages.setup(verbose=False)  # per-request notices would flood the log; warnings stay
+    _check_port(host, port)
+    app = create_app(model, token, limits, host)
+    if host not in LOOPBACK and token is None:
+        log.warning(
+            "Serving on %s without --token: anyone who can reach this machine can use the model.", host
+        )
+    started = time.strftime("%H:%M:%S")
+    print(f"[{started}] Serving {model} at http://{host}:{port}/  (API: /docs; stop: Ctrl-C)", flush=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_keep_alive=5,
+        server_header=False,
+        limit_concurrency=2 * limits.max_queue,  # connections beyond: 503 from uvicorn itself
+    )
+
+
+def _check_port(host: str, port: int) -> None:
+    """One plain line, before the model loads, when the address cannot be used."""
+    import errno
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        why = "it is in use" if e.errno == errno.EADDRINUSE else (e.strerror or str(e)).split(" (")[0]
+        raise ConfigError(
+            f"Cannot listen on {host}:{port} ({why}); choose another --port (or --host)."
+        ) from None

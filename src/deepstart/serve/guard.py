@@ -1,0 +1,53 @@
+"""Before anything reads a request: the token (compared in constant time) and the body
+limit (the declared length, then the bytes as they arrive)."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.responses import JSONResponse
+
+from ..errors import Refused
+
+
+class Guard:
+    """Before anything reads a request: the token, and the body limit (the declared
+    length, then the bytes as they arrive)."""
+
+    def __init__(self, app, limits, token: str | None):
+        self.app, self.limits, self.token = app, limits, token
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        if self.token is not None and not _open_path(scope["path"]):
+            given = headers.get(b"authorization", b"")
+            if not secrets.compare_digest(given, f"Bearer {self.token}".encode()):
+                message = "This service needs a token: send the header 'Authorization: Bearer <token>'."
+                return await error(401, message)(scope, receive, send)
+        limit = self.limits.max_body
+        too_large = f"The request is larger than the limit of {limit:,} bytes."
+        length = headers.get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > limit:
+            return await error(413, too_large)(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise Refused(413, too_large)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _open_path(path: str) -> bool:
+    """What needs no token: the page (which asks for it), /health and the API page's files."""
+    return path in ("/", "/health") or path.startswith("/docs-assets/")
+
+
+def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)

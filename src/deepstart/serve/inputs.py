@@ -1,0 +1,61 @@
+"""What the service accepts, checked before anything reaches the model: files as
+multipart uploads (kept in memory), or JSON that the model's modality reads. A wrong
+field, a wrong JSON type or too many inputs is Refused with a plain message (4xx)."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+
+from ..errors import Refused
+
+
+async def parse_inputs(request: Request, modality, limits, info: dict) -> tuple[list, list[str]]:
+    """(inputs for the model, a name for each)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if modality.uploads:
+        if content_type != "multipart/form-data":
+            raise Refused(415, "Send images as multipart/form-data files in the field 'file'.")
+        return await _uploads(request, limits)
+    if content_type != "application/json":
+        raise Refused(415, f"Send JSON (content-type application/json) with {modality.json_fields()}.")
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(400, "The body is not valid JSON.") from None
+    except RecursionError:
+        raise Refused(400, "The JSON is nested too deeply.") from None
+    return modality.parse_json(body, limits, info)
+
+
+async def _uploads(request: Request, limits) -> tuple[list[bytes], list[str]]:
+    try:
+        form = await request.form(
+            max_files=limits.max_inputs, max_fields=limits.max_inputs, max_part_size=limits.max_body
+        )
+    except Refused:  # the body limit, met while reading
+        raise
+    except Exception:  # noqa: BLE001 - the multipart parser's errors differ by version
+        raise Refused(
+            400, "The multipart body cannot be read; send image files in the field 'file'."
+        ) from None
+    try:
+        uploads = [value for key, value in form.multi_items() if key == "file"]
+        others = sorted({key for key, _ in form.multi_items() if key != "file"})
+        if others or not uploads:
+            raise Refused(422, "Send image files in the field 'file' (and no other fields).")
+        if any(isinstance(u, str) for u in uploads):
+            raise Refused(422, "The field 'file' must hold files, not text.")
+        data = [await u.read() for u in uploads]  # in memory; never saved under the client's name
+        names = [_safe_name(u.filename, i) for i, u in enumerate(uploads)]
+    finally:
+        await form.close()
+    return data, names
+
+
+def _safe_name(name: str | None, i: int) -> str:
+    """The client's file name, only to label the answer: no folders, printable, short."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable())[:100]
+    return base or f"file {i + 1}"

@@ -1,0 +1,220 @@
+"""Training settings: each with its default and a one-line description, used by the
+Python API, the CLI's options and its --help alike, and validated in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+
+MODELS = ("auto", "transfer", "cnn", "fine-tune")
+ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
+TASKS = ("image", "text", "tabular", "regression", "classification", "sequence", "timeseries")  # --task
+# --task -> (the kind of data, the task forced on a table's target)
+TASK_KINDS = {
+    "auto": (None, None),
+    "tabular": ("table", None),
+    "regression": ("table", "regression"),
+    "classification": ("table", "classification"),
+    "sequence": ("sequence", "classification"),
+}
+
+
+def _setting(default, help: str, check, expected: str, choices: tuple = ()):
+    return field(
+        default=default, metadata={"help": help, "check": check, "expected": expected, "choices": choices}
+    )
+
+
+def _is_fraction_or_count(v) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return v >= 1
+    return isinstance(v, float) and 0.0 < v < 1.0
+
+
+def _positive_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+def _positive_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+
+
+def _non_negative_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
+
+
+@dataclass
+class Settings:
+    """What `Predictor(...)` and `deepstart train --...` accept."""
+
+    test_size: float | int = _setting(
+        0.2,
+        "Data held out for the final test: a fraction (0.2) or a count (500).",
+        _is_fraction_or_count,
+        "a fraction between 0 and 1 or a whole count of at least 1",
+    )
+    val_size: float | int = _setting(
+        0.1,
+        "Training data set aside to pick the best epoch: a fraction or a count.",
+        _is_fraction_or_count,
+        "a fraction between 0 and 1 or a whole count of at least 1",
+    )
+    seed: int = _setting(
+        0,
+        "Random seed: the same seed and data give the same model.",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of at least 0",
+    )
+    model: str = _setting(
+        "auto",
+        "Which model: auto (small images: cnn; photos and texts: transfer), transfer (frozen "
+        "pretrained network + classifier), cnn (images; trained from scratch), fine-tune (the "
+        "pretrained network trained too).",
+        lambda v: v in MODELS,
+        "one of " + ", ".join(MODELS),
+        MODELS,
+    )
+    fine_tune: bool = _setting(
+        False,
+        "Also train the pretrained network (slower, often more accurate; same as --model fine-tune).",
+        lambda v: isinstance(v, bool),
+        "true or false",
+    )
+    epochs: int | None = _setting(
+        None,
+        "Most passes over the training data (default: chosen by the model; training stops "
+        "early when validation stops improving).",
+        lambda v: v is None or _positive_int(v),
+        "a whole number of at least 1",
+    )
+    patience: int = _setting(
+        20,
+        "Epochs without validation improvement before training stops.",
+        _positive_int,
+        "a whole number of at least 1",
+    )
+    batch_size: int | None = _setting(
+        None,
+        "Examples per training step (default: 128; 32 when fine-tuning).",
+        lambda v: v is None or _positive_int(v),
+        "a whole number of at least 1",
+    )
+    lr: float | None = _setting(
+        None,
+        "Peak learning rate of the one-cycle schedule (default: 0.003; when fine-tuning 0.0003 "
+        "for images, 0.0001 for texts).",
+        lambda v: v is None or _positive_number(v),
+        "a number above 0",
+    )
+    optimizer: str = _setting(
+        "adamw",
+        "Optimizer: adamw or sgd (with Nesterov momentum).",
+        lambda v: v in ("adamw", "sgd"),
+        "adamw or sgd",
+        ("adamw", "sgd"),
+    )
+    weight_decay: float = _setting(
+        1e-2,
+        "Weight decay (a regulariser: larger fights overfitting).",
+        _non_negative_number,
+        "a number of at least 0",
+    )
+    dropout: float = _setting(
+        0.2,
+        "Dropout before the classifier layer (a regulariser).",
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1,
+        "a number from 0 up to (not including) 1",
+    )
+    activation: str = _setting(
+        "relu",
+        "Activation of the CNN trained from scratch: " + ", ".join(ACTIVATIONS) + ".",
+        lambda v: v in ACTIVATIONS,
+        "one of " + ", ".join(ACTIVATIONS),
+        ACTIVATIONS,
+    )
+    augment: bool = _setting(
+        True,
+        "Randomly shift, turn and scale training images (photos are also mirrored; small "
+        "images such as digits are not).",
+        lambda v: isinstance(v, bool),
+        "true or false",
+    )
+    time_limit: float | None = _setting(
+        None,
+        "Stop training after this many seconds (the best epoch so far is kept).",
+        lambda v: v is None or _positive_number(v),
+        "a number of seconds above 0",
+    )
+    workers: int = _setting(
+        os.cpu_count() or 1,
+        "Threads that decode images in parallel.",
+        _positive_int,
+        "a whole number of at least 1",
+    )
+    max_pixels: int = _setting(
+        50_000_000,
+        "Images with more pixels are refused (guards against decompression bombs).",
+        _positive_int,
+        "a whole number of at least 1",
+    )
+    cache: bool = _setting(
+        True,
+        "Reuse features computed earlier for the same image or text.",
+        lambda v: isinstance(v, bool),
+        "true or false",
+    )
+
+    MACHINE = ("workers", "cache", "max_pixels")  # this machine's settings, not the model's
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not f.metadata["check"](value):
+                raise ConfigError(
+                    f"Invalid value for {f.name} (--{f.name.replace('_', '-')}). "
+                    f"Expected {f.metadata['expected']}. Received: {value!r}"
+                )
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def requested_model(self) -> str:
+        """--model, or fine-tune with --fine-tune (which goes with --model auto or fine-tune)."""
+        if self.fine_tune and self.model not in ("auto", "fine-tune"):
+            raise ConfigError(f"--fine-tune cannot be combined with --model {self.model}; drop one of them.")
+        return "fine-tune" if self.fine_tune else self.model
+
+    @classmethod
+    def trained_with(cls, saved: dict, **here) -> Settings:
+        """The settings a model was trained with, but this machine's own (here, or defaults)."""
+        kept = {k: v for k, v in saved.items() if k in cls.__dataclass_fields__ and k not in cls.MACHINE}
+        return cls(**kept, **here)
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    name: str
+    default: object
+    help: str
+    type: str  # the annotation, e.g. "float | None"
+    choices: tuple
+
+
+def describe() -> list[SettingInfo]:
+    """Every setting with its default, help, type and choices, for the CLI and the docs."""
+    return [
+        SettingInfo(f.name, f.default, f.metadata["help"], str(f.type), f.metadata["choices"])
+        for f in dataclasses.fields(Settings)
+    ]
+
+
+def whole_number(value) -> bool:
+    """A whole number of at least 1 (not a bool)."""
+    import numbers
+
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
