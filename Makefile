@@ -30,6 +30,7 @@ demo: setup
 	$(VENV)/bin/deepstart predict demo/model demo/new
 
 test: setup browser
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests ran"; rc=0; fi; exit $$rc
 
 lint: setup

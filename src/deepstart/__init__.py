@@ -1,8 +1,7 @@
 """deepstart: from your data to a trained, evaluated deep-learning model, on a CPU."""
 
 from .errors import ConfigError, DataError, DeepstartError, ModelFileError, NotFittedError
-
-__version__ = "0.1.0"
+from .version import __version__
 __all__ = [
     "ConfigError",
     "DataError",

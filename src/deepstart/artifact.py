@@ -17,7 +17,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from . import __version__
+from .version import __version__
 from .errors import ConfigError, ModelFileError
 
 FORMAT_VERSION = 1

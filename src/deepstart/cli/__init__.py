@@ -9,7 +9,8 @@ import sys
 
 import click
 
-from .. import __version__, log
+from .. import log
+from ..version import __version__
 from ..errors import DeepstartError, TrainingInterrupted
 from .deploy import export, serve
 from .explain import compare, explain

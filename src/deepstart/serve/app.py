@@ -115,7 +115,7 @@ def _offline_docs(app: FastAPI) -> None:
 
 
 def metadata(model: Model, limits: Limits, auth: bool) -> dict:
-    from .. import __version__
+    from ..version import __version__
 
     modality = model.modality
     recipe = model.recipe_["name"]
