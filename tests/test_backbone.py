@@ -72,8 +72,8 @@ def test_second_encoding_comes_from_the_cache(tmp_path, monkeypatch):
 
 
 def test_worker_processes_decode_like_threads(digits_root, monkeypatch):
-    from deepstart.modalities.images import encoders
     from deepstart.data.images import Pixels
+    from deepstart.modalities.images import encoders
 
     files = sorted(digits_root.rglob("*.png"))
     encoder = encoders.PixelEncoder(Pixels(16, 1, crop=False), workers=2)

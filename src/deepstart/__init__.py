@@ -2,6 +2,7 @@
 
 from .errors import ConfigError, DataError, DeepstartError, ModelFileError, NotFittedError
 from .version import __version__
+
 __all__ = [
     "ConfigError",
     "DataError",

@@ -17,8 +17,9 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .version import __version__
 from .errors import ConfigError, ModelFileError
+from .files import swap_in
+from .version import __version__
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -91,15 +92,7 @@ def save(
         for name, data in (files or {}).items():
             (tmp / name).write_bytes(data)
         _readable_by_all(tmp)
-        if out.exists():
-            out.rename(old)
-        try:
-            tmp.rename(out)
-        except BaseException:
-            if old.exists():
-                old.rename(out)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out, old)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ConfigError(

@@ -69,6 +69,8 @@ def _notes(p) -> list[str]:
 
 
 def _available(source) -> bool:
+    """Whether the data is a file or folder here (not an array or DataFrame given in Python)."""
+    source = str(source or "")
     return bool(source) and not source.startswith(("an array of ", "the DataFrame")) and Path(source).exists()
 
 

@@ -1,9 +1,10 @@
-"""Writing files so that a reader never sees half of one: to a temporary name beside
-the target, then renamed over it (atomic on one file system)."""
+"""Writing files and folders so that a reader never sees half of one: to a temporary
+name beside the target, then renamed into place (atomic on one file system)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 
@@ -18,3 +19,19 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def swap_in(new: Path, target: Path, old: Path) -> Path:
+    """Put the folder new in target's place: a previous target waits at old (where a
+    reader that finds no target may look) until new is in place, then goes."""
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    try:
+        new.rename(target)
+    except BaseException:
+        if old.exists() and not target.exists():
+            old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return target

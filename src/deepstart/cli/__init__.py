@@ -10,8 +10,8 @@ import sys
 import click
 
 from .. import log
-from ..version import __version__
 from ..errors import DeepstartError, TrainingInterrupted
+from ..version import __version__
 from .deploy import export, serve
 from .explain import compare, explain
 from .train import train

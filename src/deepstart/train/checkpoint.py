@@ -14,6 +14,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import ConfigError
+from ..files import swap_in
 
 STATE, TENSORS = "state.json", "state.safetensors"
 
@@ -58,11 +59,7 @@ class Checkpoint:
         tmp.mkdir(parents=True)
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, tmp / TENSORS)
         (tmp / STATE).write_text(json.dumps(state))
-        if self.folder.exists():
-            shutil.rmtree(self._old, ignore_errors=True)
-            self.folder.rename(self._old)
-        tmp.rename(self.folder)
-        shutil.rmtree(self._old, ignore_errors=True)
+        swap_in(tmp, self.folder, self._old)
 
     def load(self, model, optimizer, schedule) -> tuple[dict, dict | None]:
         """Restore model, optimizer and schedule; return (extra state, best weights)."""
