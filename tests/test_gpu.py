@@ -22,14 +22,14 @@ def seen_devices(monkeypatch):
     """The device of every batch the shared loop feeds a network."""
     from deepstart.train import loop
 
-    seen, inputs = set(), loop._inputs
+    seen, inputs = set(), loop.inputs
 
     def spy(x_all, idx, model, layout):
         x = inputs(x_all, idx, model, layout)
         seen.add((x if isinstance(x, torch.Tensor) else next(iter(x.values()))).device.type)
         return x
 
-    monkeypatch.setattr(loop, "_inputs", spy)
+    monkeypatch.setattr(loop, "inputs", spy)
     return seen
 
 

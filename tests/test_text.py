@@ -13,7 +13,7 @@ from deepstart import Predictor
 from deepstart.classical import TfidfLogistic
 from deepstart.modalities import read_labeled
 from deepstart.modalities.texts.encoders import TextEncoder, TokenEncoder
-from deepstart.train.loop import _batches
+from deepstart.train.batches import shuffled
 
 from conftest import reviews, run_cli
 
@@ -148,7 +148,7 @@ def test_token_batches_group_similar_lengths():
     torch.manual_seed(0)
     lengths = torch.randint(1, 60, (1000,))
     ids = (torch.arange(60)[None, :] < lengths[:, None]).int()  # 1 where a token is, 0 after
-    batches = _batches(ids, 32, "tokens")
+    batches = shuffled(ids, 32, "tokens")
     assert sorted(torch.cat(batches).tolist()) == list(range(1000))
     spread = np.mean([int(lengths[b].max() - lengths[b].min()) for b in batches])
     assert spread < 5  # random batches of 32 would span about 50

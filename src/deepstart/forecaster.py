@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from . import artifact
-from .classical.series import LinearAR, detect_season, seasonal_naive
+from .classical.series import LinearAR, seasonal_naive
 from .errors import ConfigError, DataError, ModelFileError, NotFittedError
 from .log import say
 from .modalities import REGISTRY, Modality
@@ -31,11 +31,6 @@ from .train.diagnostics import diagnose
 
 K_MAX = 4  # forecast origins in the test (and validation) window
 TRAIN_STEPS = 1500  # optimisation steps for the GRU; epochs follow from the number of windows
-TITLES = {
-    "deep": "GRU over windows (deep)",
-    "seasonal-naive": "seasonal naive",
-    "linear-ar": "linear autoregressive (ridge)",
-}
 
 
 class Forecaster:
@@ -75,7 +70,11 @@ class Forecaster:
             raise DataError(f"'{series.columns['target']}' never changes: there is nothing to forecast.")
         self.columns_, self.horizon_ = series.columns, horizon
         self.step_ = describe_step(series.step)
-        train_end = self._windows_for(series, season)
+        cutting = cut.layout(series, horizon, season, K_MAX)
+        self.k_, self.lookback_, self.scales_ = cutting.k, cutting.lookback, cutting.scales
+        self.season_, self.season_source_ = cutting.season, cutting.season_source
+        self.scale_of_ = dict(zip(series.ids, self.scales_))  # stored: the same spread when forecasting
+        train_end = cutting.train_end
         x, y = cut.windows(self, series.values, [self.lookback_] * len(train_end), train_end)
         val_end = [e + self.k_ * horizon for e in train_end]
         x_val, y_val = cut.windows(self, series.values, train_end, val_end, first_target=True)
@@ -85,7 +84,8 @@ class Forecaster:
         self.ar_ = LinearAR.fit(x, y, x_val, y_val)
         seconds = {"deep": deep_seconds, "linear-ar": time.perf_counter() - t0}
         self.diagnostics_ = diagnose(self.net_, self.history_, (x[:4096], y[:4096]), (x_val, y_val), [], plan)
-        self.leaderboard_ = self._rank(series, train_end, seconds)
+        self.partner_ = cut.best_classical(self, series, train_end)
+        self.leaderboard_ = cut.leaderboard(self, series, train_end, seconds)
         self.choice_ = self.leaderboard_[0]["name"]
         self.metrics_ = {
             "validation": cut.metrics(self, series, train_end, self.choice_),
@@ -95,35 +95,6 @@ class Forecaster:
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         return self
-
-    def _windows_for(self, series: Series, season: int | None) -> list[int]:
-        """Where each series' training steps end (the last 2 x k x H steps validate and
-        test), the season, the lookback and each series' spread; refused when too short."""
-        horizon, shortest = self.horizon_, min(len(v) for v in series.values)
-        self.k_ = max(1, min(K_MAX, shortest // (10 * horizon)))
-        train_end = [len(v) - 2 * self.k_ * horizon for v in series.values]
-        if min(train_end) < horizon + 4:
-            need = 2 * horizon + 4 + horizon
-            raise DataError(
-                f"The horizon ({horizon} steps) is too long for the history: the shortest series has "
-                f"{shortest} steps, and testing and validating on {horizon} steps each leaves too few to "
-                f"learn from (at least {need} are needed); shorten --horizon or give a longer history."
-            )
-        train_parts = [v[:e] for v, e in zip(series.values, train_end)]
-        if season is not None and season > (min(train_end) - horizon) // 2:
-            raise DataError(
-                f"--season {season} is too long for the history: the shortest series has {min(train_end)} "
-                f"steps to learn from, and two seasons and the horizon must fit in them; give a shorter "
-                "--season or a longer history."
-            )
-        detected = detect_season(train_parts, min(min(train_end) // 3, 400))
-        self.season_ = season or detected
-        self.season_source_ = "given" if season else "detected" if detected > 1 else "none found"
-        lookback = max(2 * horizon, 2 * self.season_ if self.season_ > 1 else 0, 16)
-        self.lookback_ = int(min(lookback, min(train_end) - horizon))
-        self.scales_ = [float(np.std(p)) or 1.0 for p in train_parts]  # each series' spread
-        self.scale_of_ = dict(zip(series.ids, self.scales_))  # stored: the same spread when forecasting
-        return train_end
 
     def _train(self, train: tuple, val: tuple) -> Plan:
         s = self.settings
@@ -168,32 +139,6 @@ class Forecaster:
         else:  # the network, in PyTorch or (exported) in ONNX Runtime
             out = self.net_(x) if self.runtime_ else predict_logits(self.net_, torch.from_numpy(x)).numpy()
         return out.astype(np.float64) * scales[:, None] + level
-
-    def _rank(self, series: Series, train_end: list[int], seconds: dict) -> list[dict]:
-        val_end = [e + self.k_ * self.horizon_ for e in train_end]
-        scores = {
-            name: cut.metrics(self, series, train_end, name)
-            for name in ("deep", "seasonal-naive", "linear-ar")
-        }
-        self.partner_ = min(("seasonal-naive", "linear-ar"), key=lambda n: scores[n]["mase"])
-        scores["ensemble"] = cut.metrics(self, series, train_end, "ensemble")
-        rows = []
-        for name, val in scores.items():
-            test = cut.metrics(self, series, val_end, name)
-            title = TITLES.get(name) or f"{TITLES['deep']} and {TITLES[self.partner_]}, averaged"
-            took = seconds.get(name, 0.0) + (seconds["deep"] if name == "ensemble" else 0)
-            rows.append(
-                {
-                    "name": name,
-                    "model": title,
-                    "validation_mase": val["mase"],
-                    "test_mase": test["mase"],
-                    "test_smape": test["smape"],
-                    "seconds": round(took, 2),
-                }
-            )
-        order = sorted(range(len(rows)), key=lambda i: (rows[i]["validation_mase"], i))
-        return [rows[i] | {"chosen": rank == 0} for rank, i in enumerate(order)]
 
     def evaluate(self, data) -> dict:
         """Metrics on series like the training ones: the last H x k steps of each are
@@ -361,7 +306,10 @@ class Forecaster:
         ar = {k[3:]: v for k, v in tensors.items() if k.startswith("ar.")}
         self.ar_ = LinearAR.from_saved(manifest["classical"], ar, self.lookback_, self.horizon_)
         self.choice_, self.partner_ = manifest["choice"], manifest["partner"]
-        if self.choice_ not in (*TITLES, "ensemble") or self.partner_ not in ("seasonal-naive", "linear-ar"):
+        if self.choice_ not in (*cut.TITLES, "ensemble") or self.partner_ not in (
+            "seasonal-naive",
+            "linear-ar",
+        ):
             raise ValueError(f"an unknown model {self.choice_!r}")
 
 

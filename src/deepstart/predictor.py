@@ -12,16 +12,17 @@ import torch
 
 from . import artifact
 from .classical import classical_from_saved
-from .errors import ConfigError, DataError, DeepstartError, ModelFileError, NotFittedError
+from .errors import ConfigError, DataError, ModelFileError, NotFittedError
 from .evaluate.groups import group_metrics
 from .evaluate.leaderboard import Candidate
-from .log import say, warn
+from .log import warn
 from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
 from .models import check_net_reads, load_network
 from .pipeline.fit import train_net
 from .pipeline.prepare import Targets, check_fit_arguments, encode, identity, prepare, read_like
 from .pipeline.record import data_record, scale_of, worst_mistakes
 from .pipeline.select import select
+from .report.mistakes import explained
 from .report.page import report_html
 from .report.plots import training_curve_png
 from .settings import TASK_KINDS, Settings
@@ -293,21 +294,11 @@ class Predictor:
         if self.classical_ is not None:
             tensors |= {f"classical.{k}": v for k, v in self.classical_.tensors().items()}
         manifest = self.manifest()
-        files[artifact.REPORT] = report_html(manifest, files.get(artifact.CURVE), self._explained()).encode()
+        files[artifact.REPORT] = report_html(manifest, files.get(artifact.CURVE), explained(self)).encode()
         path = artifact.save(out, manifest, tensors, files)
         if getattr(self, "_checkpoint", None) is not None:
             self._checkpoint.remove()  # the run is safe in the model now
         return path
-
-    def _explained(self) -> dict[str, str]:
-        """Why the model made its worst mistakes, as HTML per input (none where it cannot be said)."""
-        if not self.worst_:
-            return {}
-        try:
-            return self.modality.explain_mistakes(self, self.worst_)
-        except (DeepstartError, OSError, RuntimeError, ValueError, KeyError) as e:
-            say(f"The report shows the worst mistakes without explanations ({type(e).__name__}: {e}).")
-            return {}
 
     @classmethod
     def load(cls, path, manifest: dict | None = None, tensors: dict | None = None) -> Predictor:

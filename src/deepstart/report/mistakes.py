@@ -6,7 +6,21 @@ from __future__ import annotations
 
 from html import escape
 
+from ..errors import DeepstartError
+from ..log import say
 from ..modalities import REGISTRY
+
+
+def explained(model) -> dict[str, str]:
+    """Why the model made its worst mistakes, as HTML per input, from its modality (none
+    where it cannot be said: the report then shows the mistakes alone)."""
+    if not model.worst_:
+        return {}
+    try:
+        return model.modality.explain_mistakes(model, model.worst_)
+    except (DeepstartError, OSError, RuntimeError, ValueError, KeyError) as e:
+        say(f"The report shows the worst mistakes without explanations ({type(e).__name__}: {e}).")
+        return {}
 
 
 def mistake_rows(manifest: dict, explained: dict[str, str]) -> tuple[str, list[tuple]]:

@@ -9,7 +9,8 @@ import math
 import torch
 from torch import nn
 
-from .loop import History, Plan, as_tensors, batch_for, evaluate
+from .batches import batch_for
+from .loop import History, Plan, as_tensors, evaluate
 
 VANISHING_RATIO = 1e-3  # first layer's gradient vs. the last layer's
 EXPLODING_NORM = 1e3

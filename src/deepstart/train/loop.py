@@ -19,7 +19,9 @@ from torch import nn
 from ..errors import ConfigError, TrainingError, TrainingInterrupted
 from ..log import progress
 from ..models.runtime import device
+from .batches import batch_for, device_of, inputs, shuffled
 from .checkpoint import Checkpoint
+from .gradients import layer_grad_norms
 
 
 @dataclass
@@ -197,12 +199,12 @@ def _train_epoch(model, train, plan: Plan, optimizer, schedule, time_limit: floa
     """One pass over shuffled batches; returns (mean loss, accuracy or R², layer -> gradient norm).
     With a time_limit, refuses early when one epoch would not fit in it."""
     x_all, y_all = train
-    batches = _batches(x_all, plan.batch_size, plan.layout)
+    batches = shuffled(x_all, plan.batch_size, plan.layout)
     every = max(1, len(batches) // 8)  # sample gradient norms a few times per epoch
     total_loss, correct, norms, samples, t0 = 0.0, 0, {}, 0, time.perf_counter()
     model.train()
     for step, idx in enumerate(batches):
-        x, y = _inputs(x_all, idx, model, plan.layout), y_all[idx].to(_device_of(model))
+        x, y = inputs(x_all, idx, model, plan.layout), y_all[idx].to(device_of(model))
         if plan.augment is not None:
             x = plan.augment(x)
         # Mixed precision on GPUs only: this CPU has no fast bf16 (about 300x slower than fp32).
@@ -226,36 +228,6 @@ def _train_epoch(model, train, plan: Plan, optimizer, schedule, time_limit: floa
     return total_loss / len(y_all), score, {k: v / max(samples, 1) for k, v in norms.items()}
 
 
-def _batches(x_all: torch.Tensor, bs: int, layout: str, window: int = 50) -> list[torch.Tensor]:
-    """Shuffled batches of indices. Token ids ((N, L), 0 for padding) are batched by
-    length: within each run of `window` random batches, texts of similar length go
-    together, so little time goes into padding (measured: 52 -> 142 texts/s when
-    fine-tuning MiniLM on short sentences)."""
-    order = torch.randperm(len(x_all))
-    if layout != "tokens":
-        return list(order.split(bs))
-    lengths = (x_all != 0).sum(1)
-    batches = []
-    for chunk in order.split(bs * window):
-        batches.extend(chunk[torch.argsort(lengths[chunk], stable=True)].split(bs))
-    return [batches[k] for k in torch.randperm(len(batches))]
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
-def _inputs(x_all: torch.Tensor, idx: torch.Tensor, model: nn.Module, layout: str) -> torch.Tensor:
-    """A batch on the model's device: pixels (uint8) as floats, channels last on a CPU;
-    features and token ids as they are."""
-    x = x_all[idx].to(_device_of(model), non_blocking=True)
-    if layout == "images":
-        x = x.float()
-        if x.device.type == "cpu":
-            x = x.contiguous(memory_format=torch.channels_last)
-    return x
-
-
 def _check_time_limit(time_limit: float, epoch_seconds: float) -> None:
     if epoch_seconds > time_limit:
         raise ConfigError(
@@ -276,33 +248,6 @@ def _stop_reason(history: History, settings, done: int, epochs: int, train_loss:
     return "finished"
 
 
-LAYERS = (nn.Conv1d, nn.Conv2d, nn.Linear, nn.GRU, nn.LSTM, nn.RNN)
-
-
-def layer_grad_norms(model: nn.Module) -> dict[str, float]:
-    """Gradient norm of each layer's own weights (convolutions, linear and recurrent
-    layers), in the order the layers are defined."""
-    found = {}
-    for name, m in model.named_modules():
-        if isinstance(m, LAYERS):
-            grads = [
-                p.grad
-                for key, p in m.named_parameters(recurse=False)
-                if "weight" in key and p.grad is not None
-            ]
-            if grads:
-                found[name] = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])))
-    return found
-
-
-def batch_for(x: torch.Tensor, layout: str) -> int:
-    """Inputs per inference batch: 1,024 small ones, fewer large ones (a 224x224 photo
-    takes about 16 MB of activations in EfficientNet-Lite0)."""
-    if layout == "tokens":  # a transformer's activations are large
-        return 64
-    return max(8, min(1024, 5_000_000 // max(x[0].numel(), 1))) if len(x) else 1
-
-
 @torch.no_grad()
 def evaluate(model: nn.Module, data: tuple, plan: Plan) -> tuple[float, float]:
     """Mean loss and accuracy (R² for regression) of model on data = (X, y), in evaluation mode."""
@@ -312,7 +257,7 @@ def evaluate(model: nn.Module, data: tuple, plan: Plan) -> tuple[float, float]:
     total, correct = 0.0, 0
     for s in range(0, len(y_all), batch):
         idx = torch.arange(s, min(s + batch, len(y_all)))
-        x, y = _inputs(x_all, idx, model, plan.layout), y_all[idx].to(_device_of(model))
+        x, y = inputs(x_all, idx, model, plan.layout), y_all[idx].to(device_of(model))
         logits = model(x).float()
         total += loss_of(logits, y, plan.regression, "sum").item()
         correct += _hits(logits, y, plan.regression)
@@ -326,7 +271,7 @@ def predict_logits(model: nn.Module, x_all: torch.Tensor, layout: str = "vectors
     model.eval()
     batch = batch_for(x_all, layout)
     out = [
-        model(_inputs(x_all, torch.arange(s, min(s + batch, len(x_all))), model, layout)).float().cpu()
+        model(inputs(x_all, torch.arange(s, min(s + batch, len(x_all))), model, layout)).float().cpu()
         for s in range(0, len(x_all), batch)
     ]
     return torch.cat(out)
