@@ -14,6 +14,8 @@ from ..errors import ConfigError, DeepstartError
 from ..files import write_atomic
 from .options import csv_options
 
+FORECAST_FIELDS = ("series", "time", "forecast")  # what predict prints of each forecast record
+
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
@@ -66,7 +68,7 @@ def predict(model, inputs, out, text, as_json):
         click.echo(json.dumps(records))
     elif predictor.task == "forecasting":
         for r in records:
-            click.echo("\t".join(str(r[k]) for k in ("series", "time", "forecast") if k in r))
+            click.echo("\t".join(str(r[k]) for k in FORECAST_FIELDS if k in r))
     else:
         for r in records:
             if "error" in r:
