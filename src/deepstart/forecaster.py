@@ -252,7 +252,7 @@ class Forecaster:
     def save(self, out) -> Path:
         if self._fitted().runtime_:
             raise ConfigError("An exported model is written by `deepstart export`, not saved again.")
-        history = self.history_.to_dict() if hasattr(self, "history_") else self.training_["history"]
+        history = self.training_["history"]
         files = {artifact.CURVE: training_curve_png(history["epochs"], history["best_epoch"])}
         tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
         tensors |= {f"ar.{k}": v for k, v in self.ar_.tensors().items()}

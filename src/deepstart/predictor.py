@@ -41,6 +41,7 @@ class Predictor:
     """
 
     runtime_ = None  # for an exported model: its engine, and how the export was checked
+    _checkpoint = None  # while training with checkpoints: removed once the model is saved
 
     def __init__(self, **settings):
         self.settings = Settings(**settings)
@@ -271,7 +272,7 @@ class Predictor:
             "model": self.recipe_,
             "choice": self.choice_,
             "leaderboard": self.leaderboard_,
-            "worst_mistakes": getattr(self, "worst_", []),
+            "worst_mistakes": self.worst_,
             "columns": self.columns_,
             "encoder": self.encoder_.spec(),
             "net": self.net_spec_,
@@ -296,7 +297,7 @@ class Predictor:
         manifest = self.manifest()
         files[artifact.REPORT] = report_html(manifest, files.get(artifact.CURVE), explained(self)).encode()
         path = artifact.save(out, manifest, tensors, files)
-        if getattr(self, "_checkpoint", None) is not None:
+        if self._checkpoint is not None:
             self._checkpoint.remove()  # the run is safe in the model now
         return path
 

@@ -155,8 +155,7 @@ class Modality:
     # -- serving -----------------------------------------------------------------
     def prepare_for_serving(self, model, limits) -> None:
         """Settings a service needs: no feature cache for requests' inputs."""
-        if getattr(model, "encoder_", None) is not None:
-            model.encoder_.use_cache = False
+        model.encoder_.use_cache = False
 
     def json_fields(self) -> str:
         """The JSON fields a request holds, for messages."""

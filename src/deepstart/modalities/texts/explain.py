@@ -19,7 +19,7 @@ def word_attributions(predictor, texts: list[str], max_words: int | None = None)
     """Per text: its label and probability, and each word's effect, in reading order
     (for the first max_words words only, when given: one prediction per word)."""
     encoder, records = predictor.encoder_, []
-    cached = getattr(encoder, "use_cache", False)
+    cached = encoder.use_cache
     encoder.use_cache = False  # the leave-one-out variants are not worth keeping in the cache
     try:
         for text in texts:
