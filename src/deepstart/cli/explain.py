@@ -10,6 +10,7 @@ import click
 
 from ..errors import ConfigError
 from ..files import write_atomic
+from ..settings import MODELS
 
 # explain's options that apply to some models only: what to say when one does not
 ONLY_FOR = {
@@ -65,7 +66,7 @@ def explain(model, inputs, out, overall, data, target, class_name):
 )
 @click.option(
     "--model",
-    type=click.Choice(["auto", "transfer", "cnn", "fine-tune"]),
+    type=click.Choice(MODELS),
     default="auto",
     show_default=True,
     help="Images: the deep model (auto: small images a CNN, photos transfer learning).",

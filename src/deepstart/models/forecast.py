@@ -1,5 +1,6 @@
-"""Deep forecasters: a recurrent (GRU) network over a window of past values, or a
-temporal convolutional one, predicting the next `horizon` values at once."""
+"""Networks over sequences of numbers: a recurrent (GRU) forecaster that reads a window
+of past values and predicts the next `horizon` at once, and a 1-D convolutional
+classifier of whole sequences."""
 
 from __future__ import annotations
 
