@@ -162,3 +162,16 @@ def versions() -> dict:
         "scikit-learn": sklearn.__version__,
         "onnxruntime": onnxruntime.__version__,
     }
+
+
+def restore(path, read) -> None:
+    """read() the learned state from a manifest and tensors; any inconsistency in them is
+    one ModelFileError that says the folder is invalid."""
+    try:
+        read()
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+        raise ModelFileError(
+            f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
+        ) from None

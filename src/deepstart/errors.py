@@ -39,3 +39,12 @@ class TrainingInterrupted(KeyboardInterrupt):
     def __init__(self, epochs_done: int):
         super().__init__(epochs_done)
         self.epochs_done = epochs_done
+
+
+def check_is_fitted(model, attribute: str = "net_"):
+    """The model, or NotFittedError when it has not been trained or loaded (as
+    scikit-learn's check_is_fitted)."""
+    if not hasattr(model, attribute):
+        name = type(model).__name__
+        raise NotFittedError(f"This {name} is not trained yet; call fit() or {name}.load() first.")
+    return model

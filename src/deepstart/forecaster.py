@@ -16,7 +16,7 @@ import torch
 
 from . import artifact
 from .classical.series import LinearAR, seasonal_naive
-from .errors import ConfigError, DataError, ModelFileError, NotFittedError
+from .errors import ConfigError, DataError, check_is_fitted
 from .log import say
 from .modalities import REGISTRY, Modality
 from .modalities.series import windows as cut
@@ -200,9 +200,7 @@ class Forecaster:
         return read_series_from(data, c["target"], c["time"], c.get("id"))
 
     def _fitted(self) -> Forecaster:
-        if not hasattr(self, "net_"):
-            raise NotFittedError("This Forecaster is not trained yet; call fit() or Forecaster.load() first.")
-        return self
+        return check_is_fitted(self)
 
     # -- the artifact ---------------------------------------------------------
     def manifest(self) -> dict:
@@ -266,14 +264,7 @@ class Forecaster:
         if manifest is None:
             manifest, tensors = artifact.load(path)
         self = cls()
-        try:
-            self._restore(path, manifest, tensors)
-        except ModelFileError:
-            raise
-        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
-            raise ModelFileError(
-                f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
-            ) from None
+        artifact.restore(path, lambda: self._restore(path, manifest, tensors))
         self.leaderboard_, self.metrics_ = manifest.get("leaderboard", []), manifest.get("metrics", {})
         self.diagnostics_, self.data_ = manifest.get("diagnostics", []), manifest.get("data", {})
         self.training_ = manifest.get("training", {})

@@ -12,7 +12,7 @@ import torch
 
 from . import artifact
 from .classical import classical_from_saved
-from .errors import ConfigError, DataError, ModelFileError, NotFittedError
+from .errors import ConfigError, DataError, ModelFileError, check_is_fitted
 from .evaluate.groups import group_metrics
 from .evaluate.leaderboard import Candidate
 from .log import warn
@@ -256,9 +256,7 @@ class Predictor:
         return part[0], ((part[1] - mean) / std).astype(np.float32)
 
     def _fitted(self) -> Predictor:
-        if not hasattr(self, "net_"):
-            raise NotFittedError("This Predictor is not trained yet; call fit() or Predictor.load() first.")
-        return self
+        return check_is_fitted(self)
 
     # -- the artifact ---------------------------------------------------------
     def manifest(self) -> dict:
@@ -308,14 +306,7 @@ class Predictor:
             manifest, tensors = artifact.load(path)
         self = cls.__new__(cls)
         self.settings = Settings.trained_with(manifest["training"].get("settings", {}))
-        try:
-            self._restore(path, manifest, tensors)
-        except ModelFileError:
-            raise
-        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
-            raise ModelFileError(
-                f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
-            ) from None
+        artifact.restore(path, lambda: self._restore(path, manifest, tensors))
         expected = manifest["encoder"].get("weights_sha256")
         if expected and expected != self.encoder_.spec().get("weights_sha256"):
             raise ModelFileError(

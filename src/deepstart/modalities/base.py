@@ -235,3 +235,24 @@ class Modality:
         """Learning curves its own way (images), and how a sentence names the deep model;
         fit(data, settings, **options) trains a model as Predictor(**settings).fit does."""
         raise DataError(f"compare needs images, a table or texts; {examples.origin} holds {examples.kind}s.")
+
+
+class RowsOfNumbers(Modality):
+    """A modality whose examples are rows of numbers once encoded (tables, sequences):
+    the classical models of classical/tables.py train beside the deep one on the
+    encoder's design matrix (numbers, flags and one-hot categories)."""
+
+    rows = True
+
+    def baselines(self, split, encoder, seed: int) -> list:
+        from ..classical.tables import candidates
+
+        return candidates(split, encoder.design, seed)
+
+    def classical_inputs(self, encoder, x, raw: list):
+        return encoder.design(x)
+
+    def check_classical(self, classical, encoder, n_out: int, task: str) -> None:
+        from ..classical import check_reads
+
+        check_reads(classical, encoder.design_width, n_out, task)

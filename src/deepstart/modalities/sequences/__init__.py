@@ -8,17 +8,16 @@ import math
 import numpy as np
 
 from ...errors import ConfigError, Refused
-from ..base import Modality
+from ..base import RowsOfNumbers
 from ..given import Given
 from ..recipe import Recipe
 from . import read
 
 
-class Sequences(Modality):
+class Sequences(RowsOfNumbers):
     name = "sequence"
     noun = "sequences"
     try_input = "<table of new sequences>"
-    rows = True
     models = {"sequence-cnn": ("a 1-D convolutional network", "1-D CNN (deep)")}
     single, many = "sequence", "sequences"
 
@@ -57,19 +56,6 @@ class Sequences(Modality):
         )
         net = {"name": "sequence-cnn", "channels": channels, "dropout": settings.dropout}
         return Recipe("sequence-cnn", why, SequenceEncoder(channels, length, steps), None, net)
-
-    def baselines(self, split, encoder, seed: int) -> list:
-        from ...classical.tables import candidates
-
-        return candidates(split, encoder.design, seed)
-
-    def classical_inputs(self, encoder, x, raw: list):
-        return encoder.design(x)
-
-    def check_classical(self, classical, encoder, n_out: int, task: str) -> None:
-        from ...classical import check_reads
-
-        check_reads(classical, encoder.design_width, n_out, task)
 
     def check_item(self, item, limits, info: dict) -> list[float]:
         steps = info.get("steps")

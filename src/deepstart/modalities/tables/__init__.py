@@ -7,18 +7,17 @@ import pandas as pd
 
 from ...data.tables import rows_of
 from ...errors import ConfigError, DataError
-from ..base import Modality
+from ..base import RowsOfNumbers
 from ..given import Given
 from ..recipe import Recipe
 from ..requests import check_row
 from . import read
 
 
-class Tables(Modality):
+class Tables(RowsOfNumbers):
     name = "table"
     noun = "rows"
     try_input = "<table of new rows>"
-    rows = True
     copies_leak = False  # in tables equal rows are common and no leak
     models = {"mlp": ("a multilayer perceptron (MLP)", "MLP (deep)")}
     explain_options = frozenset({"global"})
@@ -59,19 +58,6 @@ class Tables(Modality):
         )
         net = {"name": "mlp", "activation": settings.activation, "dropout": settings.dropout}
         return Recipe("mlp", why, TableEncoder(origin=examples.origin), None, net)
-
-    def baselines(self, split, encoder, seed: int) -> list:
-        from ...classical.tables import candidates
-
-        return candidates(split, encoder.design, seed)
-
-    def classical_inputs(self, encoder, x, raw: list):
-        return encoder.design(x)
-
-    def check_classical(self, classical, encoder, n_out: int, task: str) -> None:
-        from ...classical import check_reads
-
-        check_reads(classical, encoder.design_width, n_out, task)
 
     def explain(self, model, inputs: list, out, options: dict) -> list[str]:
         from .explain import explain_command
