@@ -117,3 +117,21 @@ def test_dead_relus(digits):
     with torch.no_grad():
         net[3].bias.fill_(-100.0)  # the second layer's units can never fire
     assert "dead ReLUs" in found(train_custom(net, digits))
+
+
+def test_gradient_norms_cover_recurrent_and_1d_convolutional_layers():
+    from deepstart.models import build_net
+    from deepstart.train.gradients import layer_grad_norms
+
+    for spec, x, names in (
+        ({"name": "gru-forecaster", "lookback": 16, "n_classes": 3}, torch.randn(8, 16), {"gru", "head.1"}),
+        (
+            {"name": "sequence-cnn", "channels": 1, "n_classes": 2},
+            torch.randn(8, 1, 32),
+            {"body.0", "head.1"},
+        ),
+    ):
+        net = build_net(spec)
+        net(x).sum().backward()
+        norms = layer_grad_norms(net)
+        assert names <= set(norms) and all(v > 0 for v in norms.values()), norms
