@@ -1,12 +1,18 @@
-"""Messages for people go to stderr, so stdout stays clean for --json output."""
+"""Messages and progress for people. Messages go to stderr (stdout stays clean for
+--json output). Progress is one structured stream of events ({"event": "progress",
+"stage", "done", "total", ...}, {"event": "epoch", ...}); listeners receive it: the
+terminal's progress bars are one, the studio's live page another."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 logger = logging.getLogger("deepstart")
+_listeners: list[Callable[[dict], None]] = []
 
 
 @contextmanager
@@ -22,12 +28,16 @@ def quiet(level: int = logging.WARNING):
 
 
 def setup(verbose: bool = True) -> None:
-    """Print deepstart's messages plainly on stderr (called by the CLI)."""
+    """Print deepstart's messages plainly on stderr, and progress bars on a terminal
+    (called by the CLI)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
+    _listeners[:] = [listener for listener in _listeners if not isinstance(listener, TerminalBars)]
+    if verbose:
+        _listeners.append(TerminalBars())
 
 
 def say(message: str) -> None:
@@ -38,19 +48,103 @@ def warn(message: str) -> None:
     logger.warning(message)
 
 
-def progress(iterable=None, *, total=None, desc: str = "", unit: str = "it", initial: int = 0):
-    """A progress bar on stderr, shown only on a terminal and when messages are on."""
-    from tqdm.auto import tqdm
+@contextmanager
+def listening(listener: Callable[[dict], None]):
+    """Send every progress event to listener(event) for the time being."""
+    _listeners.append(listener)
+    try:
+        yield listener
+    finally:
+        _listeners.remove(listener)
 
-    quiet = not logger.isEnabledFor(logging.INFO)
-    return tqdm(
-        iterable,
-        total=total,
-        initial=initial,
-        desc=desc,
-        unit=unit,
-        file=sys.stderr,
-        disable=True if quiet else None,
-        leave=False,
-        dynamic_ncols=True,
-    )
+
+def emit(event: str, **data) -> None:
+    """One event to every listener: {"event": event, "time": seconds since the epoch, **data}."""
+    if _listeners:
+        found = {"event": event, "time": round(time.time(), 3), **data}
+        for listener in list(_listeners):
+            listener(found)
+
+
+class Progress:
+    """A stage of work with a known size (images read, epochs trained), reported as
+    "progress" events: where it stands, and the last figures it noted (postfix)."""
+
+    def __init__(self, iterable=None, total=None, desc: str = "", unit: str = "it", initial: int = 0):
+        self.iterable, self.stage, self.unit = iterable, desc, unit
+        self.total = len(iterable) if total is None and hasattr(iterable, "__len__") else total
+        self.done, self.postfix = initial, {}
+        self._report()
+
+    def __iter__(self):
+        for item in self.iterable:
+            yield item
+            self.update(1)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self._report()
+
+    def set_postfix(self, values: dict) -> None:
+        self.postfix = dict(values)
+        self._report()
+
+    def close(self) -> None:
+        self._report(finished=True)
+
+    def _report(self, finished: bool = False) -> None:
+        emit(
+            "progress",
+            stage=self.stage,
+            done=self.done,
+            total=self.total,
+            unit=self.unit,
+            postfix=self.postfix,
+            finished=finished,
+        )
+
+
+def progress(iterable=None, *, total=None, desc: str = "", unit: str = "it", initial: int = 0) -> Progress:
+    """A stage of work reported to the listeners (on a terminal: a progress bar)."""
+    return Progress(iterable, total, desc, unit, initial)
+
+
+class TerminalBars:
+    """Progress events as tqdm bars on stderr, one per stage, shown only on a terminal
+    and when messages are on."""
+
+    def __init__(self):
+        self.bars = {}
+
+    def __call__(self, event: dict) -> None:
+        if event["event"] != "progress" or not logger.isEnabledFor(logging.INFO):
+            return
+        stage = event["stage"]
+        bar = self.bars.get(stage)
+        if bar is None and not event["finished"]:
+            from tqdm.auto import tqdm
+
+            bar = self.bars[stage] = tqdm(
+                total=event["total"],
+                initial=event["done"],
+                desc=stage,
+                unit=event["unit"],
+                file=sys.stderr,
+                leave=False,
+                dynamic_ncols=True,
+            )
+        if bar is None:
+            return
+        bar.update(event["done"] - bar.n)
+        if event["postfix"]:
+            shown = {k: f"{v:.4f}" if isinstance(v, float) else v for k, v in event["postfix"].items()}
+            bar.set_postfix(shown)
+        if event["finished"]:
+            bar.close()
+            del self.bars[stage]

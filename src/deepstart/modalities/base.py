@@ -91,6 +91,11 @@ class Modality:
     def check_split(self, val_raw: list, train_raw: list) -> None:
         """Warn when the validation data cannot be trusted (held-out texts inside training texts)."""
 
+    def describe(self, examples: Examples, root: Path, max_pixels: int) -> dict:
+        """What is worth showing of the data before training (the studio): samples,
+        problems found, as JSON; file names relative to root."""
+        return {}
+
     def group_values(self, examples: Examples, column: str) -> pd.Series:
         """Each example's value in column, for metrics per group."""
         raise DataError(f"--group works on table models so far; this model reads {examples.kind}s.")
@@ -206,6 +211,10 @@ class Modality:
             ]
         }
         return {"required": True, "content": {"application/json": {"schema": body}}}
+
+    def example_body(self, info: dict) -> dict:
+        """A JSON body /predict takes, to show how to call a service."""
+        return {self.single: "..."}
 
     def serve_predict(self, model, items: list) -> list[dict]:
         return model.predict_records(items)

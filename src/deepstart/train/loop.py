@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, TrainingError, TrainingInterrupted
-from ..log import progress
+from ..log import emit, progress
 from ..models.runtime import device
 from .batches import batch_for, device_of, inputs, shuffled
 from .checkpoint import Checkpoint
@@ -108,8 +108,9 @@ def fit(
             torch.manual_seed(settings.seed + epoch)  # the same batches after a resume
             limit = settings.time_limit if epoch == first else None
             record = _epoch(model, train, val, plan, optimizer, schedule, limit, history)
+            bar.set_postfix({k: v for k, v in record.items() if k.startswith("val_")})
             bar.update(1)
-            bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k.startswith("val_")})
+            emit("epoch", epochs=plan.epochs, **record)
             if best.offer(record["val_loss"], model):
                 history.best_epoch = epoch + 1
             history.seconds = time.perf_counter() - clock

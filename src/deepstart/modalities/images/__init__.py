@@ -42,6 +42,11 @@ class Images(Modality):
     def read_unlabeled(self, inputs, columns: dict):
         return read.read_unlabeled(inputs)
 
+    def describe(self, examples, root, max_pixels: int) -> dict:
+        from .describe import describe
+
+        return describe(examples, root, max_pixels)
+
     def recipe(self, examples, settings):
         from .encoders import survey
         from .recipe import choose

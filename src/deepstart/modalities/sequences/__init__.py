@@ -75,6 +75,9 @@ class Sequences(RowsOfNumbers):
     def item_schema(self, info: dict) -> dict:
         return {"type": "array", "items": {"type": ["number", "null"]}}
 
+    def example_body(self, info: dict) -> dict:
+        return {self.single: [0.0] * int(info.get("steps") or 4)}
+
     def serve_predict(self, model, items: list) -> list[dict]:
         return model.predict_records(np.asarray(items, dtype=np.float64))
 

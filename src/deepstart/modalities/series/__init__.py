@@ -35,6 +35,9 @@ class Series(Modality):
         body = {"type": "object", "properties": {"rows": rows}, "required": ["rows"]}
         return {"required": True, "content": {"application/json": {"schema": body}}}
 
+    def example_body(self, info: dict) -> dict:
+        return {"rows": [{c["name"]: None for c in info.get("columns") or []}]}
+
     def serve_predict(self, model, items: list) -> list[dict]:
         """Each input is one history: its next steps."""
         return [{"forecast": model.forecast(pd.DataFrame(rows, dtype=object))} for rows in items]

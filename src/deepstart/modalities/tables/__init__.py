@@ -38,6 +38,12 @@ class Tables(RowsOfNumbers):
     def read_unlabeled(self, inputs, columns: dict):
         return read.read_unlabeled(inputs, columns)
 
+    def describe(self, examples, root, max_pixels: int) -> dict:
+        from ...data.columns import column_types
+
+        types, left_out = column_types(examples.items, examples.origin)
+        return {"column_types": types, "left_out": left_out}
+
     def group_values(self, examples, column: str) -> pd.Series:
         if column not in examples.items.columns:
             where = ", ".join(examples.items.columns)
@@ -101,6 +107,9 @@ class Tables(RowsOfNumbers):
             "properties": {c["name"]: {"type": ["string", "number", "boolean", "null"]} for c in columns},
             "required": [c["name"] for c in columns],
         }
+
+    def example_body(self, info: dict) -> dict:
+        return {self.single: {c["name"]: None for c in info.get("columns") or []}}
 
     def serve_predict(self, model, items: list) -> list[dict]:
         return model.predict_records(pd.DataFrame(items, dtype=object))

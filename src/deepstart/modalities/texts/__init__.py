@@ -111,6 +111,9 @@ class Texts(Modality):
             raise Refused(413, f"A text is longer than {limits.max_text:,} characters.")
         return item
 
+    def example_body(self, info: dict) -> dict:
+        return {self.single: "a text to classify"}
+
     def item_schema(self, info: dict) -> dict:
         return {"type": "string", "minLength": 1}
 

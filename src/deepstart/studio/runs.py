@@ -1,0 +1,210 @@
+"""The studio's run routes: train (queued, run by a worker), follow it live, cancel it,
+read its report, try its model, download it or its int8 ONNX export, serve it, compare
+deep and classical models on the data, delete runs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import tempfile
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from starlette.background import BackgroundTask
+
+from ..errors import Refused
+from ..serve.inputs import parse_inputs
+from ..settings import Settings
+
+REPORT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+SETTINGS = {"time_limit", "fine_tune", "test_size", "epochs", "seed"}  # what the page may set
+
+
+def router() -> APIRouter:
+    routes = APIRouter(prefix="/api")
+
+    @routes.post("/projects/{project_id}/runs")
+    async def train(request: Request, project_id: int):
+        """Queue a training run: {"time_limit": seconds, "fine_tune": bool, "test_size": 0.2}."""
+        studio = request.app.state.studio
+        project = _project(studio, project_id)
+        settings = await _settings(request)
+        problem = studio.detection(project).get("problem")
+        if problem:
+            raise Refused(422, problem)
+        return studio.store.run(studio.store.add_run(project_id, "train", settings))
+
+    @routes.post("/projects/{project_id}/compare")
+    async def compare(request: Request, project_id: int):
+        studio = request.app.state.studio
+        _project(studio, project_id)
+        return studio.store.run(studio.store.add_run(project_id, "compare", {"seed": 0}))
+
+    @routes.get("/queue")
+    async def queue(request: Request):
+        studio = request.app.state.studio
+        return {"running": studio.store.runs(status="running"), "queued": studio.store.runs(status="queued")}
+
+    @routes.get("/runs/{run_id}")
+    async def run(request: Request, run_id: int):
+        return _run(request.app.state.studio, run_id)
+
+    @routes.post("/runs/{run_id}/cancel")
+    async def cancel(request: Request, run_id: int):
+        studio = request.app.state.studio
+        _run(studio, run_id)
+        if not studio.jobs.cancel(run_id):
+            raise Refused(409, "This run has already finished.")
+        return {"cancelled": run_id}
+
+    @routes.delete("/runs/{run_id}")
+    async def delete(request: Request, run_id: int):
+        studio = request.app.state.studio
+        found = _run(studio, run_id)
+        if found["status"] in ("queued", "running"):
+            raise Refused(409, "This run has not finished; cancel it first.")
+        for child in [r for r in studio.store.runs(found["project_id"]) if r["parent_id"] == run_id]:
+            studio.workspace.remove(studio.workspace.run_dir(child["id"]))
+        studio.serving.stop(run_id)
+        studio.models.forget(run_id)
+        studio.store.delete_run(run_id)
+        studio.workspace.remove(studio.workspace.run_dir(run_id))
+        return {"deleted": run_id}
+
+    @routes.get("/runs/{run_id}/events")
+    async def events(request: Request, run_id: int, after: int = 0):
+        """The run's events as they come (Server-Sent Events), from line `after` on."""
+        studio = request.app.state.studio
+        _run(studio, run_id)
+        return StreamingResponse(_follow(studio, run_id, after, request), media_type="text/event-stream")
+
+    @routes.get("/runs/{run_id}/report")
+    async def report(request: Request, run_id: int):
+        path = _model(request.app.state.studio, run_id) / "report.html"
+        return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_POLICY})
+
+    @routes.get("/runs/{run_id}/curve")
+    async def curve(request: Request, run_id: int):
+        path = request.app.state.studio.workspace.run_dir(run_id) / "compare" / "learning_curve.png"
+        if not path.is_file():
+            raise Refused(404, "This run has no learning curves.")
+        return FileResponse(path)
+
+    @routes.get("/runs/{run_id}/metadata")
+    async def metadata(request: Request, run_id: int):
+        studio = request.app.state.studio
+        model = await studio.models.get(run_id)
+        return studio.models.metadata(run_id, model)
+
+    @routes.post("/runs/{run_id}/predict")
+    async def predict(request: Request, run_id: int):
+        studio = request.app.state.studio
+        model = await studio.models.get(run_id)
+        items, names = await parse_inputs(request, model.modality, studio.serve_limits, studio.models.info[run_id])
+        found = await asyncio.to_thread(model.modality.serve_predict, model, items)
+        return {"predictions": [{**r, "input": n} for r, n in zip(found, names)]}
+
+    @routes.post("/runs/{run_id}/explain")
+    async def explain(request: Request, run_id: int):
+        studio = request.app.state.studio
+        model = await studio.models.get(run_id)
+        items, names = await parse_inputs(request, model.modality, studio.serve_limits, studio.models.info[run_id])
+        if len(items) != 1:
+            raise Refused(422, "Send one input to explain.")
+        found = await asyncio.to_thread(model.modality.explain_one, model, items[0])
+        return {"input": names[0], **found}
+
+    @routes.get("/runs/{run_id}/download")
+    async def download(request: Request, run_id: int):
+        return await _zipped(_model(request.app.state.studio, run_id), f"deepstart-model-{run_id}")
+
+    @routes.post("/runs/{run_id}/export")
+    async def export(request: Request, run_id: int):
+        """Queue an int8 ONNX export of the run's model."""
+        studio = request.app.state.studio
+        found = _run(studio, run_id)
+        _model(studio, run_id)
+        return studio.store.run(studio.store.add_run(found["project_id"], "export", {}, parent_id=run_id))
+
+    @routes.get("/runs/{run_id}/download-export")
+    async def download_export(request: Request, run_id: int):
+        folder = request.app.state.studio.workspace.run_dir(run_id) / "export"
+        if not (folder / "manifest.json").is_file():
+            raise Refused(404, "This run holds no export; export the model first.")
+        return await _zipped(folder, f"deepstart-onnx-{run_id}")
+
+    @routes.post("/runs/{run_id}/serve")
+    async def serve(request: Request, run_id: int):
+        studio = request.app.state.studio
+        return await asyncio.to_thread(studio.serving.start, run_id, _model(studio, run_id))
+
+    @routes.delete("/runs/{run_id}/serve")
+    async def unserve(request: Request, run_id: int):
+        request.app.state.studio.serving.stop(run_id)
+        return {"serving": None}
+
+    return routes
+
+
+async def _settings(request: Request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Refused(400, "The body is not valid JSON.") from None
+    if not isinstance(body, dict) or not set(body) <= SETTINGS:
+        raise Refused(422, f"Send a JSON object with some of: {', '.join(sorted(SETTINGS))}.")
+    settings = {k: v for k, v in body.items() if v is not None}
+    Settings(**settings)  # refused here, in one line, rather than in the worker
+    return settings
+
+
+def _project(studio, project_id: int) -> dict:
+    found = studio.store.project(project_id)
+    if found is None:
+        raise Refused(404, f"There is no project {project_id}.")
+    return found
+
+
+def _run(studio, run_id: int) -> dict:
+    found = studio.store.run(run_id)
+    if found is None:
+        raise Refused(404, f"There is no run {run_id}.")
+    return found
+
+
+def _model(studio, run_id: int):
+    found = _run(studio, run_id)
+    folder = studio.workspace.run_dir(run_id) / "model"
+    if found["kind"] != "train" or found["status"] != "done" or not folder.is_dir():
+        raise Refused(409, "This run has no model (it has not finished training).")
+    return folder
+
+
+async def _follow(studio, run_id: int, after: int, request: Request):
+    """Lines of the run's events file as SSE messages, until the run has finished and
+    every line is sent (or the page goes away)."""
+    path = studio.workspace.run_dir(run_id) / "events.jsonl"
+    sent = 0
+    while not await request.is_disconnected():
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        for number, line in enumerate(lines[max(sent, after) :], start=max(sent, after)):
+            yield f"id: {number + 1}\ndata: {line}\n\n"
+        sent = max(sent, after, len(lines))
+        status = studio.store.run(run_id)["status"]
+        if status not in ("queued", "running"):
+            yield f"event: end\ndata: {json.dumps({'status': status})}\n\n"
+            return
+        await asyncio.sleep(0.25)
+
+
+async def _zipped(folder, name: str) -> FileResponse:
+    """The folder as a .zip, made in a temporary folder and removed once sent."""
+    tmp = tempfile.mkdtemp(prefix="deepstart-studio-")
+    archive = await asyncio.to_thread(shutil.make_archive, f"{tmp}/{name}", "zip", folder)
+    return FileResponse(
+        archive,
+        filename=f"{name}.zip",
+        media_type="application/zip",
+        background=BackgroundTask(shutil.rmtree, tmp, True),
+    )

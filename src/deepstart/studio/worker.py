@@ -1,0 +1,147 @@
+"""One studio job in a process of its own, so the page never waits for it:
+
+    python -m deepstart.studio.worker WORKSPACE RUN_ID
+
+It runs the same code as `deepstart train` (or export, or compare), at a lower
+priority than the studio's server, writes every progress event and message as a line
+of JSON to runs/RUN_ID/events.jsonl, and records how the run ended. SIGTERM (Cancel)
+stops it as Ctrl-C stops the CLI: nothing half-written is left as a model."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from ..errors import DeepstartError
+from ..log import emit, listening, logger
+from ..modalities import REGISTRY
+from .store import Store
+from .workspace import Workspace
+
+
+class Events:
+    """Events as JSON lines in a file the studio's server reads as they come."""
+
+    def __init__(self, path: Path):
+        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open while the job runs
+
+    def __call__(self, event: dict) -> None:
+        self.file.write(json.dumps(event) + "\n")
+        self.file.flush()
+
+
+class Messages(logging.Handler):
+    """deepstart's messages (what the CLI prints) as "message" events."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        emit("message", level=record.levelname.lower(), text=record.getMessage())
+
+
+def train(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
+    source = workspace.project_dir(project["id"]) / project["source"]
+    options, settings = project["options"], run["settings"]
+    if options.get("task") == "timeseries":
+        from ..forecaster import Forecaster
+
+        model = Forecaster(**settings).fit(
+            source,
+            target=options.get("target"),
+            time_column=options.get("time"),
+            id_column=options.get("id") or None,
+            horizon=options.get("horizon"),
+        )
+    else:
+        from ..predictor import Predictor
+
+        model = Predictor(**settings).fit(source, target=options.get("target") or None)
+    model.save(out / "model")
+    return summary_of(model.manifest())
+
+
+def summary_of(manifest: dict) -> dict:
+    """What the runs table shows: the kept model, its test figures, the leaderboard."""
+    test = manifest["metrics"]["test"]
+    rows = manifest.get("leaderboard") or []
+    kept = next((r["model"] for r in rows if r.get("chosen")), None)
+    return {
+        "modality": manifest["modality"],
+        "task": manifest["task"],
+        "model": kept or REGISTRY[manifest["modality"]].model_name(manifest["model"]["name"]),
+        "test": {k: v for k, v in test.items() if isinstance(v, (int, float))},
+        "fingerprint": manifest["data"].get("fingerprint"),
+        "seconds": manifest["training"].get("seconds"),
+        "leaderboard": rows,
+    }
+
+
+def export(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
+    from ..export import export_model
+
+    model = workspace.run_dir(run["parent_id"]) / "model"
+    runtime = export_model(model, out / "export", int8=True)
+    return {"check": runtime["check"], "quantization": runtime.get("quantization"), "notes": runtime["notes"]}
+
+
+def compare(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
+    from ..compare import curve_png, learning_curves
+
+    source = workspace.project_dir(project["id"]) / project["source"]
+    result = learning_curves(source, project["options"].get("target") or None, seed=run["settings"].get("seed", 0))
+    (out / "compare").mkdir(exist_ok=True)
+    (out / "compare" / "compare.json").write_text(json.dumps(result, indent=2))
+    (out / "compare" / "learning_curve.png").write_bytes(curve_png(result))
+    return {"recommendation": result["recommendation"], "points": result["points"], "models": result["models"]}
+
+
+JOBS = {"train": train, "export": export, "compare": compare}
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str]) -> int:
+    workspace = Workspace(Path(argv[0]))
+    store, run_id = Store(workspace.database), int(argv[1])
+    run = store.run(run_id)
+    project = store.project(run["project_id"])
+    out = workspace.run_dir(run_id)
+    out.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _stop)
+    os.nice(10)  # the studio's page first: it must answer while this trains
+    logger.handlers[:] = [Messages()]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    events = Events(out / "events.jsonl")
+    store.set_status(run_id, "running", started=time.time(), pid=os.getpid())
+    with listening(events):
+        emit("started", kind=run["kind"])
+        try:
+            summary = JOBS[run["kind"]](workspace, project, run, out)
+        except KeyboardInterrupt:
+            store.set_status(run_id, "cancelled")
+            emit("cancelled")
+            return 130
+        except DeepstartError as e:
+            store.set_status(run_id, "failed", error=str(e))
+            emit("failed", error=str(e))
+            return 2
+        except Exception as e:  # noqa: BLE001 - recorded for the page, the traceback for the log
+            (out / "worker.log").write_text(traceback.format_exc())
+            said = f"Something went wrong ({type(e).__name__}); the details are in {out / 'worker.log'}."
+            store.set_status(run_id, "failed", error=said)
+            emit("failed", error=said)
+            return 1
+        store.set_status(run_id, "done", summary=summary)
+        emit("done", summary=summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,146 @@
+"""The studio's folder: every path it reads or writes is made here, from numbers (project
+and run ids) and from cleaned names, and checked to stay inside the workspace. Uploads
+are saved here, within limits: a folder's files, a table, a .zip (checked for paths
+that climb out, links and bombs before anything is extracted), webcam captures."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..data.tables import is_table_file
+from ..errors import DataError, Refused
+
+CHUNK = 1 << 20
+
+
+@dataclass
+class Limits:
+    max_upload: int = 1 << 30  # bytes in one request (1 GiB); more gets 413
+    max_files: int = 50_000  # files in one upload or archive
+    max_ratio: int = 200  # a zipped file may expand to this many times its compressed size
+    max_pixels: int = 50_000_000  # per image, checked from its header
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "projects").mkdir(exist_ok=True)
+        (self.root / "runs").mkdir(exist_ok=True)
+
+    @property
+    def database(self) -> Path:
+        return self.root / "studio.sqlite"
+
+    def project_dir(self, project_id: int) -> Path:
+        return self.root / "projects" / str(int(project_id))
+
+    def data_dir(self, project_id: int) -> Path:
+        return self.project_dir(project_id) / "data"
+
+    def run_dir(self, run_id: int) -> Path:
+        return self.root / "runs" / str(int(run_id))
+
+    def inside(self, path: Path) -> Path:
+        """The path, resolved, refused if it leads out of the workspace (a link, '..')."""
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root):
+            raise Refused(400, "That path leads out of the studio's workspace.")
+        return resolved
+
+    def remove(self, path: Path) -> None:
+        shutil.rmtree(self.inside(path), ignore_errors=True)
+
+
+def clean_parts(name: str) -> list[str]:
+    """A relative file name from a client, as safe path parts: no root, no '..', no
+    hidden or empty parts, no control characters."""
+    parts = []
+    for part in PurePosixPath(name.replace("\\", "/")).parts:
+        part = "".join(c for c in part if c.isprintable()).strip()
+        if part in ("", ".", "..", "/") or part.startswith("."):
+            raise Refused(422, f"The file name {name[:100]!r} is not usable; rename it.")
+        parts.append(part[:200])
+    if not parts:
+        raise Refused(422, "A file has no name.")
+    return parts
+
+
+def class_name(name: str) -> str:
+    """A class name typed in the page, as a folder name."""
+    cleaned = re.sub(r"[/\\\x00-\x1f]", "", name).strip()
+    if not cleaned or cleaned.startswith("."):
+        raise Refused(422, "Give the class a name (letters, digits, spaces).")
+    return cleaned[:100]
+
+
+def common_root(names: list[list[str]]) -> int:
+    """How many leading folder names every file shares (a dropped folder's own name)."""
+    depth = 0
+    while all(len(n) > depth + 1 for n in names) and len({n[depth] for n in names}) == 1:
+        depth += 1
+    return depth
+
+
+def source_of(data: Path) -> Path:
+    """What to train on in an upload: its one table at the top (a CSV of texts or rows,
+    or one that lists image files beside their folders), else the folder itself (class
+    subfolders). A .txt beside folders is a note, not a table."""
+    folders = [p for p in data.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    tables = [
+        p for p in data.iterdir() if p.is_file() and is_table_file(p) and not (folders and p.suffix == ".txt")
+    ]
+    if len(tables) == 1:
+        return tables[0]
+    if len(tables) > 1:
+        raise DataError(f"The upload holds {len(tables)} tables at its top; send one table at a time.")
+    return data
+
+
+def extract_zip(archive: Path, into: Path, limits: Limits) -> None:
+    """The archive's files into the folder, after checking every entry: no absolute
+    paths or '..', no links, at most limits.max_files files, at most limits.max_upload
+    bytes in all and limits.max_ratio times each file's compressed size (bombs); the
+    bytes written are counted too, whatever the archive claims."""
+    try:
+        zipped = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError):
+        raise DataError("The .zip file cannot be read; send a valid .zip archive.") from None
+    with zipped:
+        entries = [e for e in zipped.infolist() if not e.is_dir()]
+        _check_entries(entries, limits)
+        written = 0
+        for entry in entries:
+            parts = clean_parts(entry.filename)
+            if any(p.startswith(".") or p == "__MACOSX" for p in parts):
+                continue
+            target = into.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zipped.open(entry) as source, open(target, "wb") as out:
+                while chunk := source.read(CHUNK):
+                    written += len(chunk)
+                    if written > limits.max_upload:
+                        raise DataError("The .zip file expands to more than the limit; send less data.")
+                    out.write(chunk)
+
+
+def _check_entries(entries: list, limits: Limits) -> None:
+    if len(entries) > limits.max_files:
+        raise DataError(f"The .zip file holds {len(entries):,} files, more than {limits.max_files:,}.")
+    total = 0
+    for e in entries:
+        name = e.filename.replace("\\", "/")
+        if name.startswith("/") or ".." in PurePosixPath(name).parts or re.match(r"^[A-Za-z]:", name):
+            raise DataError(f"The .zip file holds a path that leads out of its folder ({name[:80]!r}).")
+        if stat.S_ISLNK(e.external_attr >> 16):
+            raise DataError(f"The .zip file holds a link ({name[:80]!r}); send plain files.")
+        total += e.file_size
+        if e.file_size > limits.max_ratio * max(e.compress_size, 1) and e.file_size > CHUNK:
+            raise DataError("The .zip file expands far beyond its size (a zip bomb?); it was not opened.")
+    if total > limits.max_upload:
+        raise DataError("The .zip file expands to more than the limit; send less data.")
