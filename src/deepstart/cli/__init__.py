@@ -14,6 +14,7 @@ from ..errors import DeepstartError, TrainingInterrupted
 from ..version import __version__
 from .deploy import export, serve
 from .explain import compare, explain
+from .studio import studio
 from .train import train
 from .use import evaluate, info, predict
 
@@ -33,11 +34,12 @@ def cli(quiet: bool) -> None:
     deepstart predict model/ new.jpg
     deepstart predict model/ "what a wonderful film"
     deepstart info model/
+    deepstart studio                            # the same in a web page, without code
     """
     log.setup(verbose=not quiet)
 
 
-for command in (train, evaluate, predict, info, explain, compare, export, serve):
+for command in (train, evaluate, predict, info, explain, compare, export, serve, studio):
     cli.add_command(command)
 
 

@@ -58,7 +58,7 @@ def create_app(
     app.state.model, app.state.batcher, app.state.limits, app.state.info = model, batcher, limits, info
     app.include_router(router(modality.request_schema(info)))
     _offline_docs(app)
-    _error_handlers(app, limits)
+    add_error_handlers(app, limits)
     app.add_middleware(Guard, limits=limits, token=token)
     if host in LOOPBACK:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -67,7 +67,7 @@ def create_app(
     return app
 
 
-def _error_handlers(app: FastAPI, limits: Limits) -> None:
+def add_error_handlers(app: FastAPI, limits: Limits) -> None:
     """Every error as one plain JSON message with its status; never a traceback."""
 
     @app.exception_handler(Refused)
@@ -146,7 +146,7 @@ def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) 
     from .. import log as messages
 
     messages.setup(verbose=False)  # per-request notices would flood the log; warnings stay
-    _check_port(host, port)
+    check_port(host, port)
     app = create_app(model, token, limits, host)
     if host not in LOOPBACK and token is None:
         log.warning(
@@ -165,7 +165,7 @@ def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) 
     )
 
 
-def _check_port(host: str, port: int) -> None:
+def check_port(host: str, port: int) -> None:
     """One plain line, before the model loads, when the address cannot be used."""
     import errno
     import socket

@@ -14,19 +14,21 @@ class Guard:
     """Before anything reads a request: the token, and the body limit (the declared
     length, then the bytes as they arrive)."""
 
-    def __init__(self, app, limits, token: str | None):
+    def __init__(self, app, limits, token: str | None, max_body: int | None = None, open_paths=None):
         self.app, self.limits, self.token = app, limits, token
+        self.max_body = max_body or limits.max_body
+        self.open_paths = open_paths or ("/", "/health", "/docs-assets/")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
-        if self.token is not None and not _open_path(scope["path"]):
+        if self.token is not None and not self._open(scope["path"]):
             given = headers.get(b"authorization", b"")
             if not secrets.compare_digest(given, f"Bearer {self.token}".encode()):
                 message = "This service needs a token: send the header 'Authorization: Bearer <token>'."
                 return await error(401, message)(scope, receive, send)
-        limit = self.limits.max_body
+        limit = self.max_body
         too_large = f"The request is larger than the limit of {limit:,} bytes."
         length = headers.get(b"content-length", b"0")
         if not length.isdigit() or int(length) > limit:
@@ -43,10 +45,11 @@ class Guard:
 
         await self.app(scope, counted, send)
 
-
-def _open_path(path: str) -> bool:
-    """What needs no token: the page (which asks for it), /health and the API page's files."""
-    return path in ("/", "/health") or path.startswith("/docs-assets/")
+    def _open(self, path: str) -> bool:
+        """What needs no token: the page (which asks for it), /health, the page's own files."""
+        return any(
+            path == p or (p.endswith("/") and p != "/" and path.startswith(p)) for p in self.open_paths
+        )
 
 
 def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:

@@ -91,7 +91,9 @@ class Jobs:
             if run_id in self.cancelled:
                 self.store.set_status(run_id, "cancelled")
             elif status == "running":  # it died before saying how it ended (killed, out of memory)
-                self.store.set_status(run_id, "failed", error=f"The worker ended unexpectedly ({worker.returncode}).")
+                self.store.set_status(
+                    run_id, "failed", error=f"The worker ended unexpectedly ({worker.returncode})."
+                )
 
     def _terminate(self, run_id: int) -> None:
         worker = self.workers[run_id]

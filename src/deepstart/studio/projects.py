@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from ..data.split import check_class_sizes
 from ..errors import DataError, Refused
 from .inspect import describe
-from .workspace import clean_parts, class_name, common_root, extract_zip, source_of
+from .workspace import class_name, clean_parts, common_root, extract_zip, source_of
 
 OPTIONS = {"target", "task", "time", "horizon", "id"}  # what the page may choose of how to read the data
 
@@ -165,7 +165,7 @@ def _existing(studio, project_id: int) -> dict:
     return found
 
 
-def _detection(studio, project: dict, fresh: bool) -> dict:
+def detection(studio, project: dict, fresh: bool = False) -> dict:
     """What was detected in the project's data (kept in detection.json until it changes)."""
     folder = studio.workspace.project_dir(project["id"])
     saved = folder / "detection.json"
@@ -173,7 +173,9 @@ def _detection(studio, project: dict, fresh: bool) -> dict:
         return json.loads(saved.read_text())
     found = {"source": project["source"], "options": project["options"]}
     try:
-        found = describe(folder / project["source"], folder / "data", project["options"], studio.limits.max_pixels)
+        found = describe(
+            folder / project["source"], folder / "data", project["options"], studio.limits.max_pixels
+        )
         if found.get("classes") is not None:  # as training will check it, before anything trains
             names = [c["name"] for c in found["classes"] for _ in range(c["count"])]
             check_class_sizes(names, sorted({*names}), 3, "to train, validate and test", found["noun"])
@@ -197,4 +199,4 @@ def _brief(studio, project: dict) -> dict:
 
 def _full(studio, project_id: int, fresh: bool = False) -> dict:
     project = _existing(studio, project_id)
-    return {**project, "detection": _detection(studio, project, fresh), "runs": studio.store.runs(project_id)}
+    return {**project, "detection": detection(studio, project, fresh), "runs": studio.store.runs(project_id)}

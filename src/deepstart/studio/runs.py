@@ -82,7 +82,9 @@ def router() -> APIRouter:
     @routes.get("/runs/{run_id}/report")
     async def report(request: Request, run_id: int):
         path = _model(request.app.state.studio, run_id) / "report.html"
-        return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_POLICY})
+        return HTMLResponse(
+            path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_POLICY}
+        )
 
     @routes.get("/runs/{run_id}/curve")
     async def curve(request: Request, run_id: int):
@@ -101,7 +103,9 @@ def router() -> APIRouter:
     async def predict(request: Request, run_id: int):
         studio = request.app.state.studio
         model = await studio.models.get(run_id)
-        items, names = await parse_inputs(request, model.modality, studio.serve_limits, studio.models.info[run_id])
+        items, names = await parse_inputs(
+            request, model.modality, studio.serve_limits, studio.models.info[run_id]
+        )
         found = await asyncio.to_thread(model.modality.serve_predict, model, items)
         return {"predictions": [{**r, "input": n} for r, n in zip(found, names)]}
 
@@ -109,7 +113,9 @@ def router() -> APIRouter:
     async def explain(request: Request, run_id: int):
         studio = request.app.state.studio
         model = await studio.models.get(run_id)
-        items, names = await parse_inputs(request, model.modality, studio.serve_limits, studio.models.info[run_id])
+        items, names = await parse_inputs(
+            request, model.modality, studio.serve_limits, studio.models.info[run_id]
+        )
         if len(items) != 1:
             raise Refused(422, "Send one input to explain.")
         found = await asyncio.to_thread(model.modality.explain_one, model, items[0])

@@ -26,7 +26,17 @@ class Serving:
             _, url, curl = self.services[run_id]
             return {"url": url, "curl": curl}
         port = _free_port()
-        args = [sys.executable, "-m", "deepstart", "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)]
+        args = [
+            sys.executable,
+            "-m",
+            "deepstart",
+            "serve",
+            str(folder),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         worker = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + STARTUP

@@ -92,11 +92,17 @@ def compare(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
     from ..compare import curve_png, learning_curves
 
     source = workspace.project_dir(project["id"]) / project["source"]
-    result = learning_curves(source, project["options"].get("target") or None, seed=run["settings"].get("seed", 0))
+    result = learning_curves(
+        source, project["options"].get("target") or None, seed=run["settings"].get("seed", 0)
+    )
     (out / "compare").mkdir(exist_ok=True)
     (out / "compare" / "compare.json").write_text(json.dumps(result, indent=2))
     (out / "compare" / "learning_curve.png").write_bytes(curve_png(result))
-    return {"recommendation": result["recommendation"], "points": result["points"], "models": result["models"]}
+    return {
+        "recommendation": result["recommendation"],
+        "points": result["points"],
+        "models": result["models"],
+    }
 
 
 JOBS = {"train": train, "export": export, "compare": compare}

@@ -80,11 +80,8 @@ def class_name(name: str) -> str:
 
 
 def common_root(names: list[list[str]]) -> int:
-    """How many leading folder names every file shares (a dropped folder's own name)."""
-    depth = 0
-    while all(len(n) > depth + 1 for n in names) and len({n[depth] for n in names}) == 1:
-        depth += 1
-    return depth
+    """1 when every file lies in one folder, the one dropped (its name is not a class), else 0."""
+    return int(all(len(n) > 1 for n in names) and len({n[0] for n in names}) == 1)
 
 
 def source_of(data: Path) -> Path:

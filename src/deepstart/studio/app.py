@@ -1,0 +1,117 @@
+"""`deepstart studio`: a web page to train, understand, try and ship models without
+writing code. create_studio wires the routes (projects.py, runs.py), the guard and the
+job queue around one workspace folder; run_studio serves it with uvicorn.
+
+Safe by default: 127.0.0.1 only (other Host names refused), an optional token, uploads
+bounded in bytes, files and pixels, archives checked before extraction, nothing read or
+written outside the workspace, names from the data shown as text."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from ..serve.app import LOOPBACK, add_error_handlers, check_port
+from ..serve.batcher import Limits as ServeLimits
+from ..serve.guard import Guard
+from . import projects, runs
+from .jobs import Jobs
+from .models import Models
+from .serving import Serving
+from .store import Store
+from .workspace import Limits, Workspace
+
+log = logging.getLogger("deepstart.studio")
+STATIC = Path(__file__).with_name("static")
+
+
+class Studio:
+    """What the routes share: the workspace, its records, the queue, loaded models."""
+
+    def __init__(self, root: Path, limits: Limits, jobs: int = 1):
+        self.workspace, self.limits = Workspace(root), limits
+        self.store = Store(self.workspace.database)
+        self.jobs = Jobs(self.workspace, self.store, jobs)
+        self.serve_limits = ServeLimits(max_pixels=limits.max_pixels)
+        self.models = Models(self.workspace, self.store, self.serve_limits)
+        self.serving = Serving()
+
+    def detection(self, project: dict) -> dict:
+        return projects.detection(self, project)
+
+
+def create_studio(
+    workspace: str | Path,
+    token: str | None = None,
+    host: str | None = None,
+    limits: Limits | None = None,
+    jobs: int = 1,
+) -> FastAPI:
+    studio = Studio(Path(workspace), limits or Limits(), jobs)
+
+    async def lifespan(app):
+        studio.jobs.start()
+        yield
+        studio.jobs.stop()
+        studio.serving.stop_all()
+
+    app = FastAPI(
+        title="deepstart studio", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.studio = studio
+    app.include_router(projects.router())
+    app.include_router(runs.router())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
+    async def page():
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"), headers=PAGE_HEADERS)
+
+    @app.get("/health")
+    async def health():
+        return {"status": "ok", "queued": len(studio.jobs.waiting())}
+
+    add_error_handlers(app, studio.serve_limits)
+    open_paths = ("/", "/health", "/static/")
+    app.add_middleware(
+        Guard,
+        limits=studio.serve_limits,
+        token=token,
+        max_body=studio.limits.max_upload,
+        open_paths=open_paths,
+    )
+    if host in LOOPBACK:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, "[::1]"])
+    return app
+
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "style-src 'self' 'unsafe-inline'; frame-src 'self'; object-src 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def run_studio(
+    workspace: Path, host: str, port: int, token: str | None, limits: Limits, jobs: int = 1
+) -> None:
+    import uvicorn
+
+    from .. import log as messages
+
+    messages.setup(verbose=False)
+    check_port(host, port)
+    app = create_studio(workspace, token, host, limits, jobs)
+    if host not in LOOPBACK and token is None:
+        log.warning(
+            "Serving the studio on %s without --token: anyone who can reach this machine can use it.", host
+        )
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    print(f"deepstart studio: {url}  (workspace: {workspace}; stop: Ctrl-C)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5, server_header=False)
