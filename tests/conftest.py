@@ -4,7 +4,12 @@ scikit-learn ships, and a helper that runs the CLI the way a user does."""
 from __future__ import annotations
 
 import io
-from contextlib import redirect_stderr, redirect_stdout
+import shutil
+import socket
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -130,3 +135,51 @@ def customers(n: int, seed: int = 0) -> pd.DataFrame:
     table["churned"] = np.where(score + rng.normal(0, 0.5, n) > 0, "yes", "no")
     table["spend_next"] = (age * 3 + (plan == "pro") * 100 + rng.normal(0, 5, n)).round(2)
     return table
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@contextmanager
+def live_server(app):
+    """A real uvicorn server for the app on a free loopback port, stopped afterwards."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=1))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or not thread.is_alive():
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (skipped where it is missing)."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium executable on PATH (Debian: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        flags = [*BROWSER_FLAGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=flags)
+        yield launched
+        launched.close()

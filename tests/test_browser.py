@@ -3,20 +3,15 @@ package, through Playwright) against a real server on 127.0.0.1: a photo gives i
 label, the bars and a heatmap; a text gives its label and coloured words; a server
 with a token asks for it and works once it is given."""
 
-import shutil
-import socket
-import threading
-import time
-import urllib.request
 from contextlib import contextmanager
 
 import pytest
-import uvicorn
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from deepstart.serve import create_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from conftest import CHROMIUM, live_server
+
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no chromium executable on PATH (Debian: apt-get install chromium)"
 )
@@ -26,39 +21,8 @@ WAIT_MS = 20_000  # for an answer: a heatmap takes a second or two on 2 cores
 @contextmanager
 def serving(model, token=None):
     """A real uvicorn server for the model on a free loopback port, stopped afterwards."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(model, token), log_level="warning", timeout_keep_alive=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or not thread.is_alive():
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.05)
+    with live_server(create_app(model, token)) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=flags)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ function el(tag, attrs = {}, ...children) {
     else if (key === "style") Object.assign(node.style, value);
     else node.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -246,8 +246,8 @@ function detectionCard(project, d, rerun) {
 
 function kindText(d) {
   if (d.task === "forecasting") return `a time series to forecast ('${d.target}')`;
-  const task = d.task === "regression" ? `numbers to predict ('${d.target}')` : `${(d.classes || []).length} classes`;
-  return `${d.kind} data, ${task}`;
+  if (d.task === "regression") return `numbers to predict ('${d.target}')`;
+  return `${(d.classes || []).length} classes${d.target ? ` in '${d.target}'` : ""}`;
 }
 
 function columnChoice(project, d, rerun) {
@@ -409,10 +409,6 @@ async function runView(id) {
     bar.hidden = stage.hidden = true;
     if (now.status === "done") await finished(now, after);
   };
-  if (!["queued", "running"].includes(run.status)) {
-    await finish();
-    return;
-  }
   const stop = follow(`/api/runs/${id}/events`, (event) => {
     if (event.event === "progress") {
       stage.textContent = `${event.stage}: ${event.done}${event.total ? ` of ${event.total}` : ""} ${event.unit}`;
@@ -583,7 +579,7 @@ function prediction(p) {
 
 function explanation(why) {
   if (why.heatmap_png) return el("div", {}, el("p", { class: "muted" }, "Where the network looked (warmer: more):"),
-    el("img", { id: "heatmap", alt: "heatmap over the photo", src: `data:image/png;base64,${why.heatmap_png}`, style: { maxWidth: "360px" } }));
+    el("img", { id: "heatmap", alt: "heatmap over the photo", src: `data:image/png;base64,${why.heatmap_png}`, style: { width: "280px" } }));
   if (why.words) {
     const top = Math.max(...why.words.map((w) => Math.abs(w.effect)), 1e-9);
     return el("p", { class: "words", id: "words" }, why.words.map((w) => [el("span", { title: w.effect.toFixed(3),
