@@ -233,3 +233,76 @@ def test_loopback_refuses_other_hosts_and_a_token_is_asked(tmp_path):
         assert client.get("/api/projects", headers={"Authorization": "Bearer s3cret"}).json() == []
         assert client.get("/").status_code == 200  # the page, which asks for the token
         assert client.get("/health", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_the_command_serves_and_a_killed_studio_marks_its_run_interrupted(tmp_path):
+    """`deepstart studio` as a user starts it; killed (kill -9) while a run trains, then
+    started again on the same workspace: the finished run is intact, the other is
+    marked interrupted, and its worker does not go on alone."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    def start():
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        args = [
+            sys.executable,
+            "-m",
+            "deepstart",
+            "studio",
+            "--workspace",
+            str(tmp_path),
+            "--port",
+            str(port),
+        ]
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/health").status_code == 200:
+                    return process, client
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
+                time.sleep(0.2)
+
+    def wait(client, run_id, statuses):
+        deadline = time.monotonic() + WAIT
+        while (status := client.get(f"/api/runs/{run_id}").json()["status"]) not in statuses:
+            assert time.monotonic() < deadline, status
+            time.sleep(0.3)
+        return status
+
+    process, client = start()
+    try:
+        assert "deepstart studio" in client.get("/").text
+        csv = reviews(60).to_csv(index=False).encode()
+        project = client.post("/api/projects", files=[("files", ("r.csv", csv, "text/csv"))]).json()
+        done = client.post(f"/api/projects/{project['id']}/runs", json={"epochs": 2}).json()
+        assert wait(client, done["id"], ("done", "failed")) == "done"
+        slow = client.post(
+            f"/api/projects/{project['id']}/runs", json={"epochs": 200, "fine_tune": True}
+        ).json()
+        wait(client, slow["id"], ("running",))
+        worker = client.get(f"/api/runs/{slow['id']}").json()["pid"]
+    finally:
+        process.kill()
+        process.wait()
+    process, client = start()
+    try:
+        runs = {r["id"]: r for r in client.get(f"/api/projects/{project['id']}").json()["runs"]}
+        assert runs[done["id"]]["status"] == "done" and runs[slow["id"]]["status"] == "interrupted"
+        assert client.get(f"/api/runs/{done['id']}/report").status_code == 200
+        deadline = time.monotonic() + 20
+        while os.path.exists(f"/proc/{worker}") and time.monotonic() < deadline:
+            time.sleep(0.2)  # the orphaned worker was told to stop
+        assert not os.path.exists(f"/proc/{worker}") or b"Z" in open(f"/proc/{worker}/stat", "rb").read()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)

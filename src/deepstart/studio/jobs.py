@@ -30,8 +30,8 @@ class Jobs:
 
     def start(self) -> None:
         for run in self.store.runs(status="running"):  # its studio stopped: so does the run
-            _stop_orphan(run.get("pid"))
             self.store.set_status(run["id"], "interrupted", error="The studio stopped while this ran.")
+            _stop_orphan(run.get("pid"))
         self.thread.start()
 
     def stop(self) -> None:

@@ -130,8 +130,9 @@ def main(argv: list[str]) -> int:
         emit("started", kind=run["kind"])
         try:
             summary = JOBS[run["kind"]](workspace, project, run, out)
-        except KeyboardInterrupt:
-            store.set_status(run_id, "cancelled")
+        except KeyboardInterrupt:  # Cancel, or the studio stopping (which then says so itself)
+            if store.run(run_id)["status"] == "running":
+                store.set_status(run_id, "cancelled")
             emit("cancelled")
             return 130
         except DeepstartError as e:
