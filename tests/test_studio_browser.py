@@ -66,6 +66,9 @@ def test_images_from_a_zip_to_an_int8_onnx_download(studio, page, digits_root, t
     report = page.frame_locator("iframe.report")
     expect(report.locator("table.confusion")).to_be_visible(timeout=ANSWER_MS)
     expect(page.locator("#curves svg")).to_have_count(2)
+    page.locator("#confusion button").first.click()  # a cell of the confusion matrix: its photos
+    expect(page.locator("#cell")).to_contain_text("test examples of")
+    expect(page.locator("#cell img").first).to_have_js_property("complete", True, timeout=ANSWER_MS)
     page.click("#tab-try")
     page.set_input_files("#try-file", str(sorted((digits_root / "7").iterdir())[0]))
     expect(page.locator("#label")).to_contain_text("Prediction", timeout=ANSWER_MS)

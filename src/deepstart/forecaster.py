@@ -41,6 +41,7 @@ class Forecaster:
     """
 
     runtime_ = None  # for an exported model: its engine, and how the export was checked
+    test_records_: list = []  # forecasts have no classes to tell apart
 
     def __init__(self, **settings):
         self.settings = Settings(**settings)

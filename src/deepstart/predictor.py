@@ -20,7 +20,7 @@ from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
 from .models import check_net_reads, load_network
 from .pipeline.fit import train_net
 from .pipeline.prepare import Targets, check_fit_arguments, encode, identity, prepare, read_like
-from .pipeline.record import data_record, scale_of, worst_mistakes
+from .pipeline.record import data_record, scale_of, test_records, worst_mistakes
 from .pipeline.select import select
 from .report.mistakes import explained
 from .report.page import report_html
@@ -42,6 +42,7 @@ class Predictor:
 
     runtime_ = None  # for an exported model: its engine, and how the export was checked
     _checkpoint = None  # while training with checkpoints: removed once the model is saved
+    test_records_: list = []  # after fit: each test example's truth and prediction (not saved)
 
     def __init__(self, **settings):
         self.settings = Settings(**settings)
@@ -107,6 +108,7 @@ class Predictor:
         self.worst_ = worst_mistakes(
             split.test[1], out, split.inputs["test"], self.classes_, modality, test_items
         )
+        self.test_records_ = test_records(split.test[1], out, split.inputs["test"], self.classes_, modality)
         sample = self._scaled(split.sample_of_train(4096, s.seed))
         self.diagnostics_ = diagnose(
             self.net_, self.history_, sample, self._scaled(split.val), self.classes_, plan

@@ -39,6 +39,23 @@ def _name(item, position: int, modality) -> str:
     return f"test {modality.noun.removesuffix('s')} {position + 1}"  # given as an array
 
 
+def test_records(y, out, inputs: list, classes: list[str], modality) -> list[dict]:
+    """Every test example's truth and prediction (classes only), to look at a confusion
+    matrix's cells one by one: {"input", "truth", "predicted", "probability"}."""
+    if not classes or len(y) == 0:
+        return []
+    picked = out.argmax(1)
+    return [
+        {
+            "input": _name(inputs[i], i, modality),
+            "truth": classes[int(y[i])],
+            "predicted": classes[int(picked[i])],
+            "probability": round(float(out[i, picked[i]]), 4),
+        }
+        for i in range(len(y))
+    ]
+
+
 def data_record(examples, split, test, val) -> dict:
     """Where the data came from, how it was split, and what was skipped (for the manifest)."""
     return {

@@ -86,6 +86,12 @@ def router() -> APIRouter:
             path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_POLICY}
         )
 
+    @routes.get("/runs/{run_id}/test-records")
+    async def test_records(request: Request, run_id: int):
+        """Every test example's truth and prediction, for the confusion matrix's cells."""
+        path = _model(request.app.state.studio, run_id).parent / "test_records.json"
+        return json.loads(path.read_text()) if path.is_file() else []
+
     @routes.get("/runs/{run_id}/curve")
     async def curve(request: Request, run_id: int):
         path = request.app.state.studio.workspace.run_dir(run_id) / "compare" / "learning_curve.png"

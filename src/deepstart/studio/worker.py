@@ -61,7 +61,17 @@ def train(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
 
         model = Predictor(**settings).fit(source, target=options.get("target") or None)
     model.save(out / "model")
+    data = workspace.data_dir(project["id"]).resolve()
+    records = [r | {"input": _relative(r["input"], data)} for r in model.test_records_]
+    (out / "test_records.json").write_text(json.dumps(records))
     return summary_of(model.manifest())
+
+
+def _relative(name: str, data: Path) -> str:
+    """A test input's file as the project's files route names it (texts, rows as they are)."""
+    path = Path(name)
+    inside = path.is_absolute() and path.resolve().is_relative_to(data)
+    return path.resolve().relative_to(data).as_posix() if inside else name
 
 
 def summary_of(manifest: dict) -> dict:

@@ -130,6 +130,7 @@ async function homeView() {
   const folder = el("input", { type: "file", id: "pick-folder", webkitdirectory: true, multiple: true, hidden: true });
   const file = el("input", { type: "file", id: "pick-file", accept: ".zip,.csv,.tsv,.txt,.parquet,.pq,.jsonl,.ndjson", hidden: true });
   const create = async (files) => {
+    if (!files.length) return bar.replaceChildren(el("p", { class: "problem" }, "The folder is empty: there is nothing to learn from. Drop a folder with one subfolder of images per class."));
     const form = new FormData();
     form.append("name", name.value || (files[0] && files[0].path.split("/")[0]) || "Untitled");
     for (const f of files) form.append("files", f.file, f.path);
@@ -517,7 +518,37 @@ async function finished(run, box) {
 
 async function reportPanel(run) {
   const html = await (await api(`/api/runs/${run.id}/report`)).text();
-  return el("iframe", { class: "report", title: "the model's report", sandbox: "", srcdoc: html });
+  const records = await api(`/api/runs/${run.id}/test-records`);
+  return el("div", {}, records.length ? confusion(run, records) : null,
+    el("iframe", { class: "report", title: "the model's report", sandbox: "", srcdoc: html }));
+}
+
+function confusion(run, records) {
+  // the test examples in a grid of true against predicted class; a cell shows its examples
+  const classes = [...new Set(records.flatMap((r) => [r.truth, r.predicted]))].sort();
+  const shown = el("div", { id: "cell" });
+  const open = (truth, predicted) => {
+    const chosen = records.filter((r) => r.truth === truth && r.predicted === predicted);
+    shown.replaceChildren(el("p", {}, `${chosen.length} test examples of '${truth}' predicted as '${predicted}':`),
+      el("div", { class: "thumbs" }, chosen.slice(0, 60).map((r) => example(run, r))));
+  };
+  const head = el("tr", {}, el("th", {}, "true ↓ / predicted →"), classes.map((c) => el("th", {}, c)));
+  const rows = classes.map((t) => el("tr", {}, el("th", {}, t), classes.map((p) => {
+    const n = records.filter((r) => r.truth === t && r.predicted === p).length;
+    return el("td", { class: "num" }, n ? el("button", { class: t === p ? "secondary" : "danger", "aria-label": `${n} of '${t}' predicted as '${p}'`, onclick: () => open(t, p) }, n) : "0");
+  })));
+  return el("div", { class: "card", id: "confusion" }, el("h2", {}, "Confusion matrix of the test data (click a cell to see its examples)"),
+    el("table", {}, head, rows), shown);
+}
+
+function example(run, record) {
+  const title = `${record.input}: ${record.predicted} (${percent(record.probability)})`;
+  if (/\.(png|jpe?g|gif|bmp|webp|tiff?)$/i.test(record.input) && !record.input.startsWith("/")) {
+    const img = el("img", { alt: title, title });
+    blobUrl(`/api/projects/${run.project_id}/files/${record.input.split("/").map(encodeURIComponent).join("/")}`).then((u) => (img.src = u)).catch(() => {});
+    return img;
+  }
+  return el("p", { class: "muted" }, title.slice(0, 300));
 }
 
 async function tryPanel(run) {
@@ -538,8 +569,11 @@ async function tryPanel(run) {
   };
   let input;
   if (info.modality === "image") {
-    const file = el("input", { type: "file", id: "try-file", accept: "image/*", onchange: () => ask(() => { const f = new FormData(); f.append("file", file.files[0]); return f; }, true) });
-    input = el("label", {}, "A photo: ", file);
+    let chosen = null;
+    const send = (f) => { chosen = f; ask(() => { const form = new FormData(); form.append("file", chosen); return form; }, true); };
+    const file = el("input", { type: "file", id: "try-file", accept: "image/*", onchange: () => send(file.files[0]) });
+    input = el("div", { class: "drop", ondragover: (e) => e.preventDefault(), ondrop: (e) => { e.preventDefault(); if (e.dataTransfer.files[0]) send(e.dataTransfer.files[0]); } },
+      el("label", {}, "Drop a photo here, or choose one: ", file));
   } else if (info.modality === "text") {
     const text = el("textarea", { id: "try-text", rows: 3, cols: 60, "aria-label": "A text" });
     input = el("div", {}, text, el("div", {}, el("button", { id: "try-go", onclick: () => ask({ text: text.value }) }, "Predict")));
