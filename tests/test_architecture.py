@@ -17,7 +17,6 @@ NAMES = "|".join(sorted(REGISTRY))
 BRANCH = re.compile(
     rf"""(==|!=|\bin\b)\s*\(?\s*["']({NAMES})["']"""  # kind == "image", kind in ("table", ...)
     rf"""|["']({NAMES})["']\s*(==|!=|\bin\b)"""  # "image" == kind
-    rf"""|\.get\(\s*["']({NAMES})["']"""  # TITLES.get("table")
 )
 
 

@@ -136,6 +136,7 @@ class TerminalBars:
                 desc=stage,
                 unit=event["unit"],
                 file=sys.stderr,
+                disable=None,  # on a terminal only
                 leave=False,
                 dynamic_ncols=True,
             )
