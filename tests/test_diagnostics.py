@@ -135,3 +135,28 @@ def test_gradient_norms_cover_recurrent_and_1d_convolutional_layers():
         net(x).sum().backward()
         norms = layer_grad_norms(net)
         assert names <= set(norms) and all(v > 0 for v in norms.values()), norms
+
+
+def test_a_kept_classical_model_gets_its_own_checks_not_the_networks():
+    from deepstart.report.text import about_kept, diagnostics_text
+    from deepstart.train.diagnostics import kept_model_checks
+
+    network = [
+        {"check": "divergence", "found": False, "message": "", "fix": ""},
+        {"check": "overfitting", "found": True, "message": "the MLP memorises", "fix": "more data"},
+        {"check": "underfitting", "found": False, "message": "", "fix": ""},
+        {"check": "dead ReLUs", "found": True, "message": "dead", "fix": "gelu"},
+        {"check": "class imbalance", "found": False, "message": "", "fix": ""},
+    ]
+    y = np.array([0, 1] * 50)
+    fit = (np.eye(2)[y] * 0.8 + 0.1, y)  # right on every training row ...
+    val = (np.eye(2)[y[:40]] * 0.8 + 0.1, y[:40])  # ... and on every validation row: no gap
+    kept = kept_model_checks(network, fit, val, regression=False, with_network=False)
+    assert [c["check"] for c in kept] == ["overfitting", "underfitting", "class imbalance"]
+    assert not kept[0]["found"] and "100.0 % on training data" in kept[0]["message"]
+    averaged = kept_model_checks(network, fit, val, regression=False, with_network=True)
+    assert "dead ReLUs" in [c["check"] for c in averaged if c["found"]]  # the network takes part
+    manifest = {"choice": "classical", "diagnostics": kept}
+    assert about_kept(manifest) and diagnostics_text(kept, about_kept(manifest))[0].startswith("Diagnostics:")
+    old = {"choice": "classical", "diagnostics": network}  # saved before: the network's checks
+    assert diagnostics_text(network, about_kept(old))[0].startswith("Diagnostics of the deep model's training")

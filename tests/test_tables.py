@@ -50,6 +50,23 @@ def test_column_types_and_the_columns_left_out():
     assert {item.split(" ")[0] for item in left_out} == {"'customer_id'", "'notes'", "'empty'", "'same'"}
 
 
+def test_an_id_is_told_by_its_values_not_by_how_its_name_ends():
+    rng = np.random.default_rng(0)
+    n = 300
+    table = pd.DataFrame(
+        {
+            "humid": rng.integers(30, 90, n),  # 60 values: a measurement that ends in "id"
+            "PID": rng.integers(0, 7, n),  # party identification, 7 values
+            "paid": rng.integers(0, 2, n) * 100,
+            "row_id": rng.permutation(n) + 5000,  # different in every row: an ID
+            "PassengerId": np.arange(1, n + 1),
+        }
+    )
+    types, left_out = column_types(as_text_table(table), "t")
+    assert set(types) == {"humid", "PID", "paid"}
+    assert {item.split(" ")[0] for item in left_out} == {"'row_id'", "'PassengerId'"}
+
+
 @pytest.mark.parametrize(
     "values, task",
     [

@@ -28,7 +28,7 @@ from .report.plots import training_curve_png
 from .settings import TASK_KINDS, Settings
 from .train import predict_logits
 from .train.checkpoint import Checkpoint
-from .train.diagnostics import diagnose
+from .train.diagnostics import diagnose, kept_model_checks
 
 
 class Predictor:
@@ -109,10 +109,7 @@ class Predictor:
             split.test[1], out, split.inputs["test"], self.classes_, modality, test_items
         )
         self.test_records_ = test_records(split.test[1], out, split.inputs["test"], self.classes_, modality)
-        sample = self._scaled(split.sample_of_train(4096, s.seed))
-        self.diagnostics_ = diagnose(
-            self.net_, self.history_, sample, self._scaled(split.val), self.classes_, plan
-        )
+        self.diagnostics_ = self._diagnose(split, plan)
         self.data_ = data_record(examples, split, test, val)
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
@@ -150,6 +147,19 @@ class Predictor:
             for name, part in (("validation", "val"), ("test", "test"))
         }
         return out["test"]
+
+    def _diagnose(self, split, plan) -> list[dict]:
+        """The checks of the kept model: the network's training (and the network itself),
+        or, when a classical model or an average is kept, its own over- and underfitting."""
+        sample = self._scaled(split.sample_of_train(4096, self.settings.seed))
+        checks = diagnose(self.net_, self.history_, sample, self._scaled(split.val), self.classes_, plan)
+        if self.choice_ == "deep":
+            return checks
+        rows = np.sort(np.random.default_rng(self.settings.seed).permutation(len(split.train[1]))[:4096])
+        train_out = self.outputs(split.train[0][rows], [split.inputs["train"][i] for i in rows])
+        val_out = self.outputs(split.val[0], split.inputs["val"])
+        fit, val = (train_out, split.train[1][rows]), (val_out, split.val[1])
+        return kept_model_checks(checks, fit, val, split.regression, self.choice_ == "ensemble")
 
     # -- using the model ------------------------------------------------------
     def predict_proba(self, inputs) -> np.ndarray:

@@ -16,7 +16,10 @@ from .labels import label_column
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-", "--", "#n/a"}  # lower-cased
 TRUE, FALSE = {"true", "yes", "y", "t"}, {"false", "no", "n", "f"}
-ID_NAME = re.compile(r"(^|_|\b)(id|uuid|guid|key)$|^id_|(?<=[a-z])Id$|(?<=[a-z])ID$", re.IGNORECASE)
+# A name that says "identifier": id, user_id, uuid, key, id_1 (any case), PassengerId, customerID
+# (a capital after a small letter); not humid, paid, valid or PID, whose endings only look alike.
+ID_NAME = re.compile(r"(?i:(^|_|\s)(id|uuid|guid|key)$|^id_)|(?<=[a-z])(Id|ID)$")
+ID_SHARE = 0.95  # an ID has a different value in at least this share of rows
 MAX_CLASSES_SHARE = 0.5  # a text target with more distinct values than this share of rows is not classes
 MAX_INT_CLASSES = 20  # integer targets with at most this many values are classes
 
@@ -55,7 +58,7 @@ def _column_type(values: pd.Series, column: str, origin: str) -> tuple[str, str]
     share = parsed.notna().mean()
     if share == 1.0:
         whole = np.isfinite(parsed).all() and (parsed % 1 == 0).all()
-        if whole and (ID_NAME.search(column) or _counts_rows(parsed)):
+        if whole and _identifies(parsed, column):
             return "", "an ID: a different whole number in every row"
         return "numeric", ""
     separated = pd.to_numeric(
@@ -86,6 +89,15 @@ def _column_type(values: pd.Series, column: str, origin: str) -> tuple[str, str]
         why = "free text; a text model reads it: --task text" if spaces >= 0.5 else "an ID or name"
         return "", f"{why}, {distinct:,} different values in {len(present):,} rows"
     return "categorical", ""
+
+
+def _identifies(parsed: pd.Series, column: str) -> bool:
+    """Whole numbers that name rows rather than measure them: nearly all different, and
+    either named like an ID or counting the rows (1, 2, 3, ... in any order). Judged by
+    the values: a 7-valued PID or a humid of 60 values is a feature, whatever its name."""
+    n = len(parsed)
+    distinct = parsed.nunique() >= ID_SHARE * n and n >= 10
+    return distinct and (bool(ID_NAME.search(column)) or _counts_rows(parsed))
 
 
 def _counts_rows(parsed: pd.Series) -> bool:

@@ -12,7 +12,7 @@ from html import escape
 
 from ..modalities import REGISTRY
 from .mistakes import mistake_rows
-from .text import diagnostics_text, percent
+from .text import about_kept, diagnostics_text, percent
 
 NUMBER = re.compile(r"→? ?[-+]?[\d.,]+ ?(%|s|×)?")  # cells aligned right
 STYLE = """
@@ -91,7 +91,7 @@ def _kept(kept: str | None, deep: str) -> str:
         return ""
     return (
         f"<p>Kept: <b>{escape(kept)}</b>, the best on validation; the test figures below are its. "
-        "The training curve and the diagnostics are those of the deep model trained beside it, "
+        "The training curve is that of the deep model trained beside it, "
         f"{escape(deep)}.</p>"
     )
 
@@ -139,7 +139,7 @@ def _confusion(m: dict) -> str:
 
 
 def diagnostics_html(manifest: dict) -> str:
-    lines = diagnostics_text(manifest.get("diagnostics", []), manifest.get("choice", "deep") != "classical")
+    lines = diagnostics_text(manifest.get("diagnostics", []), about_kept(manifest))
     found = [escape(line.strip()) for line in lines[1:]] if len(lines) > 1 else []
     if not found:
         said = lines[0].split(": ", 1)[-1] if lines else "no checks recorded."

@@ -42,6 +42,13 @@ def diagnostics_text(diagnostics: list[dict], deep_kept: bool = True) -> list[st
     return lines
 
 
+def about_kept(manifest: dict) -> bool:
+    """Whether the diagnostics are of the kept model: always, but in models saved before
+    a kept classical model was checked itself (their checks are the network's)."""
+    checks = {d["check"] for d in manifest.get("diagnostics", [])}
+    return manifest.get("choice", "deep") != "classical" or "divergence" not in checks
+
+
 def train_summary(manifest: dict, out: str | None = None) -> str:
     data, test, model = manifest["data"], manifest["metrics"]["test"], manifest["model"]
     history = manifest["training"]["history"]
@@ -70,7 +77,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         what = modality.skipped_noun
         lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
-    lines += diagnostics_text(manifest.get("diagnostics", []), manifest.get("choice", "deep") != "classical")
+    lines += diagnostics_text(manifest.get("diagnostics", []), about_kept(manifest))
     lines += leaderboard_text(manifest.get("leaderboard") or [])
     if manifest.get("choice", "deep") != "deep":
         kept = manifest["leaderboard"][0]["model"]

@@ -45,6 +45,33 @@ def diagnose(
     ]
 
 
+NETWORK_ONLY = ("divergence", "vanishing gradients", "exploding gradients", "dead ReLUs")
+
+
+def kept_model_checks(
+    network_checks: list[dict], fit: tuple, val: tuple, regression: bool, with_network: bool
+):
+    """The diagnostics of the model kept when it is not the network alone (a classical model,
+    or an average): over- and underfitting judged from the kept model's own outputs,
+    fit = (outputs, targets) on training rows and val = on validation rows; the
+    network's own checks (divergence, gradients, dead units) only when it takes part."""
+    train_score, val_score = _score_of(*fit, regression), _score_of(*val, regression)
+    if regression:
+        over, under = _fit_r2(train_score, val_score)
+    else:
+        over, under = _overfitting(train_score, val_score, len(val[1])), _underfitting(train_score, val_score)
+    own = {"overfitting": over, "underfitting": under}
+    return [own.get(c["check"], c) for c in network_checks if with_network or c["check"] not in NETWORK_ONLY]
+
+
+def _score_of(out, y, regression: bool) -> float:
+    """Accuracy of probabilities, or R² of numbers."""
+    if regression:
+        spread = float(((y - y.mean()) ** 2).mean()) or 1e-12
+        return 1.0 - float(((out - y) ** 2).mean()) / spread
+    return float((out.argmax(1) == y).mean())
+
+
 def _share(r2: float) -> str:
     return "none" if r2 <= 0 else f"only {100 * r2:.0f} %"
 
