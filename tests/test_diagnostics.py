@@ -159,4 +159,6 @@ def test_a_kept_classical_model_gets_its_own_checks_not_the_networks():
     manifest = {"choice": "classical", "diagnostics": kept}
     assert about_kept(manifest) and diagnostics_text(kept, about_kept(manifest))[0].startswith("Diagnostics:")
     old = {"choice": "classical", "diagnostics": network}  # saved before: the network's checks
-    assert diagnostics_text(network, about_kept(old))[0].startswith("Diagnostics of the deep model's training")
+    assert diagnostics_text(network, about_kept(old))[0].startswith(
+        "Diagnostics of the deep model's training"
+    )

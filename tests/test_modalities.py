@@ -109,7 +109,7 @@ def test_trains_saves_loads_and_predicts(tiny):
     model = load_model(root / "model")
     assert model.modality is REGISTRY[name] and model.manifest()["modality"] == name
     records = model.predict_records(data["inputs"])
-    assert records and all({"label", "prediction", "forecast"} & set(r) for r in records)
+    assert records and all({"label", "prediction", "step"} & set(r) for r in records)
     again = load_model(root / "model").predict_records(data["inputs"])
     assert json.dumps(again) == json.dumps(records)  # the same, to the last digit
 
@@ -142,10 +142,10 @@ def test_exports_and_predicts_alike(tiny):
     before, after = load_model(root / "model"), load_model(root / "onnx")
     assert after.runtime_["engine"] == "onnxruntime"
     for a, b in zip(before.predict_records(data["inputs"]), after.predict_records(data["inputs"])):
-        assert a.get("label") == b.get("label")
-        for key in ("probabilities", "prediction", "forecast"):
-            if key in a:
-                x, y = (np.array(list(v.values()) if isinstance(v, dict) else v) for v in (a[key], b[key]))
+        assert a.get("label") == b.get("label") and a.keys() == b.keys()
+        for key, value in a.items():  # probabilities, a predicted number, a forecast
+            if isinstance(value, (dict, float)):
+                x, y = (np.array(list(v.values()) if isinstance(v, dict) else v) for v in (value, b[key]))
                 np.testing.assert_allclose(x, y, atol=1e-3, rtol=1e-3)
 
 

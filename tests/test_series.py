@@ -52,11 +52,12 @@ def test_seasonal_naive_repeats_the_last_season():
 
 def test_forecaster_end_to_end(forecaster):
     root, out = forecaster
-    assert "season of 7 steps (detected)" in out and "seasonal naive" in out
+    assert "season of 7 steps (calendar)" in out and "seasonal naive" in out
     manifest = json.loads(run_cli("info", str(root / "m"), "--json")[1])
     assert manifest["task"] == "forecasting" and manifest["encoder"]["season"] == 7
     board = manifest["leaderboard"]
-    assert {r["name"] for r in board} == {"deep", "seasonal-naive", "linear-ar", "ensemble"}
+    statistical = {"naive", "seasonal-naive", "ets", "theta", "arima"}
+    assert {r["name"] for r in board} == {"deep", "linear-ar", "ensemble", *statistical}
     assert board[0]["validation_mase"] == min(r["validation_mase"] for r in board)
     assert manifest["metrics"]["test"]["mase"] < 1  # a clear weekly pattern beats the naive forecast
     deep = next(r for r in board if r["name"] == "deep")
@@ -71,13 +72,14 @@ def test_forecast_continues_each_series(forecaster, tmp_path):
     assert code == 0, err
     records = json.loads(out)
     assert len(records) == 2 * 7
-    north = [r for r in records if r["series"] == "north"]
-    assert [r["time"][:10] for r in north] == [
+    assert set(records[0]) == {"store", "date", "step", "units"}  # the user's own columns: it joins back
+    north = [r for r in records if r["store"] == "north"]
+    assert [r["date"] for r in north] == [
         d.strftime("%Y-%m-%d") for d in pd.date_range("2024-05-30", periods=7)
     ]
     truth = sales(157)
     expected = truth[(truth.store == "north")].units.to_numpy()[-7:]
-    assert np.abs(np.array([r["forecast"] for r in north]) - expected).mean() < 3
+    assert np.abs(np.array([r["units"] for r in north]) - expected).mean() < 3
 
 
 def test_evaluate_and_round_trip(forecaster):
@@ -153,7 +155,7 @@ def test_day_first_dates_are_read_as_written(tmp_path):
     assert code == 0, err
     assert "skips" not in err  # read month first, the days would scatter over the year
     records = Forecaster.load(tmp_path / "m").forecast(tmp_path / "s.csv")
-    assert records[0]["time"] == "2024-04-30"  # the day after the last of 120 days from 1 January
+    assert records[0]["date"] == "2024-04-30"  # the day after the last of 120 days from 1 January
 
 
 def test_monthly_steps_on_the_15th(tmp_path):
@@ -162,7 +164,7 @@ def test_monthly_steps_on_the_15th(tmp_path):
     args = _train(tmp_path, table, "--target", "units", "--horizon", "3", "--epochs", "2")
     code, _, err = run_cli(*args)
     assert code == 0, err
-    times = [r["time"] for r in Forecaster.load(tmp_path / "m").forecast(tmp_path / "s.csv")]
+    times = [r["date"] for r in Forecaster.load(tmp_path / "m").forecast(tmp_path / "s.csv")]
     assert times == ["2015-01-15", "2015-02-15", "2015-03-15"]
 
 
@@ -175,11 +177,12 @@ def test_season_longer_than_the_history(tmp_path):
 def test_forecasts_do_not_depend_on_how_much_history_is_given(forecaster, tmp_path):
     root, _ = forecaster
     loaded = Forecaster.load(root / "m")
+    loaded.choice_ = "deep"  # the network reads a window, scaled by the spread learned in training
     full, recent = sales(150), sales(150).groupby("store").tail(loaded.lookback_ + 5)
     recent.to_csv(tmp_path / "recent.csv", index=False)
     full.to_csv(tmp_path / "full.csv", index=False)
-    a = [r["forecast"] for r in loaded.forecast(tmp_path / "full.csv")]
-    b = [r["forecast"] for r in loaded.forecast(tmp_path / "recent.csv")]
+    a = [r["units"] for r in loaded.forecast(tmp_path / "full.csv")]
+    b = [r["units"] for r in loaded.forecast(tmp_path / "recent.csv")]
     np.testing.assert_allclose(a, b, rtol=1e-6)
 
 

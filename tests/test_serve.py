@@ -286,7 +286,7 @@ def test_forecaster_exported_and_served(tmp_path):
             answer = client.post("/predict", json={"rows": rows})
             assert answer.status_code == 200, answer.text
             forecast = answer.json()["predictions"][0]["forecast"]
-            assert len(forecast) == 14 and {f["series"] for f in forecast} == {"north", "south"}
+            assert len(forecast) == 14 and {f["store"] for f in forecast} == {"north", "south"}
             lacking = [{k: v for k, v in r.items() if k != "units"} for r in rows]
             assert "'units'" in plain_error(client.post("/predict", json={"rows": lacking}), 422)
             plain_error(client.post("/predict", json={"rows": rows[:3]}), 422)  # too short a history

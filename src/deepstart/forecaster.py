@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from . import artifact
+from .classical import statistical
 from .classical.series import LinearAR, seasonal_naive
 from .errors import ConfigError, DataError, check_is_fitted
 from .log import say
@@ -73,7 +74,11 @@ class Forecaster:
         self.step_ = describe_step(series.step)
         cutting = cut.layout(series, horizon, season, K_MAX)
         self.k_, self.lookback_, self.scales_ = cutting.k, cutting.lookback, cutting.scales
-        self.season_, self.season_source_ = cutting.season, cutting.season_source
+        self.seasons_, self.season_, self.season_source_ = (
+            cutting.seasons,
+            cutting.season,
+            cutting.season_source,
+        )
         self.scale_of_ = dict(zip(series.ids, self.scales_))  # stored: the same spread when forecasting
         train_end = cutting.train_end
         x, y = cut.windows(self, series.values, [self.lookback_] * len(train_end), train_end)
@@ -85,7 +90,8 @@ class Forecaster:
         self.ar_ = LinearAR.fit(x, y, x_val, y_val)
         seconds = {"deep": deep_seconds, "linear-ar": time.perf_counter() - t0}
         self.diagnostics_ = diagnose(self.net_, self.history_, (x[:4096], y[:4096]), (x_val, y_val), [], plan)
-        self.partner_ = cut.best_classical(self, series, train_end)
+        self.fits_ = {}  # statistical models fitted on the steps before each window
+        self.partner_ = cut.best_partner(self, series, train_end)
         self.leaderboard_ = cut.leaderboard(self, series, train_end, seconds)
         self.choice_ = self.leaderboard_[0]["name"]
         self.metrics_ = {
@@ -94,8 +100,29 @@ class Forecaster:
         }
         self.data_ = self._data_record(data, series, train_end)
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
+        self.training_["refit"] = self._refit(series, (x_val, y_val))
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         return self
+
+    def _refit(self, series: Series, val: tuple) -> dict:
+        """Once the model is chosen, what of it learns from windows learns again from the
+        whole history (the validation and test steps too), for as many epochs as the best
+        backtest epoch; the scores stay the backtest's. Statistical models are fitted on
+        the history they forecast from anyway."""
+        uses = {self.choice_} | ({"deep", self.partner_} if self.choice_ == "ensemble" else set())
+        ends = [len(v) for v in series.values]
+        x, y = cut.windows(self, series.values, [self.lookback_] * len(ends), ends)
+        done, t0 = [], time.perf_counter()
+        if "deep" in uses:
+            s, epochs = self.settings, self.history_.best_epoch or len(self.history_.epochs)
+            torch.manual_seed(s.seed)
+            net = build_net(self.net_spec_)
+            groups = [{"params": list(net.parameters()), "lr": s.lr or 3e-3}]
+            train_loop(net, (x, y), val, s, Plan(epochs, s.batch_size or 128, groups, task="regression"))
+            self.net_, done = net.cpu().eval(), [*done, "deep"]
+        if "linear-ar" in uses:
+            self.ar_, done = LinearAR.fit(x, y, *val, alphas=(self.ar_.alpha,)), [*done, "linear-ar"]
+        return {"models": done, "windows": len(x), "seconds": round(time.perf_counter() - t0, 2)}
 
     def _train(self, train: tuple, val: tuple) -> Plan:
         s = self.settings
@@ -126,13 +153,21 @@ class Forecaster:
         }
 
     # -- forecasting ------------------------------------------------------------
-    def predict_windows(self, histories: np.ndarray, scales: np.ndarray, model: str) -> np.ndarray:
-        """(N, lookback) raw histories -> (N, H) forecasts by one model."""
+    def predict_windows(
+        self, histories: np.ndarray, scales: np.ndarray, model: str, values=None, origins=None
+    ):
+        """(N, lookback) raw histories -> (N, H) forecasts by one model. A statistical model
+        reads each series' whole history instead: values and origins (series i, window
+        start, origin t) say where each forecast starts (see series.windows.rolling)."""
+        if model == "naive":
+            return np.repeat(histories[:, -1:], self.horizon_, axis=1)
         if model == "seasonal-naive":
             return seasonal_naive(histories, self.horizon_, self.season_)
+        if model in statistical.TITLES:
+            return cut.statistical_forecasts(self, model, values, origins)
         if model == "ensemble":
             deep = self.predict_windows(histories, scales, "deep")
-            return (deep + self.predict_windows(histories, scales, self.partner_)) / 2
+            return (deep + self.predict_windows(histories, scales, self.partner_, values, origins)) / 2
         level = histories.mean(1, keepdims=True)
         x = ((histories - level) / scales[:, None]).astype(np.float32)
         if model == "linear-ar":
@@ -154,6 +189,7 @@ class Forecaster:
                 f"({self.lookback_} of "
                 f"history and {window} to forecast); the shortest has {min(len(v) for v in series.values)}."
             )
+        self.fits_ = {}
         return cut.metrics(self, series, starts, self.choice_, self.scales_for(series, starts))
 
     def forecast(self, data) -> list[dict]:
@@ -169,16 +205,16 @@ class Forecaster:
             )
         histories = np.array([v[-self.lookback_ :] for v in series.values])
         scales = np.array(self.scales_for(series, [len(v) for v in series.values]))
-        out = self.predict_windows(histories, scales, self.choice_)
-        records = []
+        self.fits_ = {}  # each statistical model fitted on the whole history given: see statistical_forecasts
+        ends = [(i, len(v), len(v)) for i, v in enumerate(series.values)]
+        out = self.predict_windows(histories, scales, self.choice_, series.values, ends)
+        times = _times([t for k in range(len(series.ids)) for t in series.next_times(k, self.horizon_)])
+        c, records = self.columns_, []
         for k, key in enumerate(series.ids):
-            for h, when in enumerate(series.next_times(k, self.horizon_)):
-                record = {"series": key} if self.columns_.get("id") else {}
-                if hasattr(when, "isoformat"):  # a date, or a date and time when the steps are shorter
-                    when = when.date().isoformat() if when == when.normalize() else when.isoformat()
-                else:  # a step number or a year: 2009, not 2009.0
-                    when = int(when) if float(when).is_integer() else float(when)
-                records.append(record | {"time": when, "step": h + 1, "forecast": float(out[k, h])})
+            for h in range(self.horizon_):
+                record = {c["id"]: key} if c.get("id") else {}
+                when = times[k * self.horizon_ + h]
+                records.append(record | {c["time"]: when, "step": h + 1, c["target"]: float(out[k, h])})
         return records
 
     def predict_records(self, inputs, text=None) -> list[dict]:
@@ -232,6 +268,7 @@ class Forecaster:
             "horizon": self.horizon_,
             "lookback": self.lookback_,
             "season": self.season_,
+            "seasons": self.seasons_,
             "season_source": self.season_source_,
             "step": self.step_,
             "test_origins": self.k_,
@@ -239,13 +276,15 @@ class Forecaster:
         }
 
     def _reason(self) -> str:
+        seasons = " and ".join(str(m) for m in self.seasons_)
+        plural = "s" if len(self.seasons_) > 1 else ""
         season = (
-            f"a season of {self.season_} steps ({self.season_source_})" if self.season_ > 1 else "no season"
+            f"a season{plural} of {seasons} steps ({self.season_source_})" if self.seasons_ else "no season"
         )
+        others = ", ".join(cut.TITLES[n].split(" (")[0] for n in cut.candidates(self)[1:])
         return (
             f"a recurrent network reads the last {self.lookback_} steps and forecasts the next "
-            f"{self.horizon_} "
-            f"at once; with {season}, seasonal naive and a linear autoregressive model are the bars to clear"
+            f"{self.horizon_} at once; with {season}, these forecast beside it: {others}"
         )
 
     def save(self, out) -> Path:
@@ -276,6 +315,7 @@ class Forecaster:
         encoder = manifest["encoder"]
         self.horizon_, self.lookback_ = int(encoder["horizon"]), int(encoder["lookback"])
         self.season_, self.season_source_ = int(encoder["season"]), str(encoder["season_source"])
+        self.seasons_ = [int(s) for s in encoder.get("seasons", [self.season_] if self.season_ > 1 else [])]
         self.k_, self.step_ = int(encoder["test_origins"]), encoder["step"]
         self.scale_of_ = {str(k): float(v) for k, v in encoder["scales"].items()}
         limits = (
@@ -298,11 +338,18 @@ class Forecaster:
         ar = {k[3:]: v for k, v in tensors.items() if k.startswith("ar.")}
         self.ar_ = LinearAR.from_saved(manifest["classical"], ar, self.lookback_, self.horizon_)
         self.choice_, self.partner_ = manifest["choice"], manifest["partner"]
-        if self.choice_ not in (*cut.TITLES, "ensemble") or self.partner_ not in (
-            "seasonal-naive",
-            "linear-ar",
-        ):
+        if self.choice_ not in (*cut.TITLES, "ensemble") or self.partner_ not in set(cut.TITLES) - {"deep"}:
             raise ValueError(f"an unknown model {self.choice_!r}")
+
+
+def _times(stamps: list) -> list:
+    """Forecast times in one format for the whole column: dates where every time is at
+    midnight, else dates and times; numbers as whole numbers where they all are (2009)."""
+    if stamps and hasattr(stamps[0], "isoformat"):
+        dates = all(t == t.normalize() for t in stamps)
+        return [t.date().isoformat() if dates else t.isoformat() for t in stamps]
+    whole = all(float(t).is_integer() for t in stamps)
+    return [int(t) if whole else float(t) for t in stamps]
 
 
 def _check_horizon(horizon, season) -> tuple[int, int | None]:

@@ -16,13 +16,10 @@ def seasonal_naive(history: np.ndarray, horizon: int, season: int) -> np.ndarray
     return history[:, [history.shape[1] - m + (j % m) for j in range(horizon)]]
 
 
-def detect_season(series: list[np.ndarray], max_lag: int) -> int:
-    """The season: the lag, between 2 and max_lag, at which the series, less its trend
-    (a fitted quadratic), correlates most with itself (a peak of their autocorrelation above 0.3, summed
-    over series); 1 when there is none."""
-    if max_lag < 2:
-        return 1
-    acf = np.zeros(max_lag + 2)
+def autocorrelation(series: list[np.ndarray], max_lag: int) -> np.ndarray:
+    """(max_lag + 2,) autocorrelation of the series less their trend (a fitted quadratic),
+    averaged over the series long enough for it."""
+    acf, n = np.zeros(max_lag + 2), 0
     for values in series:
         t = np.linspace(-1, 1, len(values))
         d = values - np.polyval(np.polyfit(t, values, 2), t) if len(values) > 3 else values * 0  # no trend
@@ -30,13 +27,35 @@ def detect_season(series: list[np.ndarray], max_lag: int) -> int:
         if len(d) <= max_lag + 1 or denominator == 0:
             continue
         acf += [1.0] + [float((d[:-lag] * d[lag:]).sum()) / denominator for lag in range(1, max_lag + 2)]
-    acf /= max(len(series), 1)
+        n += 1
+    return acf / max(n, 1)
+
+
+def detect_season(series: list[np.ndarray], max_lag: int) -> int:
+    """The season: the lag, between 2 and max_lag, at which the series, less its trend,
+    correlates most with itself (a peak of their autocorrelation above 0.3); 1 when there
+    is none."""
+    if max_lag < 2:
+        return 1
+    acf = autocorrelation(series, max_lag)
     peaks = [
         lag
         for lag in range(2, max_lag + 1)
         if acf[lag] > 0.3 and acf[lag] >= acf[lag - 1] and acf[lag] >= acf[lag + 1]
     ]
     return max(peaks, key=lambda lag: acf[lag]) if peaks else 1
+
+
+def confirmed(series: list[np.ndarray], season: int, threshold: float = 0.2) -> bool:
+    """Whether the series repeat every `season` steps: their autocorrelation there is
+    above threshold and the highest within a few steps around it."""
+    if season < 2:
+        return False
+    near = max(1, season // 20)
+    acf = autocorrelation(series, season + near)
+    return bool(
+        acf[season] > threshold and acf[season] >= acf[season - near : season + near + 1].max() - 1e-9
+    )
 
 
 class LinearAR:
@@ -48,12 +67,12 @@ class LinearAR:
         self.coef, self.intercept, self.alpha = coef, intercept, alpha
 
     @classmethod
-    def fit(cls, x, y, x_val, y_val) -> LinearAR:
+    def fit(cls, x, y, x_val, y_val, alphas=ALPHAS) -> LinearAR:
         """Fit on windows (x, y); pick the regularisation on the validation windows."""
         from sklearn.linear_model import Ridge
 
         best = None
-        for alpha in ALPHAS:
+        for alpha in alphas:
             model = Ridge(alpha=alpha).fit(x, y)
             error = float(np.mean((model.predict(x_val) - y_val) ** 2))
             if best is None or error < best[0]:

@@ -14,7 +14,6 @@ from ..errors import ConfigError, DeepstartError
 from ..files import write_atomic
 from .options import csv_options
 
-FORECAST_FIELDS = ("series", "time", "forecast")  # what predict prints of each forecast record
 
 
 @click.command()
@@ -68,7 +67,7 @@ def predict(model, inputs, out, text, as_json):
         click.echo(json.dumps(records))
     elif predictor.task == "forecasting":
         for r in records:
-            click.echo("\t".join(str(r[k]) for k in FORECAST_FIELDS if k in r))
+            click.echo("\t".join(str(v) for k, v in r.items() if k != "step"))
     else:
         for r in records:
             if "error" in r:

@@ -27,7 +27,8 @@ def last_window(forecaster, series) -> list[dict]:
         shown = min(origin, max(forecaster.lookback_, 3 * h), MAX_HISTORY)
         history = v[origin - forecaster.lookback_ : origin][None]
         scale = np.array([forecaster.scales_[k]])
-        forecast = forecaster.predict_windows(history, scale, forecaster.choice_)[0]
+        whole = (series.values, [(k, origin, origin)])  # a statistical model reads all the steps before
+        forecast = forecaster.predict_windows(history, scale, forecaster.choice_, *whole)[0]
         naive = forecaster.predict_windows(history, scale, "seasonal-naive")[0]
         times = [_time(series.starts[k] + series.step * i) for i in range(origin - shown, len(v))]
         found.append(

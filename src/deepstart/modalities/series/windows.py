@@ -1,7 +1,8 @@
 """Series cut into windows: the inputs a forecaster reads (the last `lookback` steps,
 centred on their own mean and divided by the series' spread) and the `horizon` steps
-after them; forecasts from every origin of a window one step apart (rolling origins),
-and their metrics against seasonal naive."""
+after them; forecasts from rolling origins (up to ORIGINS per window, evenly spaced) by
+every model, the statistical ones fitted once on the history before the window; their
+metrics against seasonal naive, and the leaderboard."""
 
 from __future__ import annotations
 
@@ -9,35 +10,45 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...classical.series import detect_season
+from ...classical import statistical
 from ...errors import DataError
 from ...evaluate import forecast_metrics, naive_error
+from .seasons import seasons_of
 
 MAX_WINDOWS = 50_000  # training windows, spread evenly when there are more
-CLASSICAL = ("seasonal-naive", "linear-ar")
+ORIGINS = 20  # forecast origins per series and window, evenly spaced
+LONG_SEASON = 200  # a season longer than this is left to the statistical models, not the GRU's window
+WINDOW_MODELS = ("deep", "naive", "seasonal-naive", "linear-ar")  # forecast from the last window
 TITLES = {
     "deep": "GRU over windows (deep)",
     "seasonal-naive": "seasonal naive",
     "linear-ar": "linear autoregressive (ridge)",
+    **statistical.TITLES,
 }
 
 
 @dataclass
 class Layout:
-    """How series are cut: where training ends in each, the test origins k, the season,
-    the lookback (steps read per forecast) and each series' spread."""
+    """How series are cut: where training ends in each, the test origins k, the seasons
+    (shortest first), the lookback (steps read per forecast) and each series' spread."""
 
     train_end: list[int]
     k: int
-    season: int
-    season_source: str  # "given", "detected" or "none found"
+    seasons: list[int]
+    season_source: str  # "given", "calendar", "detected" or "none found"
     lookback: int
     scales: list[float]
+
+    @property
+    def season(self) -> int:
+        """The season of seasonal naive and of MASE's scale: the shortest (1: none)."""
+        return self.seasons[0] if self.seasons else 1
 
 
 def layout(series, horizon: int, season: int | None, k_max: int) -> Layout:
     """The last 2 x k x H steps of every series validate and test, the rest trains; the
-    season is given or detected; refused when the history is too short for them."""
+    seasons are given, or the calendar's that show, or detected; refused when the
+    history is too short for them."""
     shortest = min(len(v) for v in series.values)
     k = max(1, min(k_max, shortest // (10 * horizon)))
     train_end = [len(v) - 2 * k * horizon for v in series.values]
@@ -55,12 +66,11 @@ def layout(series, horizon: int, season: int | None, k_max: int) -> Layout:
             f"steps to learn from, and two seasons and the horizon must fit in them; give a shorter "
             "--season or a longer history."
         )
-    detected = detect_season(train_parts, min(min(train_end) // 3, 400))
-    source = "given" if season else "detected" if detected > 1 else "none found"
-    season = season or detected
-    lookback = int(min(max(2 * horizon, 2 * season if season > 1 else 0, 16), min(train_end) - horizon))
+    seasons, source = seasons_of(series.step, train_parts, season)
+    windowed = max([s for s in seasons if s <= LONG_SEASON], default=0)
+    lookback = int(min(max(2 * horizon, 2 * windowed, 16), min(train_end) - horizon))
     scales = [float(np.std(p)) or 1.0 for p in train_parts]  # each series' spread
-    return Layout(train_end, k, season, source, lookback, scales)
+    return Layout(train_end, k, seasons, source, lookback, scales)
 
 
 def windows(fc, values, starts, ends, first_target: bool = False):
@@ -83,22 +93,40 @@ def windows(fc, values, starts, ends, first_target: bool = False):
     return x.astype(np.float32), y.astype(np.float32)
 
 
+def origins(fc, start: int) -> np.ndarray:
+    """The origins of a window of k x H steps from start: every one whose H steps lie in
+    it, thinned evenly to at most ORIGINS."""
+    span = (fc.k_ - 1) * fc.horizon_ + 1
+    return start + np.unique(np.linspace(0, span - 1, min(span, ORIGINS)).round().astype(int))
+
+
 def rolling(fc, values, starts: list[int], model: str | None, scales: list[float]):
-    """Forecasts by model from every origin whose H steps lie in the window of k x H steps
-    from starts[i], one step apart: (truths, forecasts, series index); model None: the
-    truths only (forecasts None)."""
-    truth, inputs, window_scales, which = [], [], [], []
+    """Forecasts by model from the origins of each series' window from starts[i]:
+    (truths, forecasts, series index); model None: the truths only (forecasts None)."""
+    truth, inputs, window_scales, which, histories = [], [], [], [], []
     for i, (v, a) in enumerate(zip(values, starts)):
-        for j in range((fc.k_ - 1) * fc.horizon_ + 1):
-            t = a + j
+        for t in origins(fc, a):
             inputs.append(v[t - fc.lookback_ : t])
             truth.append(v[t : t + fc.horizon_])
             window_scales.append(scales[i])
             which.append(i)
+            histories.append((i, a, t))
     if model is None:
         return np.array(truth), None, np.array(which)
-    forecasts = fc.predict_windows(np.array(inputs), np.array(window_scales), model)
+    forecasts = fc.predict_windows(np.array(inputs), np.array(window_scales), model, values, histories)
     return np.array(truth), forecasts, np.array(which)
+
+
+def statistical_forecasts(fc, name: str, values, histories: list[tuple]) -> np.ndarray:
+    """A statistical model's forecasts from each origin (series i, window start a, origin t):
+    fitted once per series on the steps before the window, run on to each origin."""
+    out = []
+    for i, a, t in histories:
+        key = (name, i, a, id(values))
+        if key not in fc.fits_:
+            fc.fits_[key] = statistical.fit(name, values[i][:a], fc.seasons_)
+        out.append(statistical.forward(fc.fits_[key], values[i][:t], fc.horizon_))
+    return np.array(out)
 
 
 def metrics(fc, series, starts: list[int], model: str, scales: list[float] | None = None) -> dict:
@@ -113,16 +141,23 @@ def metrics(fc, series, starts: list[int], model: str, scales: list[float] | Non
     return forecast_metrics(truth, forecast, naive, which, scored.astype(bool), scale)
 
 
-def best_classical(fc, series, train_end: list[int]) -> str:
-    """The classical model with the lower validation MASE: the GRU's partner in the ensemble."""
-    return min(CLASSICAL, key=lambda name: metrics(fc, series, train_end, name)["mase"])
+def candidates(fc) -> list[str]:
+    """The models scored on validation: the GRU, the window baselines, the statistical ones."""
+    return [*WINDOW_MODELS, *statistical.names(fc.seasons_)[1:]]  # naive is a window model
+
+
+def best_partner(fc, series, train_end: list[int]) -> str:
+    """The non-deep model with the lowest validation MASE (the naive forecast aside): the
+    GRU's partner in the ensemble."""
+    others = [n for n in candidates(fc) if n not in ("deep", "naive")]
+    return min(others, key=lambda name: metrics(fc, series, train_end, name)["mase"])
 
 
 def leaderboard(fc, series, train_end: list[int], seconds: dict) -> list[dict]:
-    """Every model scored by MASE on the validation window (from every origin one step
-    apart), best first; the ensemble averages the GRU with fc.partner_."""
+    """Every model scored by MASE on the validation window (from rolling origins), best
+    first; the ensemble averages the GRU with fc.partner_."""
     val_end = [e + fc.k_ * fc.horizon_ for e in train_end]
-    scores = {name: metrics(fc, series, train_end, name) for name in ("deep", *CLASSICAL, "ensemble")}
+    scores = {name: metrics(fc, series, train_end, name) for name in (*candidates(fc), "ensemble")}
     rows = []
     for name, val in scores.items():
         test = metrics(fc, series, val_end, name)
