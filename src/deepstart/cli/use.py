@@ -15,7 +15,6 @@ from ..files import write_atomic
 from .options import csv_options
 
 
-
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
