@@ -211,7 +211,8 @@ def main() -> None:
         {
             "method": f"{ORIGINS} forecast origins per data set (the last {ORIGINS} x H steps), MASE by "
             "seasonal naive's in-sample error, mean over series and origins",
-            "targets": "mean MASE <= the best statistical model's on at least half the data sets; never worse than Naive",
+            "targets": "mean MASE <= the best statistical model's on at least half the data sets; "
+            "never worse than Naive",
             "data_sets_at_most_best_statistical": f"{at_best} of {len(results)}",
             "never_worse_than_naive": all(r["not_worse_than_naive"] for r in results.values()),
             "geometric_mean_ratio_to_best_statistical": float(np.exp(np.mean(np.log(ratios)))),

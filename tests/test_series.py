@@ -207,3 +207,15 @@ def test_report_shows_the_metrics_and_the_last_test_window(forecaster, tmp_path)
     assert "http" not in page and "<script" not in page
     Forecaster.load(root / "m").save(tmp_path / "again")  # the plot survives loading and saving
     assert (tmp_path / "again" / "report.html").read_text() == page
+
+
+def test_a_long_weekly_series_is_read(tmp_path):
+    """50 steps a row past the first week of a 2,300-week series lies past the calendar's
+    end (2262): that sanity bound must not overflow."""
+    from deepstart.data.tables import as_text_table
+    from deepstart.modalities.series.read import read_series
+
+    weeks = pd.date_range("1958-03-29", periods=2300, freq="W-SAT").strftime("%Y-%m-%d")
+    table = pd.DataFrame({"date": weeks, "co2": 315 + np.arange(2300) * 0.03})
+    series = read_series(as_text_table(table), "t", "co2", "date", None)
+    assert len(series.values[0]) == 2300

@@ -136,7 +136,7 @@ def _on_grid(part: pd.DataFrame, step, numeric_time: bool, origin: str) -> pd.Se
         y = pd.Series(np.nan, index=range(int(round(offsets.iloc[-1])) + 1))
         y.iloc[np.rint(offsets).astype(int).to_numpy()] = part["y"].to_numpy()
         return y
-    if part["t"].iloc[-1] > part["t"].iloc[0] + step * (50 * len(part)):
+    if _far(part["t"], step):
         raise DataError(
             f"A time of {origin} lies far beyond the others ({part['t'].iloc[-1]}); is it mistyped?"
         )
@@ -148,6 +148,15 @@ def _on_grid(part: pd.DataFrame, step, numeric_time: bool, origin: str) -> pd.Se
             f"({describe_step(step)}) after {part['t'].iloc[0]}; give one row per regular step."
         )
     return part.set_index("t")["y"].reindex(full)
+
+
+def _far(times: pd.Series, step) -> bool:
+    """Whether the last time lies more than 50 steps a row beyond the first (a mistyped
+    date); a bound past the calendar's end (year 2262) is no bound."""
+    try:
+        return bool(times.iloc[-1] > times.iloc[0] + step * (50 * len(times)))
+    except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
+        return False
 
 
 def describe_step(step) -> str:
