@@ -165,8 +165,8 @@ def test_arrays_that_are_not_trees_are_refused():
 
 def test_table_classifier_end_to_end(table_model):
     root, out, err = table_model
-    assert "Models trained on the same split" in out
-    for name in ("MLP (deep)", "logistic regression", "decision tree", "gradient boosting"):
+    assert "Models scored by 5-fold cross-validation over the 320 training and validation rows" in out
+    for name in ("MLP (deep)", "logistic regression", "decision tree", "gradient boosting", "random forest"):
         assert name in out
     assert "'customer_id' (an ID" in err and "'notes' (free text" in err
     code, info, _ = run_cli("info", str(root / "m"), "--json")
@@ -175,8 +175,12 @@ def test_table_classifier_end_to_end(table_model):
     board = manifest["leaderboard"]
     assert [r["chosen"] for r in board] == [True] + [False] * (len(board) - 1)
     assert board[0]["validation_accuracy"] == max(r["validation_accuracy"] for r in board)
-    assert {r["name"] for r in board} == {"deep", "linear", "tree", "gbm", "ensemble"}
+    assert {r["name"] for r in board} - {"ensemble", "blend"} == {"deep", "linear", "tree", "gbm", "forest"}
+    assert manifest["selection"] == {"method": "cross-validation", "folds": 5, "rows": 320}
     assert manifest["metrics"]["test"]["accuracy"] == pytest.approx(board[0]["test_accuracy"])
+    # the kept model's validation figures are its out-of-fold ones, over all 320 rows
+    assert manifest["metrics"]["validation"]["n"] == 320
+    assert manifest["metrics"]["validation"]["accuracy"] == pytest.approx(board[0]["validation_accuracy"])
     assert manifest["metrics"]["test"]["accuracy"] > 0.75  # the rule behind the labels is learnable
 
 
@@ -212,7 +216,7 @@ def test_regression_end_to_end(tmp_path):
     test = p.metrics_["test"]
     assert set(test) >= {"mae", "rmse", "r2", "n"} and test["r2"] > 0.8
     rows = {r["name"]: r for r in p.leaderboard_}
-    assert set(rows) == {"deep", "linear", "tree", "gbm", "ensemble"}
+    assert set(rows) - {"ensemble", "blend"} == {"deep", "linear", "tree", "gbm", "forest"}
     assert p.leaderboard_[0]["validation_rmse"] == min(r["validation_rmse"] for r in rows.values())
     assert rows["deep"]["test_rmse"] < table["spend_next"].std()  # the MLP itself learned
     p.save(tmp_path / "m")

@@ -58,6 +58,19 @@ def listening(listener: Callable[[dict], None]):
         _listeners.remove(listener)
 
 
+@contextmanager
+def muted():
+    """No messages but warnings, and no progress events, for the time being (work done
+    many times over, such as a network trained once per fold, reported as one stage)."""
+    before = _listeners[:]
+    _listeners.clear()
+    try:
+        with quiet():
+            yield
+    finally:
+        _listeners[:] = before
+
+
 def emit(event: str, **data) -> None:
     """One event to every listener: {"event": event, "time": seconds since the epoch, **data}."""
     if _listeners:

@@ -5,6 +5,7 @@ load -> predict / evaluate. What differs between kinds of data, the modality say
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +13,14 @@ import torch
 
 from . import artifact
 from .classical import classical_from_saved
+from .classical.tables import folds_of
 from .errors import ConfigError, DataError, ModelFileError, check_is_fitted
 from .evaluate.groups import group_metrics
 from .evaluate.leaderboard import Candidate
 from .log import warn
 from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
 from .models import check_net_reads, load_network
+from .pipeline.crossval import deep_out_of_fold, select_by_folds
 from .pipeline.fit import train_net
 from .pipeline.prepare import Targets, check_fit_arguments, encode, identity, prepare, read_like
 from .pipeline.record import data_record, scale_of, test_records, worst_mistakes
@@ -43,6 +46,8 @@ class Predictor:
     runtime_ = None  # for an exported model: its engine, and how the export was checked
     _checkpoint = None  # while training with checkpoints: removed once the model is saved
     test_records_: list = []  # after fit: each test example's truth and prediction (not saved)
+    deep_weight_ = 0.5  # the network's share of an ensemble's outputs
+    selection_ = None  # how the kept model was chosen, when not on the validation rows
 
     def __init__(self, **settings):
         self.settings = Settings(**settings)
@@ -134,19 +139,63 @@ class Predictor:
         return plan
 
     def _select(self, modality: Modality, recipe, split, seconds: float) -> np.ndarray:
-        """The deep model beside the modality's classical ones: the best on validation is
-        kept. Returns the kept model's outputs on the test part."""
+        """The deep model beside the modality's classical ones: the best on validation (or,
+        where the modality asks, by cross-validation) is kept. Returns the kept model's
+        outputs on the test part."""
         out = {part: self.network_outputs(getattr(split, part)[0]) for part in ("val", "test")}
         deep = Candidate("deep", modality.model_title(recipe.name), out["val"], out["test"], seconds)
-        classical = modality.baselines(split, self.encoder_, self.settings.seed)
-        self.classical_, self.leaderboard_, out = select(deep, classical, modality, split, split.regression)
+        y_val, folds = split.val[1], None
+        if modality.cross_validates:
+            y_val = np.concatenate([split.train[1], split.val[1]])
+            folds = folds_of(y_val, split.regression, self.settings.seed)
+        if folds is None:
+            y_val = split.val[1]
+            classical = modality.baselines(split, self.encoder_, self.settings.seed)
+            self.classical_, self.leaderboard_, out = select(
+                deep, classical, modality, split, split.regression
+            )
+            self.deep_weight_, self.selection_ = 0.5, None
+        else:
+            out = self._cross_validate(modality, deep, recipe, split, folds)
         chosen = self.leaderboard_[0]["name"] if self.leaderboard_ else "deep"
         self.choice_ = chosen if chosen in ("deep", "ensemble") else "classical"
         self.metrics_ = {
-            name: self.score(getattr(split, part)[1], out[part])
-            for name, part in (("validation", "val"), ("test", "test"))
+            "validation": self.score(y_val, out["val"]),
+            "test": self.score(split.test[1], out["test"]),
         }
+        self._validation = (out["val"], y_val)
         return out["test"]
+
+    def _cross_validate(self, modality: Modality, deep: Candidate, recipe, split, folds: list) -> dict:
+        """The network and the classical models scored out of fold over the training and
+        validation rows together (pipeline.crossval); the outputs of the one kept."""
+        x = np.concatenate([split.train[0], split.val[0]])
+        y = np.concatenate([split.train[1], split.val[1]])
+        seed, n_classes = self.settings.seed, 0 if split.regression else len(self.classes_)
+        oof, took = deep_out_of_fold(x, y, folds, self._fold_net(recipe), split.regression, seed)
+        deep = replace(deep, val_out=oof, seconds=deep.seconds + took)
+        design = [
+            modality.classical_inputs(self.encoder_, part[0], split.inputs[name])
+            for part, name in ((split.train, "train"), (split.val, "val"), (split.test, "test"))
+        ]
+        x_test = design.pop()
+        self.classical_, self.leaderboard_, out, self.deep_weight_ = select_by_folds(
+            deep, np.concatenate(design), y, x_test, split.test[1], folds, n_classes, seed
+        )
+        self.selection_ = {"method": "cross-validation", "folds": len(folds), "rows": len(y)}
+        return out
+
+    def _fold_net(self, recipe):
+        """fit(train, val) -> outputs(x): the recipe's network trained on one fold's rows."""
+        n_outputs = self.targets_.n_outputs
+
+        def fit(train: tuple, val: tuple):
+            net, _, _ = train_net(
+                recipe, n_outputs, self._scaled(train), self._scaled(val), self.settings, self.task_
+            )
+            return lambda x: self.network_outputs(x, net)
+
+        return fit
 
     def _diagnose(self, split, plan) -> list[dict]:
         """The checks of the kept model: the network's training (and the network itself),
@@ -157,8 +206,7 @@ class Predictor:
             return checks
         rows = np.sort(np.random.default_rng(self.settings.seed).permutation(len(split.train[1]))[:4096])
         train_out = self.outputs(split.train[0][rows], [split.inputs["train"][i] for i in rows])
-        val_out = self.outputs(split.val[0], split.inputs["val"])
-        fit, val = (train_out, split.train[1][rows]), (val_out, split.val[1])
+        fit, val = (train_out, split.train[1][rows]), self._validation
         return kept_model_checks(checks, fit, val, split.regression, self.choice_ == "ensemble")
 
     # -- using the model ------------------------------------------------------
@@ -239,14 +287,18 @@ class Predictor:
             parts.append(self.network_outputs(x))
         if self.choice_ in ("classical", "ensemble"):
             parts.append(self.classical_.predict(self.modality.classical_inputs(self.encoder_, x, raw)))
-        return np.mean(parts, axis=0).astype(np.float64 if self.task_ == "regression" else np.float32)
+        out = (
+            parts[0] if len(parts) == 1 else self.deep_weight_ * parts[0] + (1 - self.deep_weight_) * parts[1]
+        )
+        return out.astype(np.float64 if self.task_ == "regression" else np.float32)
 
-    def network_outputs(self, x: np.ndarray) -> np.ndarray:
-        """The network's own outputs: probabilities, or numbers in the target's units."""
+    def network_outputs(self, x: np.ndarray, net=None) -> np.ndarray:
+        """The network's own outputs (the kept network's, or net's): probabilities, or
+        numbers in the target's units."""
         if self.runtime_:  # the exported network gives probabilities itself
             out = self.net_(x)
         else:
-            logits = predict_logits(self.net_, torch.from_numpy(x), self.encoder_.layout)
+            logits = predict_logits(net or self.net_, torch.from_numpy(x), self.encoder_.layout)
             out = logits.numpy() if self.task_ == "regression" else torch.softmax(logits, dim=1).numpy()
         if self.task_ == "regression":
             mean, std = self.target_scale_
@@ -281,6 +333,8 @@ class Predictor:
             "classes": self.classes_,
             "model": self.recipe_,
             "choice": self.choice_,
+            "deep_weight": self.deep_weight_,
+            "selection": self.selection_,
             "leaderboard": self.leaderboard_,
             "worst_mistakes": self.worst_,
             "columns": self.columns_,
@@ -346,6 +400,12 @@ class Predictor:
         self.runtime_ = manifest.get("runtime")  # an exported model: its network runs in ONNX Runtime
         self.net_ = load_network(path, self.runtime_, self.net_spec_, tensors)
         self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
+        self.deep_weight_, self.selection_ = (
+            float(manifest.get("deep_weight", 0.5)),
+            manifest.get("selection"),
+        )
+        if not 0 <= self.deep_weight_ <= 1:
+            raise ValueError(f"the network's weight {self.deep_weight_} is not between 0 and 1")
         self.columns_ = manifest.get("columns")
         self.worst_ = list(manifest.get("worst_mistakes") or [])
         spec = manifest.get("classical")

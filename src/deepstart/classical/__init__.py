@@ -5,6 +5,7 @@ autoregressive model for series."""
 
 from __future__ import annotations
 
+from .blend import Blend
 from .linear import LinearModel
 from .text import TfidfLogistic
 from .trees import TreeEnsemble
@@ -14,6 +15,8 @@ SAVED = {TfidfLogistic.name: TfidfLogistic, LinearModel.name: LinearModel, TreeE
 
 def classical_from_saved(spec: dict, tensors: dict):
     """Rebuild a stored classical model from its manifest entry and tensors."""
+    if spec["name"] == Blend.name:
+        return Blend.from_saved(spec, tensors, SAVED)
     return SAVED[spec["name"]].from_saved(spec, tensors)
 
 

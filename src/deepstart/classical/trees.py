@@ -74,6 +74,38 @@ class TreeEnsemble:
         return cls(arrays, "probabilities" if classes else "identity", title, model.n_features_in_)
 
     @classmethod
+    def from_forest(cls, model, title: str) -> TreeEnsemble:
+        """scikit-learn's random forest: its trees' leaf values (class shares, or numbers)
+        averaged, as predict_proba and predict do."""
+        classes = hasattr(model, "classes_")
+        parts, roots, offset = [], [], 0
+        for estimator in model.estimators_:
+            t = estimator.tree_
+            value = t.value[:, 0, :].astype(np.float64)
+            if classes:
+                value = value / value.sum(1, keepdims=True)
+            leaf = t.children_left < 0
+            left = np.where(leaf, -1, t.children_left + offset).astype(np.int64)
+            right = np.where(leaf, -1, t.children_right + offset).astype(np.int64)
+            feature = np.where(leaf, 0, t.feature).astype(np.int64)
+            parts.append(
+                (feature, t.threshold.astype(np.float64), left, right, value / len(model.estimators_))
+            )
+            roots.append(offset)
+            offset += t.node_count
+        feature, threshold, left, right, value = (np.concatenate(p) for p in zip(*parts))
+        arrays = {
+            "roots": np.array(roots, np.int64),
+            "feature": feature,
+            "threshold": threshold,
+            "left": left,
+            "right": right,
+            "value": value,
+            "baseline": np.zeros(value.shape[1]),
+        }
+        return cls(arrays, "probabilities" if classes else "identity", title, model.n_features_in_)
+
+    @classmethod
     def from_hist_gradient_boosting(cls, model, title: str) -> TreeEnsemble:
         """scikit-learn's HistGradientBoosting, from its fitted tree predictors (numeric
         splits only: the rows it sees hold no missing values and no native categories)."""

@@ -35,6 +35,7 @@ class Modality:
     models: dict = {}  # recipe name -> (how the summary names the deep model, its leaderboard title)
     explain_options: frozenset = frozenset()  # which of explain's options apply: "class", "global"
     compare_rows = False  # compare trains on shares of a table's rows (tables, texts)
+    cross_validates = False  # models are chosen by k-fold cross-validation, not on the validation rows
     # serving: requests as multipart file uploads, or as JSON {single: item} / {many: [items]}
     uploads = False
     single, many = "", ""

@@ -12,7 +12,7 @@ from html import escape
 
 from ..modalities import REGISTRY
 from .mistakes import mistake_rows
-from .text import about_kept, diagnostics_text, percent
+from .text import about_kept, chosen_by, diagnostics_text, percent
 
 NUMBER = re.compile(r"→? ?[-+]?[\d.,]+ ?(%|s|×)?")  # cells aligned right
 STYLE = """
@@ -37,7 +37,7 @@ def report_html(manifest: dict, curve: bytes | None = None, explained: dict | No
     parts = [
         f"<h1>deepstart model: {escape(kept or deep)}</h1>",
         f"<p>{escape(model['reason'][0].upper() + model['reason'][1:])}.</p>",
-        _kept(kept, deep),
+        _kept(kept, deep, manifest.get("selection")),
         _data(manifest, noun),
         "<h2>How good is it on data it never saw?</h2>",
         _metrics(test, noun),
@@ -48,7 +48,7 @@ def report_html(manifest: dict, curve: bytes | None = None, explained: dict | No
     if manifest.get("leaderboard"):
         parts += [
             "<h2>Deep and classical models on the same split</h2>",
-            _leaderboard(manifest["leaderboard"]),
+            _leaderboard(manifest["leaderboard"], manifest.get("selection")),
         ]
     if not manifest.get("worst_mistakes") and test.get("accuracy") == 1:
         parts += [
@@ -85,21 +85,21 @@ def training_html(curve: bytes | None) -> list[str]:
     ]
 
 
-def _kept(kept: str | None, deep: str) -> str:
+def _kept(kept: str | None, deep: str, selection: dict | None) -> str:
     """When another model than the deep one was kept: which, and what the page shows of each."""
     if kept is None:
         return ""
     return (
-        f"<p>Kept: <b>{escape(kept)}</b>, the best on validation; the test figures below are its. "
+        f"<p>Kept: <b>{escape(kept)}</b>, {chosen_by(selection)[2]}; the test figures below are its. "
         "The training curve is that of the deep model trained beside it, "
         f"{escape(deep)}.</p>"
     )
 
 
 def _data(manifest: dict, noun: str) -> str:
-    d = manifest["data"]
+    d, chooses = manifest["data"], "" if manifest.get("selection") else " and model"
     return (
-        f"<p>{d['n_train']:,} {noun} to learn from, {d['n_validation']:,} to pick the best epoch and model, "
+        f"<p>{d['n_train']:,} {noun} to learn from, {d['n_validation']:,} to pick the best epoch{chooses}, "
         f"{d['n_test']:,} to test. Source: <code>{escape(str(d.get('source')))}</code>.</p>"
     )
 
@@ -151,17 +151,17 @@ def diagnostics_html(manifest: dict) -> str:
     )
 
 
-def _leaderboard(rows: list[dict]) -> str:
+def _leaderboard(rows: list[dict], selection: dict | None) -> str:
     regression = "validation_rmse" in rows[0]
     keys = ("validation_rmse", "test_rmse") if regression else ("validation_accuracy", "test_accuracy")
     shown = []
     for r in rows:
         scores = [f"{r[k]:.4g}" if regression else percent(r[k]) for k in keys]
         shown.append((("→ " if r["chosen"] else "") + r["model"], *scores, f"{r['seconds']:.1f} s"))
-    names = ["model", "validation RMSE", "test RMSE"] if regression else ["model", "validation", "test"]
-    return (
-        table_html([*names, "time"], shown, kept=0) + "<p class='muted'>The best on validation is kept.</p>"
-    )
+    scored, how, best = chosen_by(selection)
+    names = ["model", f"{scored} RMSE", "test RMSE"] if regression else ["model", scored, "test"]
+    note = f"<p class='muted'>Models {escape(how)}; {best} is kept.</p>"
+    return table_html([*names, "time"], shown, kept=0) + note
 
 
 def table_html(header: list[str], rows: list[tuple], kept: int | None = None, escaped: bool = False) -> str:

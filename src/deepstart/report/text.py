@@ -63,10 +63,10 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} classifier for {len(classes)} classes "
         f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''})"
     )
+    chooses = " and model" if manifest.get("leaderboard") and not manifest.get("selection") else ""
     lines = [
         f"Trained {what} on {n_total:,} {noun} "
-        f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch"
-        f"{' and model' if manifest.get('leaderboard') else ''}).",
+        f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch{chooses}).",
         f"Model: {modality.model_name(model['name'])}, because {model['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {n_epochs} ({history['stopped']})."
         if history["best_epoch"]
@@ -78,10 +78,11 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
     lines += diagnostics_text(manifest.get("diagnostics", []), about_kept(manifest))
-    lines += leaderboard_text(manifest.get("leaderboard") or [])
+    lines += leaderboard_text(manifest.get("leaderboard") or [], manifest.get("selection"))
     if manifest.get("choice", "deep") != "deep":
         kept = manifest["leaderboard"][0]["model"]
-        lines.append(f"The saved model is {kept}, the best on validation; the test figures below are its.")
+        best = chosen_by(manifest.get("selection"))[2]
+        lines.append(f"The saved model is {kept}, {best}; the test figures below are its.")
     held = f"held-out {noun}" if not data.get("test_source") else f"{noun} of {data['test_source']}"
     unseen = (
         "never seen in training"
@@ -104,52 +105,69 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def leaderboard_text(rows: list[dict]) -> list[str]:
+def chosen_by(selection: dict | None) -> tuple[str, str, str]:
+    """How the models were scored: (the scores' name, how they were compared, why the
+    kept one was kept)."""
+    if not selection:
+        return "validation", "trained on the same split", "the best on validation"
+    how = (
+        f"scored by {selection['folds']}-fold cross-validation over the {selection['rows']:,} training "
+        "and validation rows"
+    )
+    return "cross-validated", how, "the best by cross-validation"
+
+
+def leaderboard_text(rows: list[dict], selection: dict | None = None) -> list[str]:
     """The models trained on the same split, best first, and which was kept and why."""
     if not rows:
         return []
     regression = "validation_rmse" in rows[0]
     width = max(len(r["model"]) for r in rows)
     measure = "RMSE, lower is better" if regression else "accuracy"
-    lines = [f"Models trained on the same split ({measure}; the best on validation is kept):"]
+    scored, how, best = chosen_by(selection)
+    lines = [f"Models {how} ({measure}; {best} is kept):"]
     for r in rows:
         mark = "->" if r["chosen"] else "  "
         if regression:
-            scores = f"validation {r['validation_rmse']:>9.4g}  test {r['test_rmse']:>9.4g}"
+            scores = f"{scored} {r['validation_rmse']:>9.4g}  test {r['test_rmse']:>9.4g}"
         else:
-            scores = (
-                f"validation {percent(r['validation_accuracy']):>7}  test {percent(r['test_accuracy']):>7}"
-            )
+            scores = f"{scored} {percent(r['validation_accuracy']):>7}  test {percent(r['test_accuracy']):>7}"
         lines.append(f"  {mark} {r['model']:<{width}}  {scores}  ({r['seconds']:.0f} s)")
     tied = 0 if regression else sum(r["validation_accuracy"] == rows[0]["validation_accuracy"] for r in rows)
     if tied > 1:
         lines.append(
-            f"  The top {tied} tie on validation accuracy; the lowest validation log loss (surer when right, "
+            f"  The top {tied} tie on {scored} accuracy; the lowest {scored} log loss (surer when right, "
             "less sure when wrong) decided."
         )
     deep = next(r for r in rows if r["name"] == "deep")
-    classical = next((r for r in rows if r["name"] not in ("deep", "ensemble")), None)  # the best one
+    classical = next((r for r in rows if r["name"] not in ("deep", "ensemble", "blend")), None)  # the best
     if classical:
-        lines.append(f"  {_verdict(deep, classical, regression)}; kept: {rows[0]['model']}.")
+        lines.append(f"  {_verdict(deep, classical, regression, scored)}; kept: {rows[0]['model']}.")
+    if selection and rows[0]["name"] not in ("deep", "ensemble"):
+        lines.append(
+            "  The deep model adds nothing here: the kept model does not use it (on tables this small, "
+            "trees and linear models often do as well)."
+        )
     return lines
 
 
-def _verdict(deep: dict, classical: dict, regression: bool) -> str:
+def _verdict(deep: dict, classical: dict, regression: bool, scored: str) -> str:
+    on = "on validation" if scored == "validation" else "by cross-validation"
     if regression:
         a, b = deep["validation_rmse"], classical["validation_rmse"]
         gap = 100 * (b - a) / max(b, 1e-12)  # % lower error of the deep model
         if abs(gap) < 0.5:
-            return "The deep model and the best classical one tie on validation"
+            return f"The deep model and the best classical one tie {on}"
         if gap > 0:
-            return f"The deep model's error is {gap:.0f} % lower than the best classical one's on validation"
+            return f"The deep model's error is {gap:.0f} % lower than the best classical one's {on}"
         lower = 100 * (a - b) / a
-        return f"The best classical model's error is {lower:.0f} % lower than the deep one's on validation"
+        return f"The best classical model's error is {lower:.0f} % lower than the deep one's {on}"
     gap = 100 * (deep["validation_accuracy"] - classical["validation_accuracy"])
     if abs(gap) < 0.05:
-        return "The deep model and the best classical one tie on validation"
+        return f"The deep model and the best classical one tie {on}"
     if gap > 0:
-        return f"The deep model beats the best classical one by {gap:.1f} points on validation"
-    return f"The best classical model beats the deep one by {-gap:.1f} points on validation"
+        return f"The deep model beats the best classical one by {gap:.1f} points {on}"
+    return f"The best classical model beats the deep one by {-gap:.1f} points {on}"
 
 
 def forecast_metrics_text(m: dict) -> list[str]:
