@@ -96,7 +96,12 @@ def test_encoder_learns_from_the_training_rows_only():
 
 def _fit(kind: str, task: str):
     from sklearn.datasets import load_diabetes, load_wine
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.ensemble import (
+        HistGradientBoostingClassifier,
+        HistGradientBoostingRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.tree import DecisionTreeRegressor
 
@@ -112,6 +117,9 @@ def _fit(kind: str, task: str):
         ("linear", "multiclass"): LogisticRegression(max_iter=5000),
         ("gbm", "binary"): HistGradientBoostingClassifier(max_iter=30),
         ("gbm", "multiclass"): HistGradientBoostingClassifier(max_iter=30),
+        ("forest", "regression"): RandomForestRegressor(20, min_samples_leaf=3, random_state=0),
+        ("forest", "binary"): RandomForestClassifier(20, random_state=0),
+        ("forest", "multiclass"): RandomForestClassifier(20, min_samples_leaf=2, random_state=0),
     }
     return estimators[(kind, task)].fit(x, y), x
 
@@ -126,6 +134,9 @@ def _fit(kind: str, task: str):
         ("linear", "regression"),
         ("linear", "binary"),
         ("linear", "multiclass"),
+        ("forest", "regression"),
+        ("forest", "binary"),
+        ("forest", "multiclass"),
     ],
 )
 def test_stored_classical_models_predict_as_scikit_learn(kind, task):
@@ -134,6 +145,7 @@ def test_stored_classical_models_predict_as_scikit_learn(kind, task):
         "gbm": TreeEnsemble.from_hist_gradient_boosting,
         "tree": TreeEnsemble.from_decision_tree,
         "linear": LinearModel.from_sklearn,
+        "forest": TreeEnsemble.from_forest,
     }[kind]
     ours = convert(model, "m")
     again = type(ours).from_saved(ours.spec(), ours.tensors())  # through the stored arrays
@@ -262,3 +274,97 @@ def test_a_table_with_prose_and_a_quantity_to_predict_is_a_regression():
     table["notes"] = [f"the customer called about the bill {i} times this year" for i in range(80)]
     p = Predictor(epochs=2).fit(table, target="spend_next")
     assert p.encoder_.kind == "table" and p.task_ == "regression"
+
+
+def test_a_blend_predicts_its_members_weighted_average_and_refuses_what_does_not_fit():
+    from deepstart.classical import Blend, classical_from_saved
+
+    (forest, x), (gbm, _) = _fit("forest", "multiclass"), _fit("gbm", "multiclass")
+    members = [TreeEnsemble.from_forest(forest, "f"), TreeEnsemble.from_hist_gradient_boosting(gbm, "g")]
+    blend = Blend(members, [0.25, 0.75], "blend")
+    expected = 0.25 * forest.predict_proba(x) + 0.75 * gbm.predict_proba(x)
+    again = classical_from_saved(blend.spec(), blend.tensors())  # through the stored arrays
+    np.testing.assert_allclose(again.predict(x), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="weights"):
+        classical_from_saved(blend.spec() | {"weights": [1.0]}, blend.tensors())
+    with pytest.raises(ValueError, match="weights"):
+        classical_from_saved(blend.spec() | {"weights": [-1.0, 2.0]}, blend.tensors())
+    numbers, _ = _fit("forest", "regression")
+    mixed = Blend([members[0], TreeEnsemble.from_forest(numbers, "n")], [1, 1], "mixed")
+    with pytest.raises(ValueError, match="different things"):
+        classical_from_saved(mixed.spec(), mixed.tensors())
+
+
+def test_folds_use_every_row_once_and_keep_each_class_in_every_fold():
+    from deepstart.classical.tables import folds_of
+
+    y = np.array([0] * 40 + [1] * 12 + [2] * 3)
+    folds = folds_of(y, regression=False, seed=0)
+    assert len(folds) == 3  # the smallest class has 3 rows
+    held = np.concatenate([h for _, h in folds])
+    assert sorted(held) == list(range(len(y)))
+    for fit, h in folds:
+        assert not set(fit) & set(h) and set(y[fit]) == {0, 1, 2}
+    assert folds_of(np.array([0, 0, 0, 1]), regression=False, seed=0) is None  # one row of a class
+    assert len(folds_of(np.arange(50.0), regression=True, seed=0)) == 5
+
+
+def test_ensemble_selection_weights_the_models_that_help():
+    from deepstart.pipeline.crossval import greedy_weights
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=400) * 10
+    a, b = y + rng.normal(size=400), y + rng.normal(size=400)  # independent errors: averaging halves them
+    wrong = -y + rng.normal(size=400)
+    weights = greedy_weights([a, b, wrong], y, regression=True)
+    assert weights.sum() == pytest.approx(1.0) and weights[2] == 0
+    assert 0.3 <= weights[0] <= 0.7 and 0.3 <= weights[1] <= 0.7
+    labels = rng.integers(0, 2, 400)
+    right = np.eye(2, dtype=np.float32)[labels] * 0.8 + 0.1
+    assert greedy_weights([np.full((400, 2), 0.5, np.float32), right], labels, False).tolist() == [0.0, 1.0]
+
+
+def test_boosting_rounds_are_chosen_on_the_held_out_folds():
+    from deepstart.classical.tables import _Boosting, folds_of
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 3)).astype(np.float32)
+    noise, signal = rng.integers(0, 2, 400), (np.sin(2 * x[:, 0]) + x[:, 1] ** 2 > 1).astype(int)
+    rounds = {}
+    for name, y in (("noise", noise), ("signal", signal)):
+        _, (_, rounds[name]) = _Boosting(False, 0).choose(x, y, folds_of(y, False, 0), 2)
+    assert rounds["noise"] < 20 < rounds["signal"]  # labels without pattern stop early
+
+
+def test_an_ensemble_weighs_the_network_as_chosen_and_keeps_it_after_loading(tmp_path):
+    table = customers(200).drop(columns=["spend_next"])
+    p = Predictor(epochs=5).fit(table, target="churned")
+    rows = p.encoder_.encode(as_text_table(table.drop(columns="churned"))).features
+    p.choice_, p.deep_weight_ = "ensemble", 0.2
+    p.classical_ = p.classical_ or TreeEnsemble.from_decision_tree(_fit("tree", "regression")[0], "t")
+    expected = 0.2 * p.network_outputs(rows) + 0.8 * p.classical_.predict(p.encoder_.design(rows))
+    np.testing.assert_allclose(p.predict_proba(table), expected, atol=1e-6)
+    p.save(tmp_path / "m")
+    loaded = Predictor.load(tmp_path / "m")
+    assert loaded.deep_weight_ == 0.2
+    np.testing.assert_allclose(loaded.predict_proba(table), expected, atol=1e-6)
+
+
+def test_the_summary_says_when_the_network_adds_nothing():
+    from deepstart.report.text import leaderboard_text
+
+    rows = [
+        {
+            "name": n,
+            "model": t,
+            "validation_accuracy": a,
+            "test_accuracy": a,
+            "seconds": 1.0,
+            "chosen": i == 0,
+        }
+        for i, (n, t, a) in enumerate([("gbm", "gradient boosting", 0.9), ("deep", "MLP (deep)", 0.85)])
+    ]
+    lines = "\n".join(leaderboard_text(rows, {"method": "cross-validation", "folds": 5, "rows": 700}))
+    assert "5-fold cross-validation over the 700 training and validation rows" in lines
+    assert "cross-validated  90.0 %" in lines and "The deep model adds nothing here" in lines
+    assert "adds nothing" not in "\n".join(leaderboard_text(rows[::-1], None))

@@ -36,7 +36,7 @@ ONLY_FOR = {
     "--class", "class_name", default=None, help="Images: the class to explain (default: the predicted one)."
 )
 def explain(model, inputs, out, overall, data, target, class_name):
-    """Why MODEL predicts what it does. Images: where the network looked (Grad-CAM
+    """Why MODEL predicts what it does. Images: where the network looked (LayerCAM
     heatmaps, written to --out, default why/). Texts: which words each prediction rests
     on. Tables: for the rows of INPUTS, how much each column moved each prediction; with
     --global --data rows.csv, how much each column matters overall and a few if/then

@@ -1,1 +1,1 @@
-"""Explainers shared by the modalities: Grad-CAM for any convolutional network."""
+"""Explainers shared by the modalities: LayerCAM heatmaps for any convolutional network."""

@@ -1,5 +1,6 @@
-"""Where an image model looked: Grad-CAM (explain.gradcam) on the last convolutional
-block, of the CNN or of the pretrained network with the trained classifier on top. The
+"""Where an image model looked: LayerCAM (explain.layercam) on the last convolutional
+block of the CNN, or on the ends of the pretrained network's last two stages with the
+trained classifier on top. The
 map is returned at the input image's own size, in [0, 1], with the region the network
 did not see (outside a photo's centre crop) at 0. Written as files (explain), as JSON
 (serve) and beside the worst mistakes (report.html)."""
@@ -17,16 +18,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ...data.images import CROP_FRACTION
 from ...errors import ConfigError, DeepstartError
-from ...explain.gradcam import grad_cam as cam_of
+from ...explain.layercam import layer_cam
 from ...files import write_atomic
 from ...models import build_net, efficientnet
 from .encoders import PixelEncoder
 from .read import read_unlabeled
 
 
-def cam_network(predictor) -> tuple[torch.nn.Module, torch.nn.Module, PixelEncoder]:
-    """(a network from pixels to class scores, its last convolutional block, the pixel
-    encoder it reads): the CNN itself; or, for transfer learning, the pretrained
+def cam_network(predictor) -> tuple[torch.nn.Module, list[torch.nn.Module], PixelEncoder]:
+    """(a network from pixels to class scores, the layers whose maps are explained, the
+    pixel encoder it reads): the CNN itself; or, for transfer learning, the pretrained
     backbone with the trained classifier on top (the same scores the model gives)."""
     if predictor.runtime_:
         raise DeepstartError(
@@ -34,7 +35,7 @@ def cam_network(predictor) -> tuple[torch.nn.Module, torch.nn.Module, PixelEncod
         )
     name = predictor.net_spec_["name"]
     if name == "cnn":
-        return predictor.net_, predictor.net_[3][2], predictor.encoder_  # the last block, before pooling
+        return predictor.net_, [predictor.net_[3][2]], predictor.encoder_  # the last block, before pooling
     if name == "fine-tune":
         net = predictor.net_
     else:  # a classifier on frozen features: put the pretrained network under it
@@ -42,18 +43,22 @@ def cam_network(predictor) -> tuple[torch.nn.Module, torch.nn.Module, PixelEncod
         net.load_pretrained()
         net.head.load_state_dict(predictor.net_.state_dict())
     s = predictor.settings
-    return net, net.backbone.network._bn1, PixelEncoder(efficientnet.PIXELS, s.workers, s.max_pixels, False)
+    return (
+        net,
+        efficientnet.cam_layers(net.backbone.network),
+        PixelEncoder(efficientnet.PIXELS, s.workers, s.max_pixels, False),
+    )
 
 
-def grad_cam(predictor, files: list, class_index: int | None = None) -> list[tuple[np.ndarray, int]]:
+def heatmaps(predictor, files: list, class_index: int | None = None) -> list[tuple[np.ndarray, int]]:
     """Per image (a file, or an upload's bytes): (heatmap at the image's size, the class
     it explains: the predicted one, or class_index)."""
-    net, layer, encoder = cam_network(predictor)
+    net, layers, encoder = cam_network(predictor)
     encoded = encoder.encode(files, "Reading images")
     if encoded.skipped:
         file, reason = encoded.skipped[0]
         raise DeepstartError(f"{file}: {reason}; give readable images.")
-    maps = cam_of(net, layer, torch.from_numpy(encoded.features), class_index)
+    maps = layer_cam(net, layers, torch.from_numpy(encoded.features), class_index)
     return [(_at_image_size(cam, path, encoder.pixels), k) for path, (cam, k) in zip(files, maps)]
 
 
@@ -96,7 +101,7 @@ def explain_files(predictor, inputs: list, out: Path, class_name: str | None) ->
         )
     files = read_unlabeled(inputs).items
     index = None if class_name is None else predictor.classes_.index(class_name)
-    found = grad_cam(predictor, files, index)
+    found = heatmaps(predictor, files, index)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -122,7 +127,7 @@ def _unique_names(files) -> list[str]:
 def explain_upload(predictor, data: bytes) -> dict:
     """serve's /explain: the label and the heatmap over the image (PNG, base64)."""
     data = _shrunk(data)  # the heatmap is drawn at the image's size: keep that modest
-    ((heat, k),) = grad_cam(predictor, [data])
+    ((heat, k),) = heatmaps(predictor, [data])
     buffer = io.BytesIO()
     overlay_png(data, heat).save(buffer, "PNG")
     return {"label": predictor.classes_[k], "heatmap_png": base64.b64encode(buffer.getvalue()).decode()}
@@ -148,7 +153,7 @@ def heatmaps_html(predictor, worst: list[dict]) -> dict[str, str]:
     """report.html: a small overlay per worst mistake's image (those still on disk)."""
     files = [Path(m["input"]) for m in worst if Path(m["input"]).is_file()]
     found = {}
-    for path, (heat, _) in zip(files, grad_cam(predictor, files) if files else []):
+    for path, (heat, _) in zip(files, heatmaps(predictor, files) if files else []):
         buffer = io.BytesIO()
         size = (160, max(1, 160 * heat.shape[0] // max(heat.shape[1], 1)))
         overlay_png(path, heat).resize(size).save(buffer, "PNG")
