@@ -219,3 +219,17 @@ def test_a_long_weekly_series_is_read(tmp_path):
     table = pd.DataFrame({"date": weeks, "co2": 315 + np.arange(2300) * 0.03})
     series = read_series(as_text_table(table), "t", "co2", "date", None)
     assert len(series.values[0]) == 2300
+
+
+def test_a_random_walk_keeps_the_naive_forecast_and_says_so(tmp_path):
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2020-01-01", periods=500, freq="D").strftime("%Y-%m-%d")
+    pd.DataFrame({"date": dates, "v": np.cumsum(rng.normal(size=500)) + 100}).to_csv(
+        tmp_path / "w.csv", index=False
+    )
+    args = ["train", str(tmp_path / "w.csv"), "--task", "timeseries", "--target", "v", "--time", "date"]
+    code, out, err = run_cli(*args, "--horizon", "7", "--epochs", "5", "--out", str(tmp_path / "m"))
+    assert code == 0, err
+    board = json.loads((tmp_path / "m" / "manifest.json").read_text())["leaderboard"]
+    assert board[0]["name"] == "naive", board[:3]
+    assert "No model beat the naive forecast (the last value) on validation by more than the noise" in out

@@ -66,7 +66,8 @@ def _row_curves(table, origin: str, probe, modality, task: str, seed: int, setti
         key = "test_rmse" if regression else "test_accuracy"
         point = {"n_train": int(len(rows))} | {r["name"]: r[key] for r in fitted.leaderboard_}
         titles |= {r["name"]: _short(r["model"]) for r in fitted.leaderboard_}
-        titles["ensemble"] = "deep and best classical, averaged"  # the partner may change with the share
+        # the members and weights may change with the share
+        titles |= {"ensemble": "deep and classical, combined", "blend": "classical models, weighted"}
         points.append(point)
         say(
             f"  {len(rows):,} {unit}: "
@@ -101,7 +102,7 @@ def _short(title: str) -> str:
     return title if title.endswith("(deep)") or "averaged" in title else title.split(" (")[0]
 
 
-SIMPLER_FIRST = ("linear", "tree", "gbm")  # a tie between classical models goes to the simpler
+SIMPLER_FIRST = ("linear", "tree", "gbm", "forest")  # a tie between classical models goes to the simpler
 
 
 def recommend(

@@ -159,7 +159,7 @@ def _metrics(m: dict, target: str, window: int, each: str) -> str:
         than = "less" if relative < 1 else "more"
         head += f", {abs(1 - relative):.0%} {than} than seasonal naive's (which repeats the last season)"
     head += ". Lower is better for every measure below.</p>"
-    foot = f"<p class='muted'>On {m['n']:,} forecast values, from every origin one step apart.</p>"
+    foot = f"<p class='muted'>On {m['n']:,} forecast values, from the same origins for every model.</p>"
     return head + table_html(["measure", "value", "what it means"], rows) + foot
 
 

@@ -198,8 +198,8 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
     if rows:
         width = max(len(r["model"]) for r in rows)
         lines.append(
-            "Models forecasting the same windows from every origin one step apart (MASE, lower is better; "
-            "below 1: smaller errors than seasonal naive makes one step ahead on the training data):"
+            "Models forecasting the same windows from the same origins, up to 20 in each (MASE, lower is "
+            "better; below 1: smaller errors than seasonal naive makes one step ahead on the training data):"
         )
         for r in rows:
             mark = "->" if r["chosen"] else "  "
@@ -207,7 +207,13 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
                 f"  {mark} {r['model']:<{width}}  validation {r['validation_mase']:.3f}  "
                 f"test {r['test_mase']:.3f}"
             )
-        lines.append(f"  Kept: {rows[0]['model']}, the best on validation.")
+        if rows[0]["name"] == "naive":
+            lines.append(
+                "  No model beat the naive forecast (the last value) on validation by more than the noise in "
+                "its errors, so it is kept: the series gives little to learn beyond its latest value."
+            )
+        else:
+            lines.append(f"  Kept: {rows[0]['model']}, the best on validation.")
     lines.append(f"Test on the last {window} steps{each}, never seen in training:")
     lines += ["  " + line for line in forecast_metrics_text(manifest["metrics"]["test"])]
     if out:
