@@ -368,3 +368,11 @@ def test_the_summary_says_when_the_network_adds_nothing():
     assert "5-fold cross-validation over the 700 training and validation rows" in lines
     assert "cross-validated  90.0 %" in lines and "The deep model adds nothing here" in lines
     assert "adds nothing" not in "\n".join(leaderboard_text(rows[::-1], None))
+
+
+def test_given_validation_rows_choose_the_model_instead_of_folds():
+    table = customers(240).drop(columns=["spend_next"])
+    p = Predictor(epochs=3).fit(table.iloc[:200], target="churned", val=table.iloc[200:])
+    assert p.selection_ is None and p.manifest()["selection"] is None
+    assert p.metrics_["validation"]["n"] == 40  # the given rows, not out-of-fold ones
+    assert {r["name"] for r in p.leaderboard_} >= {"deep", "linear", "tree", "gbm", "forest", "ensemble"}

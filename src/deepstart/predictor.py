@@ -108,7 +108,7 @@ class Predictor:
         self.classes_ = targets.classes
         self.target_scale_ = scale_of(split.train[1]) if targets.regression else None
         plan = self._train(recipe, split, targets, checkpoint, resume)
-        out = self._select(modality, recipe, split, time.perf_counter() - start)
+        out = self._select(modality, recipe, split, time.perf_counter() - start, cv=val is None)
         test_items = (test or examples).items  # what the test inputs are rows of, for tables
         self.worst_ = worst_mistakes(
             split.test[1], out, split.inputs["test"], self.classes_, modality, test_items
@@ -138,16 +138,16 @@ class Predictor:
         self._checkpoint = ckpt  # removed once the model is saved, not before
         return plan
 
-    def _select(self, modality: Modality, recipe, split, seconds: float) -> np.ndarray:
+    def _select(self, modality: Modality, recipe, split, seconds: float, cv: bool = True) -> np.ndarray:
         """The deep model beside the modality's classical ones: the best on validation (or,
-        where the modality asks, by cross-validation) is kept. Returns the kept model's
-        outputs on the test part."""
+        where the modality asks and no validation data was given, by cross-validation) is
+        kept. Returns the kept model's outputs on the test part."""
         out = {part: self.network_outputs(getattr(split, part)[0]) for part in ("val", "test")}
         deep = Candidate("deep", modality.model_title(recipe.name), out["val"], out["test"], seconds)
-        y_val, folds = split.val[1], None
-        if modality.cross_validates:
-            y_val = np.concatenate([split.train[1], split.val[1]])
-            folds = folds_of(y_val, split.regression, self.settings.seed)
+        dev = np.concatenate([split.train[1], split.val[1]])  # the rows cross-validation scores on
+        folds = (
+            folds_of(dev, split.regression, self.settings.seed) if cv and modality.cross_validates else None
+        )
         if folds is None:
             y_val = split.val[1]
             classical = modality.baselines(split, self.encoder_, self.settings.seed)
@@ -156,7 +156,7 @@ class Predictor:
             )
             self.deep_weight_, self.selection_ = 0.5, None
         else:
-            out = self._cross_validate(modality, deep, recipe, split, folds)
+            y_val, out = dev, self._cross_validate(modality, deep, recipe, split, folds)
         chosen = self.leaderboard_[0]["name"] if self.leaderboard_ else "deep"
         self.choice_ = chosen if chosen in ("deep", "ensemble") else "classical"
         self.metrics_ = {

@@ -26,18 +26,27 @@ SHORT = {"deep": "network", "linear": "linear", "tree": "tree", "gbm": "boosting
 def deep_out_of_fold(x, y, folds, fit: Callable, regression: bool, seed: int) -> tuple[np.ndarray, float]:
     """The network's out-of-fold outputs: fit(train, val) -> outputs(x), trained on each
     fold's rows, its epochs picked on a tenth of them (never on the rows it then predicts)."""
-    from sklearn.model_selection import train_test_split
-
     start, oof = time.perf_counter(), None
     for rows, held in progress(folds, desc="Cross-validating the network", unit="fold"):
-        strata = None if regression or np.bincount(y[rows]).min(initial=2) < 2 else y[rows]
-        learn, check = train_test_split(rows, test_size=0.1, random_state=seed, stratify=strata)
+        learn, check = _tenth(rows, y, regression, seed)
         with muted():
             outputs = fit((x[learn], y[learn]), (x[check], y[check]))
         out = outputs(x[held])
         oof = np.zeros((len(y), *out.shape[1:]), out.dtype) if oof is None else oof
         oof[held] = out
     return oof, time.perf_counter() - start
+
+
+def _tenth(rows: np.ndarray, y: np.ndarray, regression: bool, seed: int) -> tuple:
+    """(nine tenths, a tenth) of rows, stratified where every class can be."""
+    from sklearn.model_selection import train_test_split
+
+    try:
+        return train_test_split(
+            rows, test_size=0.1, random_state=seed, stratify=None if regression else y[rows]
+        )
+    except ValueError:  # a class with one row, or fewer rows in a tenth than classes
+        return train_test_split(rows, test_size=0.1, random_state=seed)
 
 
 def greedy_weights(outs: list[np.ndarray], y: np.ndarray, regression: bool) -> np.ndarray:
