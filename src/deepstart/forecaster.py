@@ -277,10 +277,8 @@ class Forecaster:
 
     def _reason(self) -> str:
         seasons = " and ".join(str(m) for m in self.seasons_)
-        plural = "s" if len(self.seasons_) > 1 else ""
-        season = (
-            f"a season{plural} of {seasons} steps ({self.season_source_})" if self.seasons_ else "no season"
-        )
+        kind = "seasons" if len(self.seasons_) > 1 else "a season"
+        season = f"{kind} of {seasons} steps ({self.season_source_})" if self.seasons_ else "no season"
         others = ", ".join(cut.TITLES[n].split(" (")[0] for n in cut.candidates(self)[1:])
         return (
             f"a recurrent network reads the last {self.lookback_} steps and forecasts the next "

@@ -183,12 +183,12 @@ def leaderboard(fc, series, train_end: list[int], seconds: dict) -> list[dict]:
 
 def beats_naive(fc, series, train_end: list[int], name: str) -> bool:
     """Whether the model's errors on the validation window are lower than the naive
-    forecast's by more than their noise: the mean paired difference of scaled errors per
-    origin, below zero by more than one standard error (counting the window's k x H steps
-    per series as k independent windows, since forecasts from nearby origins overlap)."""
+    forecast's by more than their noise: the mean paired difference of scaled errors,
+    below zero by more than one standard error (counting the window's k x H steps per
+    series as k independent windows, since forecasts from nearby origins overlap)."""
     truth, ours, which = rolling(fc, series.values, train_end, name, fc.scales_)
     _, naive, _ = rolling(fc, series.values, train_end, "naive", fc.scales_)
     scale = np.array([naive_error(v[:a], fc.season_) for v, a in zip(series.values, train_end)])[which]
-    gaps = (np.abs(truth - ours).mean(1) - np.abs(truth - naive).mean(1)) / scale
+    gaps = (np.abs(truth - ours) - np.abs(truth - naive)) / scale[:, None]  # (origins, H)
     independent = max(len(series.values) * fc.k_, 2)
-    return float(gaps.mean() + gaps.std(ddof=1) / np.sqrt(independent)) < 0
+    return float(gaps.mean() + gaps.std() / np.sqrt(independent)) < 0
