@@ -233,3 +233,14 @@ def test_a_random_walk_keeps_the_naive_forecast_and_says_so(tmp_path):
     board = json.loads((tmp_path / "m" / "manifest.json").read_text())["leaderboard"]
     assert board[0]["name"] == "naive", board[:3]
     assert "No model beat the naive forecast (the last value) on validation by more than the noise" in out
+
+
+@pytest.mark.parametrize("days, test_windows, validation_windows", [(200, 2, 2), (600, 4, 8)])
+def test_validation_window_is_longer_where_the_history_allows(days, test_windows, validation_windows):
+    from deepstart.modalities.series.read import read_series_from
+    from deepstart.modalities.series.windows import layout
+
+    series = read_series_from(sales(days), "units", "date", "store")
+    cut = layout(series, 7, None, 4)
+    assert (cut.k, cut.kv) == (test_windows, validation_windows)
+    assert cut.train_end == [days - (test_windows + validation_windows) * 7] * 2

@@ -73,7 +73,8 @@ class Forecaster:
         self.columns_, self.horizon_ = series.columns, horizon
         self.step_ = describe_step(series.step)
         cutting = cut.layout(series, horizon, season, K_MAX)
-        self.k_, self.lookback_, self.scales_ = cutting.k, cutting.lookback, cutting.scales
+        self.k_, self.kv_, self.lookback_ = cutting.k, cutting.kv, cutting.lookback
+        self.scales_ = cutting.scales
         self.seasons_, self.season_, self.season_source_ = (
             cutting.seasons,
             cutting.season,
@@ -82,7 +83,7 @@ class Forecaster:
         self.scale_of_ = dict(zip(series.ids, self.scales_))  # stored: the same spread when forecasting
         train_end = cutting.train_end
         x, y = cut.windows(self, series.values, [self.lookback_] * len(train_end), train_end)
-        val_end = [e + self.k_ * horizon for e in train_end]
+        val_end = [e + self.kv_ * horizon for e in train_end]
         x_val, y_val = cut.windows(self, series.values, train_end, val_end, first_target=True)
         say(f"Forecasting {horizon} steps from the last {self.lookback_}; {len(x):,} training windows.")
         plan = self._train((x, y), (x_val, y_val))
@@ -95,8 +96,8 @@ class Forecaster:
         self.leaderboard_ = cut.leaderboard(self, series, train_end, seconds)
         self.choice_ = self.leaderboard_[0]["name"]
         self.metrics_ = {
-            "validation": cut.metrics(self, series, train_end, self.choice_),
-            "test": cut.metrics(self, series, val_end, self.choice_),
+            "validation": cut.metrics(self, series, train_end, self.choice_, self.kv_),
+            "test": cut.metrics(self, series, val_end, self.choice_, self.k_),
         }
         self.data_ = self._data_record(data, series, train_end)
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
@@ -143,9 +144,10 @@ class Forecaster:
             "n_series": len(series.ids),
             "n_steps": int(sum(len(v) for v in series.values)),
             "n_train": int(sum(train_end)),
-            "n_validation": self.k_ * self.horizon_ * len(series.ids),
+            "n_validation": self.kv_ * self.horizon_ * len(series.ids),
             "n_test": self.k_ * self.horizon_ * len(series.ids),
             "test_origins": self.k_,
+            "validation_origins": self.kv_,
             "ids": series.ids[:1000],
             "fingerprint": series.fingerprint(),
             "skipped": [],
@@ -190,7 +192,7 @@ class Forecaster:
                 f"history and {window} to forecast); the shortest has {min(len(v) for v in series.values)}."
             )
         self.fits_ = {}
-        return cut.metrics(self, series, starts, self.choice_, self.scales_for(series, starts))
+        return cut.metrics(self, series, starts, self.choice_, self.k_, self.scales_for(series, starts))
 
     def forecast(self, data) -> list[dict]:
         """The next H steps after the end of each series in data: one record per step."""

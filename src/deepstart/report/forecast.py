@@ -12,6 +12,7 @@ import numpy as np
 
 from .page import diagnostics_html, page, png_html, table_html, training_html
 from .plots import figure, png
+from .text import validation_steps
 
 N_PLOTTED = 3  # series in the plot of the last test window
 MAX_HISTORY = 400  # steps of history before it
@@ -97,9 +98,10 @@ def _data(data: dict, encoder: dict, window: int) -> str:
         else "no season"
     )
     step = escape(step_words(encoder["step"]))
+    validation = validation_steps(data, encoder)
     return (
         f"<p>{n:,} series{named}, {data['n_steps']:,} steps in all, one step = {step}; {season}. "
-        f"The last {window} steps{each} test the model, the {window} before them validate it "
+        f"The last {window} steps{each} test the model, the {validation} before them validate it "
         f"(they pick the best epoch and model), the rest ({data['n_train']:,} steps) trains it.</p>"
     )
 

@@ -179,6 +179,12 @@ def forecast_metrics_text(m: dict) -> list[str]:
     ]
 
 
+def validation_steps(data: dict, encoder: dict) -> int:
+    """Steps of each series in the validation window (as long as the test window's before
+    validation windows could be longer)."""
+    return data.get("validation_origins", encoder["test_origins"]) * encoder["horizon"]
+
+
 def forecast_summary(manifest: dict, out: str | None = None) -> str:
     """What a forecaster is, how it was chosen, and how well it forecasts the test window."""
     data, encoder, history = manifest["data"], manifest["encoder"], manifest["training"]["history"]
@@ -187,8 +193,8 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
     each = " of each series" if data["n_series"] > 1 else ""
     lines = [
         f"Trained a forecaster of '{manifest['columns']['target']}', {encoder['horizon']} steps ahead, on "
-        f"{series} ({data['n_steps']:,} steps). The last {window} steps{each} test it, the {window} before "
-        "them validate, the rest trains.",
+        f"{series} ({data['n_steps']:,} steps). The last {window} steps{each} test it, the "
+        f"{validation_steps(data, encoder)} before them validate, the rest trains.",
         f"Deep model: a GRU network over windows, because {manifest['model']['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']}).",
     ]

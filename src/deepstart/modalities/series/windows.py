@@ -17,6 +17,7 @@ from .seasons import seasons_of
 
 MAX_WINDOWS = 50_000  # training windows, spread evenly when there are more
 ORIGINS = 20  # forecast origins per series and window, evenly spaced
+VALIDATION_SPAN = 2  # the validation window is up to this many times the test window, history allowing
 LONG_SEASON = 200  # a season longer than this is left to the statistical models, not the GRU's window
 WINDOW_MODELS = ("deep", "naive", "seasonal-naive", "linear-ar")  # forecast from the last window
 TITLES = {
@@ -29,11 +30,13 @@ TITLES = {
 
 @dataclass
 class Layout:
-    """How series are cut: where training ends in each, the test origins k, the seasons
-    (shortest first), the lookback (steps read per forecast) and each series' spread."""
+    """How series are cut: where training ends in each, the horizons in the test window
+    (k) and in the validation window before it (kv), the seasons (shortest first), the
+    lookback (steps read per forecast) and each series' spread."""
 
     train_end: list[int]
     k: int
+    kv: int
     seasons: list[int]
     season_source: str  # "given", "calendar", "detected" or "none found"
     lookback: int
@@ -46,12 +49,14 @@ class Layout:
 
 
 def layout(series, horizon: int, season: int | None, k_max: int) -> Layout:
-    """The last 2 x k x H steps of every series validate and test, the rest trains; the
-    seasons are given, or the calendar's that show, or detected; refused when the
-    history is too short for them."""
+    """The last k x H steps of every series test, the kv x H before them validate (kv up to
+    VALIDATION_SPAN x k where the history is long: choosing among models on more windows
+    is less of a lottery), the rest trains; the seasons are given, or the calendar's that
+    show, or detected; refused when the history is too short for them."""
     shortest = min(len(v) for v in series.values)
     k = max(1, min(k_max, shortest // (10 * horizon)))
-    train_end = [len(v) - 2 * k * horizon for v in series.values]
+    kv = max(k, min(VALIDATION_SPAN * k_max, shortest // (10 * horizon)))
+    train_end = [len(v) - (k + kv) * horizon for v in series.values]
     if min(train_end) < horizon + 4:
         need = 2 * horizon + 4 + horizon
         raise DataError(
@@ -70,7 +75,7 @@ def layout(series, horizon: int, season: int | None, k_max: int) -> Layout:
     windowed = max([s for s in seasons if s <= LONG_SEASON], default=0)
     lookback = int(min(max(2 * horizon, 2 * windowed, 16), min(train_end) - horizon))
     scales = [float(np.std(p)) or 1.0 for p in train_parts]  # each series' spread
-    return Layout(train_end, k, seasons, source, lookback, scales)
+    return Layout(train_end, k, kv, seasons, source, lookback, scales)
 
 
 def windows(fc, values, starts, ends, first_target: bool = False):
@@ -93,19 +98,19 @@ def windows(fc, values, starts, ends, first_target: bool = False):
     return x.astype(np.float32), y.astype(np.float32)
 
 
-def origins(fc, start: int) -> np.ndarray:
+def origins(fc, start: int, k: int) -> np.ndarray:
     """The origins of a window of k x H steps from start: every one whose H steps lie in
     it, thinned evenly to at most ORIGINS."""
-    span = (fc.k_ - 1) * fc.horizon_ + 1
+    span = (k - 1) * fc.horizon_ + 1
     return start + np.unique(np.linspace(0, span - 1, min(span, ORIGINS)).round().astype(int))
 
 
-def rolling(fc, values, starts: list[int], model: str | None, scales: list[float]):
-    """Forecasts by model from the origins of each series' window from starts[i]:
-    (truths, forecasts, series index); model None: the truths only (forecasts None)."""
+def rolling(fc, values, starts: list[int], model: str | None, scales: list[float], k: int):
+    """Forecasts by model from the origins of each series' window of k x H steps from
+    starts[i]: (truths, forecasts, series index); model None: the truths only."""
     truth, inputs, window_scales, which, histories = [], [], [], [], []
     for i, (v, a) in enumerate(zip(values, starts)):
-        for t in origins(fc, a):
+        for t in origins(fc, a, k):
             inputs.append(v[t - fc.lookback_ : t])
             truth.append(v[t : t + fc.horizon_])
             window_scales.append(scales[i])
@@ -129,14 +134,15 @@ def statistical_forecasts(fc, name: str, values, histories: list[tuple]) -> np.n
     return np.array(out)
 
 
-def metrics(fc, series, starts: list[int], model: str, scales: list[float] | None = None) -> dict:
+def metrics(fc, series, starts: list[int], model: str, k: int, scales: list[float] | None = None) -> dict:
     """MASE (errors over the in-sample seasonal-naive error of each series, averaged),
-    sMAPE, MAE, and the MAE relative to seasonal naive's on the same window."""
+    sMAPE, MAE, and the MAE relative to seasonal naive's, on the windows of k x H steps
+    from starts."""
     scales = scales or fc.scales_
-    truth, forecast, which = rolling(fc, series.values, starts, model, scales)
-    _, naive, _ = rolling(fc, series.values, starts, "seasonal-naive", scales)
+    truth, forecast, which = rolling(fc, series.values, starts, model, scales, k)
+    _, naive, _ = rolling(fc, series.values, starts, "seasonal-naive", scales, k)
     given = series.observed or [np.ones(len(v), bool) for v in series.values]
-    scored, _, _ = rolling(fc, given, starts, None, scales)
+    scored, _, _ = rolling(fc, given, starts, None, scales, k)
     scale = np.array([naive_error(v[:a], fc.season_) for v, a in zip(series.values, starts)])
     return forecast_metrics(truth, forecast, naive, which, scored.astype(bool), scale)
 
@@ -150,17 +156,17 @@ def best_partner(fc, series, train_end: list[int]) -> str:
     """The non-deep model with the lowest validation MASE (the naive forecast aside): the
     GRU's partner in the ensemble."""
     others = [n for n in candidates(fc) if n not in ("deep", "naive")]
-    return min(others, key=lambda name: metrics(fc, series, train_end, name)["mase"])
+    return min(others, key=lambda name: metrics(fc, series, train_end, name, fc.kv_)["mase"])
 
 
 def leaderboard(fc, series, train_end: list[int], seconds: dict) -> list[dict]:
     """Every model scored by MASE on the validation window (from rolling origins), best
     first; the ensemble averages the GRU with fc.partner_."""
-    val_end = [e + fc.k_ * fc.horizon_ for e in train_end]
-    scores = {name: metrics(fc, series, train_end, name) for name in (*candidates(fc), "ensemble")}
+    val_end = [e + fc.kv_ * fc.horizon_ for e in train_end]
+    scores = {name: metrics(fc, series, train_end, name, fc.kv_) for name in (*candidates(fc), "ensemble")}
     rows = []
     for name, val in scores.items():
-        test = metrics(fc, series, val_end, name)
+        test = metrics(fc, series, val_end, name, fc.k_)
         title = TITLES.get(name) or f"{TITLES['deep']} and {TITLES[fc.partner_]}, averaged"
         took = seconds.get(name, 0.0) + (seconds["deep"] if name == "ensemble" else 0)
         rows.append(
@@ -184,11 +190,11 @@ def leaderboard(fc, series, train_end: list[int], seconds: dict) -> list[dict]:
 def beats_naive(fc, series, train_end: list[int], name: str) -> bool:
     """Whether the model's errors on the validation window are lower than the naive
     forecast's by more than their noise: the mean paired difference of scaled errors,
-    below zero by more than one standard error (counting the window's k x H steps per
-    series as k independent windows, since forecasts from nearby origins overlap)."""
-    truth, ours, which = rolling(fc, series.values, train_end, name, fc.scales_)
-    _, naive, _ = rolling(fc, series.values, train_end, "naive", fc.scales_)
+    below zero by more than one standard error (counting the window's kv x H steps per
+    series as kv independent windows, since forecasts from nearby origins overlap)."""
+    truth, ours, which = rolling(fc, series.values, train_end, name, fc.scales_, fc.kv_)
+    _, naive, _ = rolling(fc, series.values, train_end, "naive", fc.scales_, fc.kv_)
     scale = np.array([naive_error(v[:a], fc.season_) for v, a in zip(series.values, train_end)])[which]
     gaps = (np.abs(truth - ours) - np.abs(truth - naive)) / scale[:, None]  # (origins, H)
-    independent = max(len(series.values) * fc.k_, 2)
+    independent = max(len(series.values) * fc.kv_, 2)
     return float(gaps.mean() + gaps.std() / np.sqrt(independent)) < 0
