@@ -156,6 +156,8 @@ def test_a_kept_classical_model_gets_its_own_checks_not_the_networks():
     assert not kept[0]["found"] and "100.0 % on training data" in kept[0]["message"]
     averaged = kept_model_checks(network, fit, val, regression=False, with_network=True)
     assert "dead ReLUs" in [c["check"] for c in averaged if c["found"]]  # the network takes part
+    memorised = kept_model_checks(network, fit, (np.eye(2)[1 - y[:40]], y[:40]), False, with_network=False)
+    assert memorised[0]["found"] and "leaderboard" in memorised[0]["fix"]  # not the network's --dropout
     manifest = {"choice": "classical", "diagnostics": kept}
     assert about_kept(manifest) and diagnostics_text(kept, about_kept(manifest))[0].startswith("Diagnostics:")
     old = {"choice": "classical", "diagnostics": network}  # saved before: the network's checks

@@ -48,6 +48,13 @@ def diagnose(
 NETWORK_ONLY = ("divergence", "vanishing gradients", "exploding gradients", "dead ReLUs")
 
 
+CLASSICAL_OVERFIT_FIX = (
+    "More data; forests and boosted trees fit their training rows closely by design, so judge them "
+    "by the cross-validated scores in the leaderboard, where a simpler model (linear, a shallow tree) "
+    "that scores as well is the safer choice."
+)
+
+
 def kept_model_checks(
     network_checks: list[dict], fit: tuple, val: tuple, regression: bool, with_network: bool
 ):
@@ -60,6 +67,8 @@ def kept_model_checks(
         over, under = _fit_r2(train_score, val_score)
     else:
         over, under = _overfitting(train_score, val_score, len(val[1])), _underfitting(train_score, val_score)
+    if over["found"] and not with_network:  # the network's fixes (epochs, dropout) do not apply
+        over["fix"] = CLASSICAL_OVERFIT_FIX
     own = {"overfitting": over, "underfitting": under}
     return [own.get(c["check"], c) for c in network_checks if with_network or c["check"] not in NETWORK_ONLY]
 
