@@ -194,3 +194,25 @@ def test_integer_labels_come_back_as_integers(digits):
     p = Predictor(epochs=3).fit(x, y)
     assert all(isinstance(v, int) for v in p.predict(x[:5]))
     assert np.mean(np.array(p.predict(x)) == y) > 0.5
+
+
+def test_the_last_epochs_train_without_augmentation(monkeypatch):
+    from deepstart.settings import Settings
+
+    batches_per_epoch = []
+    original = loop._epoch
+
+    def counted(*args):  # counts the augmented batches of each epoch
+        batches_per_epoch.append(0)
+        return original(*args)
+
+    def augment(x):
+        batches_per_epoch[-1] += 1
+        return x
+
+    monkeypatch.setattr(loop, "_epoch", counted)
+    x, y = torch.rand(64, 4), torch.randint(0, 2, (64,))
+    net = torch.nn.Linear(4, 2)
+    plan = loop.Plan(4, 16, [{"params": list(net.parameters()), "lr": 1e-2}], augment=augment, clean_epochs=1)
+    history = loop.fit(net, (x, y), (x, y), Settings(seed=0, patience=10), plan)
+    assert len(history.epochs) == 4 and batches_per_epoch == [4, 4, 4, 0]

@@ -24,6 +24,7 @@ class Recipe:
     batch_default: int = 128  # unless --batch-size
     steps: int = HEAD_STEPS  # optimisation steps aimed at; epochs follow from the data size ...
     epoch_range: tuple[int, int] = (10, 200)  # ... within this range (equal bounds: a fixed number)
+    clean_epochs: int = 0  # the last epochs without augment: the network ends on the inputs it will see
 
     def net_spec(self, n_classes: int) -> dict:
         """The network's manifest entry; for tables, once the encoder has learned the columns."""

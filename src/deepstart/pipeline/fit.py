@@ -21,7 +21,7 @@ def plan_for(recipe: Recipe, net: nn.Module, settings, n_train: int, task: str) 
         net.param_groups(lr) if recipe.probe is not None else [{"params": list(net.parameters()), "lr": lr}]
     )
     epochs, batch = recipe.epochs(settings, n_train), recipe.batch_size(settings)
-    return Plan(epochs, batch, groups, task, recipe.encoder.layout, recipe.augment)
+    return Plan(epochs, batch, groups, task, recipe.encoder.layout, recipe.augment, recipe.clean_epochs)
 
 
 def train_net(

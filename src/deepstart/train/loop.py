@@ -54,6 +54,7 @@ class Plan:
     task: str = "classification"  # or "regression": numbers, learned by mean squared error
     layout: str = "vectors"  # "images" (uint8 pixels, channels last), "tokens" (ids), "vectors"
     augment: object = None  # a batch augmentation for images, or None
+    clean_epochs: int = 0  # the last epochs train on the inputs as they are, without augment
 
     @property
     def regression(self) -> bool:
@@ -132,7 +133,9 @@ def fit(
 def _epoch(model, train, val, plan: Plan, optimizer, schedule, limit, history: History) -> dict:
     """One epoch of training, then validation; its record is added to history."""
     t0 = time.perf_counter()
-    train_loss, train_score, norms = _train_epoch(model, train, plan, optimizer, schedule, limit)
+    clean = len(history.epochs) >= plan.epochs - plan.clean_epochs
+    augment = None if clean else plan.augment
+    train_loss, train_score, norms = _train_epoch(model, train, plan, augment, optimizer, schedule, limit)
     val_loss, val_score = evaluate(model, val, plan)
     key = "r2" if plan.regression else "accuracy"
     record = {
@@ -196,7 +199,7 @@ def _hits(out: torch.Tensor, y: torch.Tensor, regression: bool) -> int:
     return 0 if regression else int((out.argmax(1) == y).sum().item())
 
 
-def _train_epoch(model, train, plan: Plan, optimizer, schedule, time_limit: float | None):
+def _train_epoch(model, train, plan: Plan, augment, optimizer, schedule, time_limit: float | None):
     """One pass over shuffled batches; returns (mean loss, accuracy or R², layer -> gradient norm).
     With a time_limit, refuses early when one epoch would not fit in it."""
     x_all, y_all = train
@@ -206,8 +209,8 @@ def _train_epoch(model, train, plan: Plan, optimizer, schedule, time_limit: floa
     model.train()
     for step, idx in enumerate(batches):
         x, y = inputs(x_all, idx, model, plan.layout), y_all[idx].to(device_of(model))
-        if plan.augment is not None:
-            x = plan.augment(x)
+        if augment is not None:
+            x = augment(x)
         # Mixed precision on GPUs only: this CPU has no fast bf16 (about 300x slower than fp32).
         fast = x.is_cuda and torch.cuda.get_device_capability(x.device)[0] >= 8
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=fast):

