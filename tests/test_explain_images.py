@@ -145,7 +145,9 @@ def test_report_is_a_self_contained_page(patches, tmp_path):
     for section in ("How good is it on data it never saw?", "Confusion matrix", "Training", "Diagnostics"):
         assert section in page
     assert "data:image/png;base64," in page  # the training curve is inside the page
-    assert "http" not in page and 'src="/' not in page and "<script" not in page  # nothing from outside
+    assert (
+        "http:" not in page and "https:" not in page and 'src="/' not in page and "<script" not in page
+    )  # nothing from outside
     assert ("The worst mistakes" in page) == bool(model.worst_)
     assert page.count('<img alt="heatmap over') == len(model.worst_)  # each mistake with its heatmap
 

@@ -204,7 +204,7 @@ def test_report_shows_the_metrics_and_the_last_test_window(forecaster, tmp_path)
     assert [alt for alt, _ in plots] == ["forecast of the last test window", "training curve"]
     window = Image.open(io.BytesIO(base64.b64decode(plots[0][1])))
     assert window.format == "PNG" and window.height > window.width / 2  # a panel per series
-    assert "http" not in page and "<script" not in page
+    assert "http:" not in page and "https:" not in page and "<script" not in page
     Forecaster.load(root / "m").save(tmp_path / "again")  # the plot survives loading and saving
     assert (tmp_path / "again" / "report.html").read_text() == page
 

@@ -191,7 +191,7 @@ def test_float_arrays_that_are_not_pixels_are_refused(x, match):
 
 def test_integer_labels_come_back_as_integers(digits):
     x, y = (digits[0] * 255 / 16).astype(np.uint8)[:300], digits[1][:300]
-    p = Predictor(epochs=3).fit(x, y)
+    p = Predictor(epochs=15).fit(x, y)
     assert all(isinstance(v, int) for v in p.predict(x[:5]))
     assert np.mean(np.array(p.predict(x)) == y) > 0.5
 
@@ -216,3 +216,21 @@ def test_the_last_epochs_train_without_augmentation(monkeypatch):
     plan = loop.Plan(4, 16, [{"params": list(net.parameters()), "lr": 1e-2}], augment=augment, clean_epochs=1)
     history = loop.fit(net, (x, y), (x, y), Settings(seed=0, patience=10), plan)
     assert len(history.epochs) == 4 and batches_per_epoch == [4, 4, 4, 0]
+
+
+@pytest.mark.parametrize("pool_first", [False, True])
+def test_the_cnn_explains_its_last_blocks_map_before_pooling(pool_first):
+    from deepstart.models import build_net
+
+    spec = {
+        "name": "cnn",
+        "in_channels": 1,
+        "n_classes": 10,
+        "size": 28,
+        "hidden": 128,
+        "pool_first": pool_first,
+    }
+    net, maps = build_net(spec).eval(), []
+    net.cam_layer().register_forward_hook(lambda module, inputs, output: maps.append(output))
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    assert maps[0].shape[2:] == (7, 7)  # the finest map of the last blocks

@@ -35,7 +35,7 @@ def cam_network(predictor) -> tuple[torch.nn.Module, list[torch.nn.Module], Pixe
         )
     name = predictor.net_spec_["name"]
     if name == "cnn":
-        return predictor.net_, [predictor.net_[3][2]], predictor.encoder_  # the last block, before pooling
+        return predictor.net_, [predictor.net_.cam_layer()], predictor.encoder_
     if name == "fine-tune":
         net = predictor.net_
     else:  # a classifier on frozen features: put the pretrained network under it
