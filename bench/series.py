@@ -208,7 +208,7 @@ def evaluate(name: str, spec: dict) -> dict:
 
 def main() -> None:
     """python series.py [NAME ...]: every data set, or those named (the others' results are
-    kept from bench/results/series.json)."""
+    kept from bench/results/series.json). Results are written after each data set."""
     only = sys.argv[1:]
     saved = RESULTS / "series.json"
     results = json.loads(saved.read_text()).get("series", {}) if only and saved.exists() else {}
@@ -217,6 +217,10 @@ def main() -> None:
             continue
         results[name] = evaluate(name, spec)
         print(name, json.dumps(results[name]), flush=True)
+        write(results)
+
+
+def write(results: dict) -> None:
     ran = [r for r in results.values() if "refused" not in r]
     at_best = sum(r["at_most_best_statistical"] for r in ran)
     ratios = [r["ratio_to_best_statistical"] for r in ran]

@@ -73,10 +73,21 @@ def test_tiny_learning_rate_underfits(digits):
 
 
 def test_random_labels_overfit(digits):
-    x, _ = digits
-    y = np.random.default_rng(0).integers(0, 2, len(x))  # nothing to learn, everything to memorise
-    p = Predictor(epochs=60, dropout=0.0, weight_decay=0.0, augment=False, patience=100).fit(x[:300], y[:300])
-    assert "overfitting" in found(p)
+    """A network that has memorised random labels (trained to the end, not restored to its
+    best validation epoch, which with random labels falls anywhere by chance)."""
+    x = torch.from_numpy(digits[0].reshape(len(digits[0]), -1).astype(np.float32) / 255)
+    y = torch.from_numpy(np.random.default_rng(0).integers(0, 2, len(x)))  # nothing to learn
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 2))
+    optimizer = torch.optim.Adam(net.parameters(), 1e-2)
+    for _ in range(300):  # everything to memorise
+        loss = nn.functional.cross_entropy(net(x[:300]), y[:300])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    plan = Plan(1, 128, [{"params": list(net.parameters()), "lr": 1e-2}])
+    checks = diagnose(net, History(), (x[:300], y[:300]), (x[300:600], y[300:600]), ["0", "1"], plan)
+    assert "overfitting" in found(checks)
 
 
 def test_class_imbalance(digits):

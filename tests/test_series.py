@@ -244,3 +244,28 @@ def test_validation_window_is_longer_where_the_history_allows(days, test_windows
     cut = layout(series, 7, None, 4)
     assert (cut.k, cut.kv) == (test_windows, validation_windows)
     assert cut.train_end == [days - (test_windows + validation_windows) * 7] * 2
+
+
+def test_the_kept_model_learns_again_from_the_whole_history(forecaster):
+    root, _ = forecaster
+    manifest = json.loads((root / "m" / "manifest.json").read_text())
+    refit, encoder, choice = manifest["training"]["refit"], manifest["encoder"], manifest["choice"]
+    per_series = 200 - encoder["lookback"] - encoder["horizon"] + 1  # every window of the 200 days
+    assert refit["windows"] == 2 * per_series  # both stores, the validation and test days included
+    uses = {"deep", "linear-ar"} & ({choice} | ({"deep"} if choice == "ensemble" else set()))
+    assert uses <= set(refit["models"])
+
+
+def test_forecast_times_keep_one_format_per_column():
+    from deepstart.forecaster import _times
+
+    hours = list(pd.date_range("2010-12-31 22:00", periods=4, freq="h"))  # across midnight
+    assert _times(hours) == [
+        "2010-12-31T22:00:00",
+        "2010-12-31T23:00:00",
+        "2011-01-01T00:00:00",
+        "2011-01-01T01:00:00",
+    ]
+    assert pd.to_datetime(pd.Series(_times(hours))).tolist() == hours  # pandas reads the column back
+    assert _times(list(pd.date_range("2010-12-30", periods=2, freq="D"))) == ["2010-12-30", "2010-12-31"]
+    assert _times([2009.0, 2010.0]) == [2009, 2010] and _times([1.5, 2.0]) == [1.5, 2.0]
