@@ -230,3 +230,21 @@ def test_semicolon_csv(tmp_path, digits_root):
 def test_test_size_with_a_test_folder(tmp_path, digits_root):
     args = ["train", str(digits_root), "--test", str(digits_root), "--test-size", "0.3"]
     assert_refused(args, "--test-size and --test exclude each other")
+
+
+@pytest.mark.parametrize("lr", ["inf", "1e6"])
+def test_a_run_that_diverges_saves_no_model(tmp_path, digits_root, lr):
+    out = tmp_path / "m"
+    args = ["train", str(digits_root), "--model", "cnn", "--lr", lr, "--epochs", "1", "--out", str(out)]
+    assert_refused(args, "diverged", out)
+
+
+def test_weights_that_are_not_finite_are_never_saved(tmp_path):
+    import torch
+
+    from deepstart import artifact
+    from deepstart.errors import TrainingError
+
+    with pytest.raises(TrainingError, match="not all finite"):
+        artifact.save(tmp_path / "m", {"task": "classification"}, {"w": torch.tensor([1.0, float("nan")])})
+    assert not (tmp_path / "m").exists()

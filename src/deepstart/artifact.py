@@ -17,7 +17,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError, ModelFileError, TrainingError
 from .files import swap_in
 from .version import __version__
 
@@ -79,6 +79,12 @@ def save(
     new one is complete. files: extra {name: bytes} for people (a training curve)."""
     out = Path(out)
     check_out_dir(out)
+    broken = [k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:  # a model that diverged is never saved (training refuses it first; this is the guard)
+        raise TrainingError(
+            f"The model's weights are not all finite ({len(broken)} of {len(tensors)} tensors hold NaN or "
+            "infinity), so it was not saved; lower the learning rate (--lr) and train again."
+        )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
