@@ -3,6 +3,7 @@ traceback, and nothing half-written; bad files among good ones are skipped and l
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -248,3 +249,15 @@ def test_weights_that_are_not_finite_are_never_saved(tmp_path):
     with pytest.raises(TrainingError, match="not all finite"):
         artifact.save(tmp_path / "m", {"task": "classification"}, {"w": torch.tensor([1.0, float("nan")])})
     assert not (tmp_path / "m").exists()
+
+
+def test_texts_that_spreadsheets_would_run_are_escaped_in_csv_output(tmp_path):
+    import csv
+
+    model = Path(__file__).parent / "fixtures" / "models" / "text"
+    texts = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(1)", "\tx", "fine text"]
+    code, _, err = run_cli("predict", str(model), "--out", str(tmp_path / "p.csv"), "--", *texts)
+    assert code == 0, err
+    with open(tmp_path / "p.csv", newline="") as f:
+        written = [row["input"] for row in csv.DictReader(f)]
+    assert written == ["'" + t for t in texts[:-1]] + ["fine text"]

@@ -113,9 +113,32 @@ def info(model, as_json):
     )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading ' (OWASP's
+    advice against CSV injection); numbers and other texts are written as they are."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+class _SafeWriter:
+    """csv.writer whose text cells are spreadsheet_safe."""
+
+    def __init__(self, buffer):
+        self.writer = csv.writer(buffer)
+
+    def writerow(self, row) -> None:
+        self.writer.writerow([spreadsheet_safe(v) for v in row])
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = _SafeWriter(buffer)
     if records and "forecast" in records[0]:  # a forecaster: one row per series and step
         keys = list(records[0])
         writer.writerow(keys)
