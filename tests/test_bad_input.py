@@ -261,3 +261,20 @@ def test_texts_that_spreadsheets_would_run_are_escaped_in_csv_output(tmp_path):
     with open(tmp_path / "p.csv", newline="") as f:
         written = [row["input"] for row in csv.DictReader(f)]
     assert written == ["'" + t for t in texts[:-1]] + ["fine text"]
+
+
+def test_names_from_data_cannot_forge_lines_or_drive_the_terminal(tmp_path, digits_root):
+    evil = "seven\x1b]0;owned\x07"  # a class name that would retitle the terminal
+    for label in ("0", "1", "7"):
+        shutil.copytree(digits_root / label, tmp_path / "data" / (evil if label == "7" else label))
+    code, out, err = run_cli(
+        "train", str(tmp_path / "data"), "--model", "cnn", "--epochs", "2", "--out", str(tmp_path / "m")
+    )
+    assert code == 0, err
+    assert "\x1b" not in out + err and "\x07" not in out + err and "seven\\x1b]0;owned\\x07" in out
+    forged = tmp_path / "a.png\n0.png\t7\t(forged)"  # a file name that would print as two predictions
+    shutil.copy(next((digits_root / "0").iterdir()), forged)
+    code, out, err = run_cli("predict", str(tmp_path / "m"), str(forged))
+    assert code == 0, err
+    assert len(out.strip().splitlines()) == 1 and "a.png\\n0.png\\t7\\t(forged)" in out
+    assert "\x1b" not in out

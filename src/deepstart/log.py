@@ -27,11 +27,28 @@ def quiet(level: int = logging.WARNING):
         logger.setLevel(before)
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]}  # C0, DEL, C1
+_ONE_LINE = _CONTROL | {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+_LINES = {k: v for k, v in _CONTROL.items() if k not in (ord("\n"), ord("\t"))}
+
+
+def printable(text, lines: bool = True) -> str:
+    """Text for a terminal: control characters (escape sequences, bells, carriage returns)
+    written out as \\x1b and the like, so that names from data cannot drive the terminal;
+    lines=False also writes out newlines and tabs, so that a name cannot forge a line."""
+    return str(text).translate(_LINES if lines else _ONE_LINE)
+
+
+class _Printable(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def setup(verbose: bool = True) -> None:
     """Print deepstart's messages plainly on stderr, and progress bars on a terminal
-    (called by the CLI)."""
+    (called by the CLI); control characters from data are written out."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(_Printable("%(message)s"))
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logger.propagate = False

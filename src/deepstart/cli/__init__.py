@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f" (see: {e.ctx.command_path} --help)" if e.ctx else ""
         click.echo(f"deepstart: {e.format_message()}{where}", err=True)
         return 2
-    except DeepstartError as e:
-        click.echo(f"deepstart: {e}", err=True)
+    except DeepstartError as e:  # one line, whatever names from data it quotes
+        click.echo(f"deepstart: {log.printable(e, lines=False)}", err=True)
         return 2
     except TrainingInterrupted as stop:
         click.echo(

@@ -9,6 +9,7 @@ import click
 
 from ..log import say
 from ..serve.batcher import Limits
+from .options import show
 
 
 @click.command()
@@ -37,20 +38,20 @@ def export(model, fmt, int8, out, data, target, images, text):
     check = runtime["check"]
     key = check["metric"]
     say(f"Checked on {check['data']}:")
-    click.echo(f"  ONNX (fp32): largest difference from PyTorch {check['max_abs_difference']:.2e}")
+    show(f"  ONNX (fp32): largest difference from PyTorch {check['max_abs_difference']:.2e}")
     rows = [("PyTorch", check[f"{key}_pytorch"]), ("ONNX fp32", check[f"{key}_exported"])]
     if int8:
         small = check["int8"]
-        click.echo(f"  ONNX (int8): largest difference from PyTorch {small['max_abs_difference']:.2e}")
+        show(f"  ONNX (int8): largest difference from PyTorch {small['max_abs_difference']:.2e}")
         rows.append(("ONNX int8", small[f"{key}_exported"]))
     for name, value in rows:
-        click.echo(f"  {key} {name}: " + (f"{100 * value:.2f} %" if key == "accuracy" else f"{value:.4g}"))
+        show(f"  {key} {name}: " + (f"{100 * value:.2f} %" if key == "accuracy" else f"{value:.4g}"))
     if int8 and key == "accuracy":
         change = 100 * (check["int8"]["accuracy_exported"] - check["accuracy_pytorch"])
-        click.echo(f"  int8 changed the accuracy by {change:+.2f} points ({runtime['quantization']}).")
+        show(f"  int8 changed the accuracy by {change:+.2f} points ({runtime['quantization']}).")
     for note in runtime["notes"]:
-        click.echo(f"  Note: {note}.")
-    click.echo(f"Exported model: {out}")
+        show(f"  Note: {note}.")
+    show(f"Exported model: {out}")
 
 
 @click.command()

@@ -11,6 +11,7 @@ import click
 from ..errors import ConfigError
 from ..files import write_atomic
 from ..settings import MODELS
+from .options import show
 
 # explain's options that apply to some models only: what to say when one does not
 ONLY_FOR = {
@@ -49,7 +50,7 @@ def explain(model, inputs, out, overall, data, target, class_name):
         if options[option] and option not in predictor.modality.explain_options:
             raise ConfigError(message)
     for line in predictor.modality.explain(predictor, list(inputs), out, options):
-        click.echo(line)
+        show(line)
 
 
 @click.command()
@@ -85,8 +86,8 @@ def compare(data, target, task, model, out, seed):
     result = learning_curves(data, target, task, seed, model=model)
     _write_json(out, "compare.json", result)
     (out / "learning_curve.png").write_bytes(curve_png(result))
-    click.echo(result["recommendation"])
-    click.echo(f"Learning curves: {out / 'learning_curve.png'}; numbers: {out / 'compare.json'}")
+    show(result["recommendation"])
+    show(f"Learning curves: {out / 'learning_curve.png'}; numbers: {out / 'compare.json'}")
 
 
 def _write_json(folder: Path, name: str, data: dict) -> None:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
+from ..log import printable
 from ..settings import describe
+
+
+def show(text, err: bool = False) -> None:
+    """Print text for people: control characters from data written out (JSON goes
+    through click.echo as it is)."""
+    click.echo(printable(text), err=err)
 
 
 class FractionOrCount(click.ParamType):

@@ -9,7 +9,7 @@ import click
 
 from ..errors import ConfigError
 from ..settings import TASKS
-from .options import csv_options, setting_options
+from .options import csv_options, setting_options, show
 
 
 @click.command()
@@ -95,7 +95,7 @@ def train(
         checkpoint=checkpoint, resume=resume,
     )  # fmt: skip
     predictor.save(out)
-    click.echo(train_summary(predictor.manifest(), str(out)))
+    show(train_summary(predictor.manifest(), str(out)))
 
 
 def _check_held_out(test, val) -> None:
@@ -126,4 +126,4 @@ def _forecaster(data, out: Path, target, series: dict, settings: dict) -> None:
 
     forecaster = Forecaster(**settings).fit(data, target=target, **series)
     forecaster.save(out)
-    click.echo(forecast_summary(forecaster.manifest(), str(out)))
+    show(forecast_summary(forecaster.manifest(), str(out)))

@@ -12,7 +12,8 @@ import click
 
 from ..errors import ConfigError, DeepstartError
 from ..files import write_atomic
-from .options import csv_options
+from ..log import printable
+from .options import csv_options, show
 
 
 @click.command()
@@ -35,7 +36,7 @@ def evaluate(model, data, target, text, images, as_json, group):
     else:
         metrics = predictor.evaluate(data, target=target, images=images, text=text, group=group)
         lines = metrics_text(metrics, predictor.modality.noun) + group_text(metrics.get("groups"))
-    click.echo(json.dumps(metrics) if as_json else "\n".join(lines))
+    (click.echo if as_json else show)(json.dumps(metrics) if as_json else "\n".join(lines))
 
 
 @click.command()
@@ -66,16 +67,17 @@ def predict(model, inputs, out, text, as_json):
         click.echo(json.dumps(records))
     elif predictor.task == "forecasting":
         for r in records:
-            click.echo("\t".join(str(v) for k, v in r.items() if k != "step"))
-    else:
+            click.echo("\t".join(printable(v, lines=False) for k, v in r.items() if k != "step"))
+    else:  # one line per input: names and labels from data cannot break a line or drive the terminal
         for r in records:
+            name = printable(r["input"], lines=False)
             if "error" in r:
-                click.echo(f"{r['input']}\t(skipped: {r['error']})")
+                click.echo(f"{name}\t(skipped: {printable(r['error'], lines=False)})")
             elif "prediction" in r:
-                click.echo(f"{r['input']}\t{r['prediction']:.6g}")
+                click.echo(f"{name}\t{r['prediction']:.6g}")
             else:
-                probs = ", ".join(f"{c} {p:.3f}" for c, p in r["probabilities"].items())
-                click.echo(f"{r['input']}\t{r['label']}\t({probs})")
+                probs = ", ".join(f"{printable(c, False)} {p:.3f}" for c, p in r["probabilities"].items())
+                click.echo(f"{name}\t{printable(r['label'], lines=False)}\t({probs})")
     if all("error" in r for r in records):
         raise DeepstartError(predictor.modality.none_read)
 
@@ -93,21 +95,21 @@ def info(model, as_json):
         click.echo(json.dumps(manifest, indent=2))
         return
     forecasting = manifest.get("task") == "forecasting"
-    click.echo(forecast_summary(manifest) if forecasting else train_summary(manifest))
+    show(forecast_summary(manifest) if forecasting else train_summary(manifest))
     if manifest.get("runtime"):  # an exported model
         runtime, check = manifest["runtime"], manifest["runtime"]["check"]
         precision = f"int8 ({runtime['quantization']})" if runtime["int8"] else "fp32"
-        click.echo(
+        show(
             f"Exported from {runtime['exported_from']} for ONNX Runtime, {precision}; checked on "
             f"{check['data']}: largest difference from PyTorch "
             f"{check.get('int8', check)['max_abs_difference']:.2e}."
         )
         key = check["metric"]
         score = check.get("int8", check)[f"{key}_exported"]
-        click.echo(f"  {key} there: PyTorch {check[f'{key}_pytorch']:.4g}, exported {score:.4g}.")
+        show(f"  {key} there: PyTorch {check[f'{key}_pytorch']:.4g}, exported {score:.4g}.")
         for note in runtime.get("notes", []):
-            click.echo(f"  Note: {note}.")
-    click.echo(
+            show(f"  Note: {note}.")
+    show(
         f"Data fingerprint: {manifest['data']['fingerprint'][:16]}  "
         f"deepstart {manifest['versions']['deepstart']}, format {manifest['format_version']}"
     )
