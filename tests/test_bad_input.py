@@ -2,6 +2,7 @@
 traceback, and nothing half-written; bad files among good ones are skipped and listed."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -206,6 +207,18 @@ def test_predict_out_must_be_a_file_in_a_folder(trained, digits_root, tmp_path):
     for out in (tmp_path, tmp_path / "missing" / "p.csv"):
         assert_refused(["predict", str(trained), image, "--out", str(out)], "--out")
     assert list(tmp_path.iterdir()) == []
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "link.csv").symlink_to(victim)
+    for out in ("/dev/fd/1", str(tmp_path / "link.csv")):  # not regular files: refused up front
+        assert_refused(["predict", str(trained), image, "--out", out], "--out")
+    assert_refused(["predict", str(trained), image, "--out", "/proc/p.csv"], "cannot be written")
+    for planted in (".p.csv.tmp", f".p.csv.tmp{os.getpid()}"):  # the old predictable temp names
+        (tmp_path / planted).symlink_to(victim)
+    (tmp_path / ".p.csv.tmp1").mkdir()  # a leftover folder of that name
+    code, _, err = run_cli("predict", str(trained), image, "--out", str(tmp_path / "p.csv"))
+    assert code == 0, err
+    assert victim.read_text() == "keep me" and (tmp_path / "p.csv").read_text().startswith("input,label")
 
 
 def test_damaged_feature_cache_is_bypassed(trained, digits_root, tmp_path, monkeypatch):

@@ -5,15 +5,33 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
+import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Write data (text as UTF-8) to path, whole or not at all."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+def is_regular_or_absent(path: Path) -> bool:
+    """Whether path is free to be written over: nothing there, or a regular file (not a
+    link, folder, device or pipe)."""
     try:
-        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write data (text as UTF-8) to path, whole or not at all: through a temporary file
+    created exclusively beside it (a name nobody can plant a link at), then renamed into
+    place. Raises IsADirectoryError where path is not a regular file, OSError as it comes."""
+    path = Path(path)
+    if not is_regular_or_absent(path):
+        raise IsADirectoryError(0, "it exists and is not a regular file", str(path))
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)  # as a plain write would make it (mkstemp makes it 0600)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import ConfigError, DeepstartError
-from ..files import write_atomic
+from ..files import is_regular_or_absent, write_atomic
 from ..log import printable
 from .options import csv_options, show
 
@@ -57,12 +57,15 @@ def predict(model, inputs, out, text, as_json):
     text model, texts or tables of texts; for a table model, tables of rows."""
     from ..loading import load_model
 
-    if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
-        raise ConfigError(f"--out {out} must be a file name in an existing folder.")
+    if out is not None and (not is_regular_or_absent(out) or not out.absolute().parent.is_dir()):
+        raise ConfigError(f"--out {out} must be a new or plain file name in an existing folder.")
     predictor = load_model(model)
     records = predictor.predict_records(inputs, text=text)
     if out is not None:
-        _write_csv(out, records, predictor.classes_)
+        try:
+            _write_csv(out, records, predictor.classes_)
+        except OSError as e:
+            raise ConfigError(f"--out {out} cannot be written ({e.strerror}); give another path.") from None
     if as_json:
         click.echo(json.dumps(records))
     elif predictor.task == "forecasting":
