@@ -124,3 +124,23 @@ def test_class_list_that_does_not_fit_the_network_is_refused(trained, tmp_path):
 def test_unsaved_predictor_cannot_be_saved(tmp_path):
     with pytest.raises(ModelFileError, match="not trained yet"):
         Predictor().save(tmp_path / "m")
+
+
+def test_a_killed_saves_leftovers_are_cleared_on_the_next_save(tmp_path):
+    import subprocess
+    import sys
+
+    import torch
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)  # a process that has ended
+    stale = tmp_path / f".m.tmp-{dead_pid}-abc123"
+    running = tmp_path / f".m.tmp-{os.getpid()}-def456"  # a save in progress in a live process
+    for folder in (stale, running):
+        folder.mkdir()
+        (folder / "weights.safetensors").write_bytes(b"half")
+    artifact.save(tmp_path / "m", {"task": "classification"}, {"w": torch.ones(2)})
+    assert not stale.exists() and running.exists() and (tmp_path / "m" / "manifest.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m", running.name])

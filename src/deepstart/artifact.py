@@ -18,7 +18,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .errors import ConfigError, ModelFileError, TrainingError
-from .files import swap_in
+from .files import clear_stale, swap_in
 from .version import __version__
 
 FORMAT_VERSION = 1
@@ -76,7 +76,8 @@ def save(
     out: str | Path, manifest: dict, tensors: dict[str, torch.Tensor], files: dict | None = None
 ) -> Path:
     """Write the model to out atomically; an older model there is replaced only once the
-    new one is complete. files: extra {name: bytes} for people (a training curve)."""
+    new one is complete. files: extra {name: bytes} for people (a training curve).
+    Temporary folders that a killed save left beside out are removed first."""
     out = Path(out)
     check_out_dir(out)
     broken = [k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()]
@@ -87,7 +88,8 @@ def save(
         )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        clear_stale(out.parent, f".{out.name}.tmp-")  # left by a save that was killed
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     except OSError as e:
         raise ConfigError(f"--out {out} cannot be created ({e.strerror}); give another path.") from None
     old = out.parent / f".{out.name}.old-{os.getpid()}"

@@ -53,3 +53,30 @@ def swap_in(new: Path, target: Path, old: Path) -> Path:
         raise
     shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def clear_stale(folder: Path, prefix: str) -> list[Path]:
+    """Remove what a killed process left in folder: entries named prefix + PID + "-..."
+    whose process is no longer running (a running one's, or a reused PID's, stay)."""
+    removed = []
+    for entry in folder.iterdir() if folder.is_dir() else []:
+        pid = entry.name[len(prefix) :].split("-")[0] if entry.name.startswith(prefix) else ""
+        if pid.isdigit() and not _running(int(pid)):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OverflowError:  # not a PID at all
+        return False
+    return True
