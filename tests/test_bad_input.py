@@ -291,3 +291,12 @@ def test_names_from_data_cannot_forge_lines_or_drive_the_terminal(tmp_path, digi
     assert code == 0, err
     assert len(out.strip().splitlines()) == 1 and "a.png\\n0.png\\t7\\t(forged)" in out
     assert "\x1b" not in out
+
+
+def test_out_is_checked_before_any_work(trained, digits_root):
+    for out, problem in (
+        ("/proc/x", "cannot be written"),
+        (str(trained / "inner"), "inside the model folder"),
+    ):
+        assert_refused(["train", str(digits_root), "--epochs", "1", "--out", out], problem)
+    assert not (trained / "inner").exists()

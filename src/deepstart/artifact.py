@@ -65,6 +65,13 @@ def check_out_dir(out: Path) -> None:
     parent = next((p for p in out.absolute().parents if p.exists()), None)
     if parent is None or not parent.is_dir():
         raise ConfigError(f"--out {out} cannot be created ({parent} is not a folder); give another path.")
+    holder = next((p for p in out.absolute().parents if is_model_dir(p)), None)
+    if holder is not None:
+        raise ConfigError(f"--out {out} is inside the model folder {holder}; give a path outside it.")
+    try:  # writable? (read-only places, /proc, another user's folder): try, then tidy up
+        os.rmdir(tempfile.mkdtemp(prefix=".deepstart-check-", dir=parent))
+    except OSError as e:
+        raise ConfigError(f"--out {out} cannot be written ({e.strerror}); give another path.") from None
     if out.is_dir() and any(out.iterdir()) and not is_model_dir(out):
         raise ConfigError(
             f"--out {out} is a folder that holds other files, not a deepstart model; "
