@@ -127,6 +127,28 @@ def test_body_and_pixel_limits(trained, digits_root):
         assert "too large" in plain_error(client.post("/predict", files=small), 422)
 
 
+def test_every_route_reads_the_declared_size_before_decoding(trained, digits_root, monkeypatch):
+    from deepstart.data import images
+
+    decoded = []
+    monkeypatch.setattr(images, "decode", lambda *a, **k: decoded.append(1))  # would decode
+    import io
+
+    from PIL import Image
+
+    plain = io.BytesIO()
+    Image.new("L", (3000, 3000)).save(plain, "PNG")  # 9 million pixels in a few kilobytes
+    big = {"file": ("big.png", plain.getvalue(), "image/png")}
+    with client_for(trained, max_pixels=1_000_000) as client:
+        for route in ("/predict", "/explain"):
+            assert "3000x3000 pixels" in plain_error(client.post(route, files=big), 422)
+    assert decoded == []
+    two = [("file", (f"{k}.png", digit(digits_root, k=k), "image/png")) for k in range(2)]
+    with client_for(trained, max_request_pixels=1500) as client:  # two 32x32 digits: 2,048 pixels
+        assert "at most 1,500" in plain_error(client.post("/predict", files=two), 413)
+        assert client.post("/predict", files=two[:1]).status_code == 200
+
+
 def test_token(trained, digits_root):
     with client_for(trained, token="s3cret") as client:
         assert client.get("/health").status_code == 200 and client.get("/").status_code == 200

@@ -80,6 +80,13 @@ def export(model, fmt, int8, out, data, target, images, text):
     help="Per image.",
 )
 @click.option(
+    "--max-request-pixels",
+    type=click.IntRange(min=1),
+    default=Limits.max_request_pixels,
+    show_default=True,
+    help="All the images of one request.",
+)
+@click.option(
     "--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True, help="Seconds."
 )
 @click.option(
@@ -89,7 +96,7 @@ def export(model, fmt, int8, out, data, target, images, text):
     show_default=True,
     help="Inputs waiting.",
 )
-def serve(model, host, port, token, max_body, max_pixels, timeout, max_queue):
+def serve(model, host, port, token, max_body, max_pixels, max_request_pixels, timeout, max_queue):
     """Serve MODEL (trained or exported) over HTTP, with a page to try it at /.
 
     \b
@@ -100,5 +107,5 @@ def serve(model, host, port, token, max_body, max_pixels, timeout, max_queue):
     """
     from ..serve import serve
 
-    limits = Limits(max_body=max_body, max_pixels=max_pixels, timeout=timeout, max_queue=max_queue)
+    limits = Limits(max_body, max_pixels, max_request_pixels, timeout=timeout, max_queue=max_queue)
     serve(model, host, port, token, limits)

@@ -14,7 +14,8 @@ from ..errors import Refused
 @dataclass
 class Limits:
     max_body: int = 8_000_000  # bytes per request
-    max_pixels: int = 40_000_000  # per image, before it is decoded
+    max_pixels: int = 40_000_000  # per image, read from its header before it is decoded
+    max_request_pixels: int = 100_000_000  # all the images of one request (decoding time is shared)
     max_inputs: int = 64  # per request
     max_text: int = 10_000  # characters per text
     max_queue: int = 256  # inputs waiting for the model

@@ -8,6 +8,7 @@ import json
 
 from starlette.requests import Request
 
+from ..data.images import probe
 from ..errors import Refused
 
 
@@ -51,7 +52,33 @@ async def _uploads(request: Request, limits) -> tuple[list[bytes], list[str]]:
         names = [_safe_name(u.filename, i) for i, u in enumerate(uploads)]
     finally:
         await form.close()
+    _check_pixels(data, names, limits)
     return data, names
+
+
+def _check_pixels(data: list[bytes], names: list[str], limits) -> None:
+    """Every route, before anything is decoded: each image's size as its header declares
+    it (422 above max_pixels), and all of the request's together (413 above
+    max_request_pixels), so that one request cannot hold the model's thread for long."""
+    total = 0
+    for name, item in zip(names, data):
+        size = probe(item)  # header only; None: not an image, which the model's reading reports
+        if size is None:
+            continue
+        width, height, _ = size
+        if width * height > limits.max_pixels:
+            raise Refused(
+                422,
+                f"{name}: too large ({width}x{height} pixels, limit {limits.max_pixels:,}); "
+                "send a smaller image.",
+            )
+        total += width * height
+    if total > limits.max_request_pixels:
+        raise Refused(
+            413,
+            f"The images of one request hold {total:,} pixels, at most {limits.max_request_pixels:,}; "
+            "send fewer or smaller images.",
+        )
 
 
 def _safe_name(name: str | None, i: int) -> str:
