@@ -176,11 +176,35 @@ def test_full_queue_is_503_with_retry_after(trained, digits_root):
         plain_error(client.post("/explain", files=files[:1]), 503)  # explanations queue too
 
 
-def test_other_host_names_are_refused_on_loopback(trained):
-    app = create_app(trained, None, Limits(), host="127.0.0.1")
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1"])
+def test_other_host_names_are_refused_on_loopback(trained, host):
+    app = create_app(trained, None, Limits(), host=host)
+    named = f"[{host}]" if ":" in host else host
+    with TestClient(app, base_url=f"http://{named}:8000") as client:
         assert client.get("/health").status_code == 200
-        assert client.get("/health", headers={"host": "attacker.example"}).status_code == 400
+        assert client.get("/health", headers={"host": "localhost:8000"}).status_code == 200
+        assert "Host header" in plain_error(client.get("/health", headers={"host": "attacker.example"}), 400)
+
+
+def test_serve_listens_on_ipv6_loopback_and_says_which_hosts_are_exposed():
+    import socket
+
+    from deepstart.serve.app import check_port, is_loopback
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    with socket.socket(socket.AF_INET6) as probe:  # a free port, from the OS
+        probe.bind(("::1", 0))
+        port = probe.getsockname()[1]
+    check_port("::1", port)  # no error: IPv6 is checked as IPv6
+    assert is_loopback("127.0.0.2") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_too_many_files_is_413(trained, digits_root):
+    with client_for(trained, max_inputs=2) as client:
+        files = [("file", (f"{k}.png", digit(digits_root, k=k), "image/png")) for k in range(3)]
+        assert "At most 2 files" in plain_error(client.post("/predict", files=files), 413)
 
 
 def test_slow_model_is_504(trained, digits_root):

@@ -26,7 +26,25 @@ from .guard import Guard, error
 from .routes import router
 
 log = logging.getLogger("deepstart.serve")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")  # what requests to a loopback service may name
+
+
+def is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost: only this machine can reach it."""
+    import ipaddress
+
+    if host is None:
+        return False
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def allowed_hosts(host: str | None) -> tuple | None:
+    """The Host names a service on a loopback address answers (a request naming any other
+    came through DNS rebinding from a web page elsewhere); None: any."""
+    return (*LOOPBACK_NAMES, host) if is_loopback(host) else None
 
 
 def create_app(
@@ -59,11 +77,7 @@ def create_app(
     app.include_router(router(modality.request_schema(info)))
     _offline_docs(app)
     add_error_handlers(app, limits)
-    app.add_middleware(Guard, limits=limits, token=token)
-    if host in LOOPBACK:
-        from starlette.middleware.trustedhost import TrustedHostMiddleware
-
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, "[::1]"])
+    app.add_middleware(Guard, limits=limits, token=token, hosts=allowed_hosts(host))
     return app
 
 
@@ -148,7 +162,7 @@ def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) 
     messages.setup(verbose=False)  # per-request notices would flood the log; warnings stay
     check_port(host, port)
     app = create_app(model, token, limits, host)
-    if host not in LOOPBACK and token is None:
+    if not is_loopback(host) and token is None:
         log.warning(
             "Serving on %s without --token: anyone who can reach this machine can use the model.", host
         )
@@ -171,9 +185,10 @@ def check_port(host: str, port: int) -> None:
     import socket
 
     try:
-        with socket.create_server((host, port)):
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]  # IPv4 or IPv6
+        with socket.create_server((host, port), family=family):
             pass
-    except OSError as e:
+    except (OSError, UnicodeError) as e:
         why = "it is in use" if e.errno == errno.EADDRINUSE else (e.strerror or str(e)).split(" (")[0]
         raise ConfigError(
             f"Cannot listen on {host}:{port} ({why}); choose another --port (or --host)."

@@ -14,8 +14,10 @@ class Guard:
     """Before anything reads a request: the token, and the body limit (the declared
     length, then the bytes as they arrive)."""
 
-    def __init__(self, app, limits, token: str | None, max_body: int | None = None, open_paths=None):
-        self.app, self.limits, self.token = app, limits, token
+    def __init__(
+        self, app, limits, token: str | None, max_body: int | None = None, open_paths=None, hosts=None
+    ):
+        self.app, self.limits, self.token, self.hosts = app, limits, token, hosts
         self.max_body = max_body or limits.max_body
         self.open_paths = open_paths or ("/", "/health", "/docs-assets/")
 
@@ -23,6 +25,9 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
+        if self.hosts is not None and _host_name(headers) not in self.hosts:
+            message = "This service answers requests to this machine's own address only (the Host header)."
+            return await error(400, message)(scope, receive, send)
         if self.token is not None and not self._open(scope["path"]):
             given = headers.get(b"authorization", b"")
             if not secrets.compare_digest(given, f"Bearer {self.token}".encode()):
@@ -50,6 +55,14 @@ class Guard:
         return any(
             path == p or (p.endswith("/") and p != "/" and path.startswith(p)) for p in self.open_paths
         )
+
+
+def _host_name(headers: dict) -> str:
+    """The Host header without its port: "[::1]:8000" -> "[::1]", "localhost:8000" -> "localhost"."""
+    host = headers.get(b"host", b"").decode("latin-1").strip()
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.split(":", 1)[0]
 
 
 def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:

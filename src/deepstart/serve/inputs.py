@@ -37,7 +37,9 @@ async def _uploads(request: Request, limits) -> tuple[list[bytes], list[str]]:
         )
     except Refused:  # the body limit, met while reading
         raise
-    except Exception:  # noqa: BLE001 - the multipart parser's errors differ by version
+    except Exception as e:  # noqa: BLE001 - the multipart parser's errors differ by version
+        if "too many files" in str(e).lower():
+            raise Refused(413, f"At most {limits.max_inputs} files at once; send fewer.") from None
         raise Refused(
             400, "The multipart body cannot be read; send image files in the field 'file'."
         ) from None

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from ..serve.app import LOOPBACK, add_error_handlers, check_port
+from ..serve.app import add_error_handlers, allowed_hosts, check_port, is_loopback
 from ..serve.batcher import Limits as ServeLimits
 from ..serve.guard import Guard
 from . import projects, runs
@@ -83,11 +83,8 @@ def create_studio(
         token=token,
         max_body=studio.limits.max_upload,
         open_paths=open_paths,
+        hosts=allowed_hosts(host),
     )
-    if host in LOOPBACK:
-        from starlette.middleware.trustedhost import TrustedHostMiddleware
-
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, "[::1]"])
     return app
 
 
@@ -108,7 +105,7 @@ def run_studio(
     messages.setup(verbose=False)
     check_port(host, port)
     app = create_studio(workspace, token, host, limits, jobs)
-    if host not in LOOPBACK and token is None:
+    if not is_loopback(host) and token is None:
         log.warning(
             "Serving the studio on %s without --token: anyone who can reach this machine can use it.", host
         )
