@@ -300,3 +300,19 @@ def test_out_is_checked_before_any_work(trained, digits_root):
     ):
         assert_refused(["train", str(digits_root), "--epochs", "1", "--out", out], problem)
     assert not (trained / "inner").exists()
+
+
+def test_only_regular_files_are_read_as_data(tmp_path, digits_root, trained):
+    data = tmp_path / "data"
+    shutil.copytree(digits_root, data)
+    (data / "0" / "zero.png").symlink_to("/dev/zero")  # would never end
+    os.mkfifo(data / "1" / "pipe.png")  # would wait for a writer forever
+    code, out, err = run_cli(
+        "train", str(data), "--model", "cnn", "--epochs", "1", "--out", str(tmp_path / "m")
+    )
+    assert code == 0, err  # it ended: the pipe is not waited on (a folder's listing passes it by)
+    assert "zero.png: not a regular file" in out + err
+    for given in ("0/zero.png", "1/pipe.png"):
+        assert_refused(["predict", str(trained), str(data / given)], "is not a regular file")
+    os.mkfifo(tmp_path / "table.csv")
+    assert_refused(["train", str(tmp_path / "table.csv"), "--target", "y"], "not a regular file")

@@ -3,11 +3,38 @@ name beside the target, then renamed into place (atomic on one file system)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
 import tempfile
 from pathlib import Path
+
+MAX_DATA_FILE = 2**31  # bytes read from one data file (2 GiB)
+
+
+class NotReadable(OSError):
+    """A data path that is not read: not a regular file, or too large. str(e) is the reason."""
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def read_regular(path: str | Path, limit: int = MAX_DATA_FILE) -> bytes:
+    """A data file's bytes, only from a regular file (never a device, pipe or socket, even
+    through a link: /dev/zero would never end, a pipe would hang) of at most limit bytes;
+    NotReadable says why not, OSError as it comes (missing, no permission)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe opens at once instead of waiting
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotReadable(errno.EINVAL, "not a regular file", str(path))
+        if info.st_size > limit:
+            raise NotReadable(errno.EFBIG, f"larger than {limit:,} bytes", str(path))
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(limit)
+    finally:
+        os.close(fd)
 
 
 def is_regular_or_absent(path: Path) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..files import read_regular
 from ..log import warn
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson"}
@@ -25,7 +26,7 @@ def read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
-            table = pd.read_parquet(path)
+            table = pd.read_parquet(io.BytesIO(read_regular(path)))
         else:
             text = _decode(path)
             if suffix in (".jsonl", ".ndjson"):
@@ -63,7 +64,7 @@ def _csv_format(path: Path, text: str) -> dict:
 
 
 def _decode(path: Path) -> str:
-    data = path.read_bytes()
+    data = read_regular(path)
     if b"\x00" in data[:4096]:
         raise ValueError("it holds binary data")
     try:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ...data.images import probe
+from ...files import NotReadable, read_regular
 
 SAMPLES = 4  # thumbnails per class
 CHECKED = 5000  # images whose headers are read
@@ -23,7 +24,13 @@ def describe(examples, root: Path, max_pixels: int) -> dict:
             per_class[label].append(relative)
         if i >= CHECKED:
             continue
-        data = Path(path).read_bytes()
+        try:
+            data = read_regular(path)
+        except OSError as e:
+            skipped.append(
+                {"file": relative, "reason": str(e) if isinstance(e, NotReadable) else "cannot be read"}
+            )
+            continue
         header = probe(data)
         if header is None:
             skipped.append({"file": relative, "reason": "not an image file"})

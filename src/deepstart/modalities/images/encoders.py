@@ -9,7 +9,6 @@ import multiprocessing
 from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,6 +16,7 @@ import torch
 from ...cache import FeatureCache
 from ...data.examples import Encoded
 from ...data.images import ImageProblem, Pixels, decode, probe
+from ...files import NotReadable, read_regular
 from ...log import progress
 from ...models import efficientnet
 from ...models.runtime import FrozenNetwork
@@ -215,7 +215,7 @@ def _pool(workers: int, n: int):
 
 
 def _read(item) -> bytes | np.ndarray:
-    return item if isinstance(item, (np.ndarray, bytes)) else Path(item).read_bytes()
+    return item if isinstance(item, (np.ndarray, bytes)) else read_regular(item)
 
 
 def _name(items, i: int) -> str:
@@ -246,6 +246,9 @@ def _load_chunk(items, pixels: Pixels, max_pixels: int) -> list[tuple[str | None
     for item in items:
         try:
             data = _read(item)
+        except NotReadable as e:  # a device, a pipe, a link to one; too large
+            out.append((None, str(e)))
+            continue
         except OSError:
             out.append((None, "cannot be read"))
             continue

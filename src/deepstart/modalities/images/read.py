@@ -48,6 +48,8 @@ def read_unlabeled(inputs) -> Examples:
             items.extend(list_image_files(path))
         elif path.is_file():
             items.append(path)
+        elif path.exists():  # a device, a pipe, a socket (or a link to one): never read
+            raise DataError(f"{path} is not a regular file; give image files or folders of images.")
         else:
             raise DataError(f"{path} does not exist; give image files or folders of images.")
     if not items:
