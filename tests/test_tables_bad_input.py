@@ -173,3 +173,9 @@ def test_tampered_model_parts_are_refused(tamper, table, tmp_path):
     (model / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelFileError, match="invalid manifest or weights"):
         Predictor.load(model)
+
+
+def test_a_very_wide_table_is_refused_at_once(tmp_path):
+    header = ",".join(f"c{i}" for i in range(20_000)) + ",y"
+    (tmp_path / "wide.csv").write_text(header + "\n" + ",".join(["1"] * 20_001) + "\n")
+    assert_refused(["train", str(tmp_path / "wide.csv"), "--target", "y"], "20,001 columns")

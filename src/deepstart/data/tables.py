@@ -21,6 +21,9 @@ def is_table_file(path) -> bool:
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
 
+MAX_COLUMNS = 10_000  # wider tables are refused at once (each column is looked at in turn)
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """The table in path, every cell a string ("" where missing), column names stripped."""
     suffix = path.suffix.lower()
@@ -33,12 +36,26 @@ def read_table(path: Path) -> pd.DataFrame:
                 table = pd.read_json(io.StringIO(text), lines=True, dtype=False)
             else:
                 options = _csv_format(path, text)
+                header = text.split("\n", 1)[0]
+                if options["sep"] and header.count(options["sep"]) >= MAX_COLUMNS:  # before parsing it all
+                    _too_wide(path, header.count(options["sep"]) + 1)
                 table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **options)
+    except DataError:
+        raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError, ImportError) as e:
         reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         kind = suffix.lstrip(".").upper() or "CSV"
         raise DataError(f"{path} cannot be read as a table ({reason}); give a {kind} file.") from None
+    if table.shape[1] > MAX_COLUMNS:
+        _too_wide(path, table.shape[1])
     return as_text_table(table)
+
+
+def _too_wide(path: Path, n_columns: int):
+    raise DataError(
+        f"{path} has {n_columns:,} columns; deepstart reads tables of at most {MAX_COLUMNS:,}: keep the "
+        "columns that matter (or summarise them, e.g. by PCA) and train again."
+    )
 
 
 def as_text_table(table: pd.DataFrame) -> pd.DataFrame:
