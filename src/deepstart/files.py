@@ -1,5 +1,6 @@
-"""Writing files and folders so that a reader never sees half of one: to a temporary
-name beside the target, then renamed into place (atomic on one file system)."""
+"""Files, safely: data read only from regular files; files and folders written so that a
+reader never sees half of one (to a temporary name beside the target, then renamed into
+place: atomic on one file system), and what a killed writer left, cleared."""
 
 from __future__ import annotations
 
@@ -49,10 +50,10 @@ def is_regular_or_absent(path: Path) -> bool:
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
     """Write data (text as UTF-8) to path, whole or not at all: through a temporary file
     created exclusively beside it (a name nobody can plant a link at), then renamed into
-    place. Raises IsADirectoryError where path is not a regular file, OSError as it comes."""
+    place. Raises FileExistsError where path is not a regular file, OSError as it comes."""
     path = Path(path)
     if not is_regular_or_absent(path):
-        raise IsADirectoryError(0, "it exists and is not a regular file", str(path))
+        raise FileExistsError(errno.EEXIST, "it exists and is not a regular file", str(path))
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
