@@ -9,7 +9,7 @@ import click
 
 from ..log import say
 from ..serve.batcher import Limits
-from .options import show
+from .options import limit_option, show
 
 
 @click.command()
@@ -69,33 +69,11 @@ def export(model, fmt, int8, out, data, target, images, text):
     default=None,
     help="Require 'Authorization: Bearer TOKEN' (or set DEEPSTART_TOKEN, which ps does not show).",
 )
-@click.option(
-    "--max-body", type=click.IntRange(min=1), default=Limits.max_body, show_default=True, help="Bytes."
-)
-@click.option(
-    "--max-pixels",
-    type=click.IntRange(min=1),
-    default=Limits.max_pixels,
-    show_default=True,
-    help="Per image.",
-)
-@click.option(
-    "--max-request-pixels",
-    type=click.IntRange(min=1),
-    default=Limits.max_request_pixels,
-    show_default=True,
-    help="All the images of one request.",
-)
-@click.option(
-    "--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True, help="Seconds."
-)
-@click.option(
-    "--max-queue",
-    type=click.IntRange(min=1),
-    default=Limits.max_queue,
-    show_default=True,
-    help="Inputs waiting.",
-)
+@limit_option("--max-body", Limits.max_body, "Bytes.")
+@limit_option("--max-pixels", Limits.max_pixels, "Per image.")
+@limit_option("--max-request-pixels", Limits.max_request_pixels, "All the images of one request.")
+@limit_option("--timeout", Limits.timeout, "Seconds.", low=0.1)
+@limit_option("--max-queue", Limits.max_queue, "Inputs waiting.")
 def serve(model, host, port, token, max_body, max_pixels, max_request_pixels, timeout, max_queue):
     """Serve MODEL (trained or exported) over HTTP, with a page to try it at /.
 

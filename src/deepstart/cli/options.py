@@ -11,6 +11,12 @@ from ..log import printable
 from ..settings import describe
 
 
+def limit_option(name: str, default, help: str, low=1):
+    """A service's limit: a whole number (or seconds) of at least low, its default shown."""
+    kind = click.FloatRange(min=low) if isinstance(default, float) else click.IntRange(min=low)
+    return click.option(name, type=kind, default=default, show_default=True, help=help)
+
+
 def show(text, err: bool = False) -> None:
     """Print text for people: control characters from data written out (JSON goes
     through click.echo as it is)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..studio.workspace import Limits
+from .options import limit_option
 
 
 @click.command()
@@ -30,13 +31,7 @@ from ..studio.workspace import Limits
     default=None,
     help="Require this token (the page asks for it); or set DEEPSTART_TOKEN.",
 )
-@click.option(
-    "--max-upload",
-    type=click.IntRange(min=1),
-    default=Limits.max_upload,
-    show_default=True,
-    help="Bytes per upload.",
-)
+@limit_option("--max-upload", Limits.max_upload, "Bytes per upload.")
 @click.option(
     "--jobs", type=click.IntRange(1, 8), default=1, show_default=True, help="Runs that train at once."
 )
