@@ -155,12 +155,10 @@ def _restore_best(model: nn.Module, history: History, best: Best) -> History:
     """The best epoch's weights back in the model; refused when no epoch (nor the start)
     had a finite validation loss, or the weights are not all finite: a model that
     diverged is never kept."""
-    if best.state is None and history.epochs:  # every validation loss was infinite or NaN
-        history.stopped = "diverged"
     if best.state is not None:
         model.load_state_dict(best.state)
     finite = all(torch.isfinite(t).all() for t in model.state_dict().values() if t.is_floating_point())
-    if history.stopped == "diverged" and best.state is None or not finite:
+    if (best.state is None and history.epochs) or not finite:  # no finite validation loss, or weights
         raise TrainingError(
             f"Training diverged in epoch {len(history.epochs)}: the loss became infinite or NaN, so there is "
             "no usable model. Lower the learning rate (--lr, e.g. 10 times) and train again."
