@@ -142,14 +142,16 @@ BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @contextmanager
-def live_server(app):
+def live_server(app, **options):
     """A real uvicorn server for the app on a free loopback port, stopped afterwards."""
     import uvicorn
+
+    from deepstart.serve import http
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=1))
+    server = uvicorn.Server(http.config(app, timeout_keep_alive=1, **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}/"

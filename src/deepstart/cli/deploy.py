@@ -74,7 +74,10 @@ def export(model, fmt, int8, out, data, target, images, text):
 @limit_option("--max-request-pixels", Limits.max_request_pixels, "All the images of one request.")
 @limit_option("--timeout", Limits.timeout, "Seconds.", low=0.1)
 @limit_option("--max-queue", Limits.max_queue, "Inputs waiting.")
-def serve(model, host, port, token, max_body, max_pixels, max_request_pixels, timeout, max_queue):
+@limit_option("--read-timeout", Limits.read_timeout, "Seconds for a request's headers to arrive.", low=0.1)
+def serve(
+    model, host, port, token, max_body, max_pixels, max_request_pixels, timeout, max_queue, read_timeout
+):
     """Serve MODEL (trained or exported) over HTTP, with a page to try it at /.
 
     \b
@@ -85,5 +88,12 @@ def serve(model, host, port, token, max_body, max_pixels, max_request_pixels, ti
     """
     from ..serve import serve
 
-    limits = Limits(max_body, max_pixels, max_request_pixels, timeout=timeout, max_queue=max_queue)
+    limits = Limits(
+        max_body,
+        max_pixels,
+        max_request_pixels,
+        timeout=timeout,
+        max_queue=max_queue,
+        read_timeout=read_timeout,
+    )
     serve(model, host, port, token, limits)

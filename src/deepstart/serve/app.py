@@ -18,6 +18,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from ..errors import ConfigError, DeepstartError, Refused
 from ..loading import Model, load_model
@@ -104,6 +105,10 @@ def add_error_handlers(app: FastAPI, limits: Limits) -> None:
     async def invalid(request, e):
         return error(422, "The request is not valid; see /docs for what each route takes.")
 
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request, e):  # closed by the client, or at its read deadline: no one to answer
+        return error(400, "The connection closed before the request arrived whole.")
+
     @app.exception_handler(Exception)
     async def unexpected(request, e):
         log.exception("error while serving %s", request.url.path)
@@ -155,9 +160,8 @@ def metadata(model: Model, limits: Limits, auth: bool) -> dict:
 
 
 def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) -> None:
-    import uvicorn
-
     from .. import log as messages
+    from . import http
 
     messages.setup(verbose=False)  # per-request notices would flood the log; warnings stay
     check_port(host, port)
@@ -168,15 +172,7 @@ def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) 
         )
     started = time.strftime("%H:%M:%S")
     print(f"[{started}] Serving {model} at http://{host}:{port}/  (API: /docs; stop: Ctrl-C)", flush=True)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_keep_alive=5,
-        server_header=False,
-        limit_concurrency=2 * limits.max_queue,  # connections beyond: 503 from uvicorn itself
-    )
+    http.run(app, host, port, read_timeout=limits.read_timeout)
 
 
 def check_port(host: str, port: int) -> None:

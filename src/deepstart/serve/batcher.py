@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..errors import Refused
+from .http import READ_TIMEOUT
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Limits:
     max_batch: int = 32  # inputs per model call
     max_wait_ms: float = 5.0  # how long the first request waits for others to fill a batch
     timeout: float = 30.0  # seconds per request, waiting included
+    read_timeout: float = READ_TIMEOUT  # seconds for a request's headers to arrive (see http.py)
 
 
 EXPLAINING = 4  # explanations at once (each is many predictions); more get 503

@@ -98,9 +98,8 @@ PAGE_HEADERS = {
 def run_studio(
     workspace: Path, host: str, port: int, token: str | None, limits: Limits, jobs: int = 1
 ) -> None:
-    import uvicorn
-
     from .. import log as messages
+    from ..serve import http
 
     messages.setup(verbose=False)
     check_port(host, port)
@@ -111,4 +110,4 @@ def run_studio(
         )
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     print(f"deepstart studio: {url}  (workspace: {workspace}; stop: Ctrl-C)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5, server_header=False)
+    http.run(app, host, port)
