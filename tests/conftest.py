@@ -27,6 +27,7 @@ def private_cache(tmp_path_factory):
     path = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEEPSTART_CACHE", str(path))
+        mp.setenv("DEEPSTART_KEY", str(path / "model.key"))  # never the user's signing key
         mp.setenv("HF_HUB_OFFLINE", "1")
         yield path
 

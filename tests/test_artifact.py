@@ -144,3 +144,13 @@ def test_a_killed_saves_leftovers_are_cleared_on_the_next_save(tmp_path):
     artifact.save(tmp_path / "m", {"task": "classification"}, {"w": torch.ones(2)})
     assert not stale.exists() and running.exists() and (tmp_path / "m" / "manifest.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m", running.name])
+
+
+def test_a_manifest_is_signed_with_this_users_key_and_an_edit_shows(trained, tmp_path, monkeypatch):
+    manifest, _ = artifact.load(trained)
+    assert artifact.signed_here(manifest)
+    assert not artifact.signed_here(manifest | {"classes": manifest["classes"][::-1]})
+    assert not artifact.signed_here({k: v for k, v in manifest.items() if k != "signature"})
+    monkeypatch.setenv("DEEPSTART_KEY", str(tmp_path / "another.key"))  # another user, or machine
+    assert not artifact.signed_here(manifest)
+    assert not (tmp_path / "another.key").exists()  # checking never makes a key

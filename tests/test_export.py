@@ -2,6 +2,7 @@
 checked on real inputs, and refused when damaged or asked of the wrong thing."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -146,3 +147,25 @@ def test_onnx_with_external_data_is_refused(trained, tmp_path, where):
     manifest_path.write_text(json.dumps(manifest))
     code, _, err = run_cli("predict", str(tmp_path / "x"), "x.png")
     assert code == 2 and "refers to data in other files" in err
+
+
+def test_data_paths_in_a_manifest_from_elsewhere_are_not_read(trained, digits_root, tmp_path, monkeypatch):
+    import deepstart.export
+
+    copy = shutil.copytree(trained, tmp_path / "m")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(
+        json.dumps(manifest | {"data": manifest["data"] | {"source": "/etc"}})
+    )
+    read = []
+    real = deepstart.export.read_labeled
+    monkeypatch.setattr(
+        deepstart.export, "read_labeled", lambda source, *a, **k: read.append(source) or real(source, *a, **k)
+    )
+    code, out, _ = run_cli("info", str(copy))
+    assert code == 0 and "Not signed with this user's key" in out
+    code, _, err = run_cli("export", str(copy), "--out", str(tmp_path / "x"))
+    assert code == 2 and "not signed" in err and "--data" in err and err.count("\n") == 1
+    _export(copy, tmp_path / "x", "--data", str(digits_root))  # the data the user names is read
+    assert [str(p) for p in read] == [str(digits_root)]  # and never /etc
+    assert "Signed with this user's key" in run_cli("info", str(trained))[1]

@@ -4,10 +4,13 @@ Written to a temporary directory beside the target and renamed into place."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import json
 import os
 import platform
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,6 +20,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from . import manifest as schema
 from .errors import ConfigError, ModelFileError, TrainingError
 from .files import clear_stale, swap_in
 from .version import __version__
@@ -30,16 +34,6 @@ ONNX = "model.onnx"  # an exported model's network
 CURVE = "training_curve.png"
 REPORT = "report.html"
 OWN_FILES = {MANIFEST, WEIGHTS, CURVE, REPORT, ONNX}
-REQUIRED = {
-    "classes": list,
-    "model": dict,
-    "encoder": dict,
-    "net": dict,
-    "metrics": dict,
-    "data": dict,
-    "training": dict,
-    "versions": dict,
-}
 
 
 def is_model_dir(path: Path) -> bool:
@@ -103,6 +97,7 @@ def save(
     try:
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, tmp / WEIGHTS)
         manifest = {**manifest, "format_version": FORMAT_VERSION, "weights_sha256": _sha256(tmp / WEIGHTS)}
+        manifest = sign(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")  # ASCII: any file name fits
         for name, data in (files or {}).items():
             (tmp / name).write_bytes(data)
@@ -147,9 +142,9 @@ def load(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
         raise ModelFileError(
             f"{path} was made by a newer deepstart (format {manifest['format_version']}); upgrade deepstart."
         )
-    wrong = sorted(k for k, kind in REQUIRED.items() if not isinstance(manifest.get(k), kind))
+    wrong = schema.problem(manifest)
     if wrong:
-        raise ModelFileError(f"{path / MANIFEST} lacks valid {', '.join(wrong)}; train the model again.")
+        raise ModelFileError(f"{path / MANIFEST} is not valid ({wrong}); train the model again.")
     weights = path / WEIGHTS
     if not weights.is_file() or _sha256(weights) != manifest.get("weights_sha256"):
         raise ModelFileError(f"{weights} is missing or does not match the manifest; train the model again.")
@@ -158,6 +153,49 @@ def load(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
     except (SafetensorError, OSError) as e:
         raise ModelFileError(f"{weights} cannot be read ({e}); train the model again.") from None
     return manifest, tensors
+
+
+def key_path() -> Path:
+    """This user's signing key: DEEPSTART_KEY, or ~/.config/deepstart/model.key."""
+    return Path(os.environ.get("DEEPSTART_KEY") or Path.home() / ".config" / "deepstart" / "model.key")
+
+
+def _key(create: bool) -> bytes | None:
+    """The key (32 random bytes, readable by this user only), made on first use; None where
+    there is none and none can be made (a read-only home): the model is then not signed."""
+    path = key_path()
+    try:
+        if create and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(handle, "wb") as out:
+                    out.write(secrets.token_bytes(32))
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) >= 16 else None
+
+
+def _signature(manifest: dict, key: bytes) -> str:
+    content = {k: v for k, v in manifest.items() if k != "signature"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def sign(manifest: dict) -> dict:
+    """The manifest with an HMAC-SHA256 of itself (which holds the weights' hash) under this
+    user's key: proof that this user's deepstart wrote it, for paths it names (export)."""
+    key = _key(create=True)
+    return manifest if key is None else manifest | {"signature": _signature(manifest, key)}
+
+
+def signed_here(manifest: dict) -> bool:
+    """Whether this user's key signed the manifest: it was written by deepstart here, unchanged."""
+    key, found = _key(create=False), manifest.get("signature")
+    return (
+        key is not None and isinstance(found, str) and hmac.compare_digest(found, _signature(manifest, key))
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -179,14 +217,14 @@ def versions() -> dict:
     }
 
 
-def restore(path, read) -> None:
-    """read() the learned state from a manifest and tensors; any inconsistency in them is
-    one ModelFileError that says the folder is invalid."""
+def restore(path, read):
+    """read() the learned state from a manifest and tensors (or anything else from them);
+    any inconsistency in them is one ModelFileError that says the folder is invalid."""
     try:
-        read()
+        return read()
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError, OverflowError) as e:
         raise ModelFileError(
             f"{path} has an invalid manifest or weights ({type(e).__name__}: {e}); train the model again."
         ) from None

@@ -39,7 +39,9 @@ def export_model(
         raise ConfigError(f"{model} is already an exported model; export the model folder it came from.")
     manifest, tensors = artifact.load(model)
     columns = {"target": target, "images": images, "text": text}
-    check = (SeriesCheck if p.task == "forecasting" else ExamplesCheck)(p, manifest, data, columns)
+    check = (SeriesCheck if p.task == "forecasting" else ExamplesCheck)(
+        p, _paths_read(manifest, data), data, columns
+    )
     graph, encoder = p.modality.export_graph(p, check.examples)
     say(f"Checking the export on {check.label}...")
     runtime = {"engine": "onnxruntime", "exported_from": str(model), "int8": False, "notes": _notes(p)}
@@ -66,6 +68,20 @@ def _notes(p) -> list[str]:
             "too) does not take part in its predictions"
         )
     return notes + p.modality.export_notes(p)
+
+
+def _paths_read(manifest: dict, data) -> dict:
+    """The manifest, with the data paths it names kept only where this user's deepstart
+    signed it: a folder from elsewhere could name any path (/etc, a device) to be read."""
+    if artifact.signed_here(manifest):
+        return manifest
+    if data is None and manifest["data"].get("source"):
+        raise ConfigError(
+            "This model folder was not written by deepstart for this user (its manifest is not signed "
+            "with this user's key), so the data paths it names are not read; give --data with labelled "
+            "data to check the export on."
+        )
+    return manifest | {"data": manifest["data"] | {"source": None, "validation_source": None}}
 
 
 def _available(source) -> bool:

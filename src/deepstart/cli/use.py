@@ -91,15 +91,18 @@ def predict(model, inputs, out, text, as_json):
 def info(model, as_json):
     """Describe MODEL: what it is, its classes, its test metrics, its data."""
     from .. import artifact
+    from ..loading import load_model
     from ..report.text import forecast_summary, train_summary
 
     manifest, _ = artifact.load(model)
+    load_model(model)  # checked as a whole: the network's sizes against its weights, and the rest
     if as_json:
         click.echo(json.dumps(manifest, indent=2))
         return
     forecasting = manifest.get("task") == "forecasting"
-    show(forecast_summary(manifest) if forecasting else train_summary(manifest))
-    if manifest.get("runtime"):  # an exported model
+    summary = forecast_summary if forecasting else train_summary
+    show(artifact.restore(model, lambda: summary(manifest)))
+    if manifest.get("runtime") and manifest["runtime"].get("check"):  # an exported model
         runtime, check = manifest["runtime"], manifest["runtime"]["check"]
         precision = f"int8 ({runtime['quantization']})" if runtime["int8"] else "fp32"
         show(
@@ -115,6 +118,12 @@ def info(model, as_json):
     show(
         f"Data fingerprint: {manifest['data']['fingerprint'][:16]}  "
         f"deepstart {manifest['versions']['deepstart']}, format {manifest['format_version']}"
+    )
+    signed = artifact.signed_here(manifest)
+    show(
+        "Signed with this user's key: written by deepstart here, unchanged since."
+        if signed
+        else "Not signed with this user's key: made elsewhere or edited since (paths it names are not read)."
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from torch import nn
 
 from ..artifact import ONNX
@@ -49,9 +50,14 @@ def load_network(folder, runtime: dict | None, spec: dict, tensors: dict):
     if runtime:
         from ..onnx.session import OnnxNetwork
 
-        return OnnxNetwork(Path(folder) / ONNX, runtime.get("sha256"))
+        return OnnxNetwork(Path(folder) / ONNX, runtime.get("sha256"), spec["n_classes"])
+    state = {k.removeprefix("net."): v for k, v in tensors.items() if k.startswith("net.")}
+    with torch.device("meta"):  # the sizes the manifest declares, checked before memory is taken
+        declared = {k: tuple(v.shape) for k, v in build_net(spec).state_dict().items()}
+    if declared != {k: tuple(v.shape) for k, v in state.items()}:
+        raise ValueError("the network's sizes in the manifest do not match its weights")
     net = build_net(spec)
-    net.load_state_dict({k.removeprefix("net."): v for k, v in tensors.items() if k.startswith("net.")})
+    net.load_state_dict(state)
     return net.eval()
 
 

@@ -11,6 +11,9 @@ import numpy as np
 from ..errors import ModelFileError
 
 BATCH = 32  # inputs per call: images, texts of similar length, or rows
+MAX_MEMORY = 4 << 30  # bytes all ONNX Runtime sessions of a process may hold: a graph that
+# asks for more (a ConstantOfShape of 10^10 zeros, say) fails instead of exhausting memory
+_capped = False
 
 
 def sha256(data: bytes) -> str:
@@ -26,15 +29,27 @@ def open_session(model: bytes | str | Path, threads: int | None = None):
     if threads:
         options.intra_op_num_threads = threads
     options.log_severity_level = 3
+    _cap_memory(ort)
+    options.add_session_config_entry("session.use_env_allocators", "1")  # the capped one below
     source = model if isinstance(model, bytes) else str(model)
     return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
 
 
-class OnnxNetwork:
-    """The network of an exported model folder, checked against the manifest's hash and
-    refused if it would read data from other files (ONNX "external data")."""
+def _cap_memory(ort) -> None:
+    """One CPU arena for every session in this process, that refuses to grow past MAX_MEMORY."""
+    global _capped
+    if not _capped:
+        where = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+        ort.create_and_register_allocator(where, ort.OrtArenaCfg({"max_mem": MAX_MEMORY}))
+        _capped = True
 
-    def __init__(self, path: Path, expected_sha256: str | None):
+
+class OnnxNetwork:
+    """The network of an exported model folder, checked against the manifest's hash,
+    refused if it would read data from other files (ONNX "external data") or if its
+    output is not one row of n_outputs numbers per input; it runs in the capped arena."""
+
+    def __init__(self, path: Path, expected_sha256: str | None, n_outputs: int):
         import onnx
 
         try:
@@ -55,6 +70,12 @@ class OnnxNetwork:
             raise ModelFileError(
                 f"{path} cannot be run by ONNX Runtime ({type(e).__name__}); export the model again."
             ) from None
+        self.path = path
+        shape = self.session.get_outputs()[0].shape
+        if len(shape) != 2 or shape[1] != n_outputs:
+            raise ModelFileError(
+                f"{path} gives outputs of shape {shape}, not {n_outputs} per input; export the model again."
+            )
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokens = self.inputs == ["input_ids", "attention_mask"]
 
@@ -62,9 +83,14 @@ class OnnxNetwork:
         """(N, ...) encoder output -> (N, outputs) float32, in batches; token ids are
         batched by length and each batch cut to its longest text."""
         order = np.argsort((x != 0).sum(1), kind="stable") if self.tokens else np.arange(len(x))
-        parts = [
-            self.session.run(None, self._feeds(x[order[s : s + BATCH]]))[0] for s in range(0, len(x), BATCH)
-        ]
+        try:
+            parts = [
+                self.session.run(None, self._feeds(x[order[s : s + BATCH]]))[0]
+                for s in range(0, len(x), BATCH)
+            ]
+        except Exception as e:  # noqa: BLE001 - ONNX Runtime's errors (memory over the cap too)
+            reason = str(e).split("Status Message:")[-1].strip().splitlines()[0][:160]
+            raise ModelFileError(f"{self.path} failed to run ({reason}); export the model again.") from None
         out = np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
         result = np.empty_like(out)
         result[order] = out
