@@ -285,6 +285,22 @@ def test_table_routes_and_refusals(table_model):
         assert client.post("/predict", json={"row": {**ROW, "age": "NA"}}).status_code == 200  # missing
 
 
+def test_a_table_request_costs_its_rows_times_the_models_columns(table_model, monkeypatch):
+    from deepstart.modalities.tables import MODALITY
+
+    seen = []
+    real = MODALITY.serve_predict
+    monkeypatch.setattr(
+        MODALITY, "serve_predict", lambda model, items: seen.append(items) or real(model, items)
+    )
+    with client_for(table_model) as client:
+        wide = [{**ROW, **{f"extra{i}_{k}": 1 for k in range(2_000)}} for i in range(4)]  # 8,000 unknown
+        assert client.post("/predict", json={"rows": wide}).status_code == 200
+        assert [set(item) for item in seen[0]] == [set(ROW)] * 4  # the unknown columns were dropped
+        too_wide = {**ROW, **{f"c{k}": 0 for k in range(10_001)}}
+        assert "at most 10,000 columns" in plain_error(client.post("/predict", json={"row": too_wide}), 413)
+
+
 def test_sequences_are_served(tmp_path):
     import pandas as pd
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..data.columns import MISSING, numbers
 from ..data.prose import clean_text
+from ..data.tables import MAX_COLUMNS
 from ..errors import Refused
 
 
@@ -21,9 +22,13 @@ def json_type(value) -> str:
 
 def check_row(item, limits, info: dict) -> dict:
     """A JSON row: every column the model reads (null if unknown), plain values, and
-    numbers (or nothing) in number columns, read as the model reads them."""
+    numbers (or nothing) in number columns, read as the model reads them; only the
+    model's columns are kept, so the work a request asks for is bounded by its rows
+    (--max-queue, 64 at most) times the model's columns."""
     if not isinstance(item, dict):
         raise Refused(422, f"A row must be a JSON object of column: value, not {json_type(item)}.")
+    if len(item) > MAX_COLUMNS:
+        raise Refused(413, f"A row may have at most {MAX_COLUMNS:,} columns; send those the model reads.")
     missing = [c["name"] for c in info["columns"] if c["name"] not in item]
     if missing:
         shown = ", ".join(repr(m) for m in missing[:8])
@@ -48,4 +53,4 @@ def check_row(item, limits, info: dict) -> dict:
             number = numbers(pd.Series([value], dtype=str))[0]  # read as the model reads it
             if not math.isfinite(number):
                 raise Refused(422, f"'{column['name'][:50]}' takes a finite number, not {value[:30]!r}.")
-    return row
+    return {c["name"]: row[c["name"]] for c in info["columns"]}  # a request costs rows x the model's columns
