@@ -263,6 +263,7 @@ class Predictor:
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in part.skipped]
         if group is not None:
             values = modality.group_values(examples, group)
+            values = values if part.kept is None else values.iloc[part.kept].reset_index(drop=True)
             metrics["groups"] = group_metrics(values, group, truth, out, self.targets_)
         return metrics
 
@@ -371,7 +372,9 @@ class Predictor:
         if manifest is None:
             manifest, tensors = artifact.load(path)
         self = cls.__new__(cls)
-        self.settings = Settings.trained_with(manifest["training"].get("settings", {}))
+        self.settings = artifact.restore(
+            path, lambda: Settings.trained_with(manifest["training"]["settings"])
+        )
         artifact.restore(path, lambda: self._restore(path, manifest, tensors))
         expected = manifest["encoder"].get("weights_sha256")
         if expected and expected != self.encoder_.spec().get("weights_sha256"):

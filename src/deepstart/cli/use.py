@@ -22,7 +22,10 @@ from .options import csv_options, show
 @csv_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (accuracy, macro_f1, n, ...).")
 @click.option(
-    "--group", metavar="COLUMN", default=None, help="Table models: score each group of rows (e.g. region)."
+    "--group",
+    metavar="COLUMN",
+    default=None,
+    help="Score each group (a column of the table, e.g. gender or region), with the gap between them.",
 )
 def evaluate(model, data, target, text, images, as_json, group):
     """Measure MODEL on labelled DATA (a class-folder tree or a table)."""

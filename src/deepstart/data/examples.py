@@ -22,6 +22,7 @@ class Examples:
     columns: dict | None = None  # for tables: {"text": column, "target": column, "steps": [...]}
     task: str = "classification"  # or "regression" (numbers to predict, tables only)
     names: list[str] | None = None  # how to name each input in predictions (rows of tables)
+    table: pd.DataFrame | None = None  # images or texts listed in a table: its rows, one per input
 
 
 @dataclass

@@ -98,8 +98,18 @@ class Modality:
         return {}
 
     def group_values(self, examples: Examples, column: str) -> pd.Series:
-        """Each example's value in column, for metrics per group."""
-        raise DataError(f"--group works on table models so far; this model reads {examples.kind}s.")
+        """Each example's value in column, for metrics per group: a column of the table
+        that lists the inputs (used by the model or not)."""
+        table = examples.table
+        if table is None:
+            raise DataError(
+                f"--group needs the {self.noun} listed in a table with a column of groups (a CSV of "
+                f"{self.noun}, labels and e.g. gender); {examples.origin} is not one."
+            )
+        if column not in table.columns:
+            where = ", ".join(table.columns)
+            raise DataError(f"--group {column} is not a column of {examples.origin} (columns: {where}).")
+        return table[column].reset_index(drop=True)
 
     # -- models ----------------------------------------------------------------
     def recipe(self, examples: Examples, settings) -> Recipe:

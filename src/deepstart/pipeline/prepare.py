@@ -67,6 +67,7 @@ class Part:
     hashes: list[str]
     skipped: list[tuple[str, str]]
     raw: list
+    kept: list[int] | None = None  # positions of these examples among those read (None: all)
 
 
 def encode(encoder, examples: Examples, desc: str, new_data: bool = False) -> Part:
@@ -85,7 +86,12 @@ def encode(encoder, examples: Examples, desc: str, new_data: bool = False) -> Pa
         )
     labels = [examples.labels[i] for i in encoded.kept] if examples.labels else None
     return Part(
-        encoded.features, labels, encoded.hashes, encoded.skipped, modality.raw(examples, encoded.kept)
+        encoded.features,
+        labels,
+        encoded.hashes,
+        encoded.skipped,
+        modality.raw(examples, encoded.kept),
+        encoded.kept,
     )
 
 

@@ -12,7 +12,7 @@ from ...data.examples import Examples
 from ...data.images import check_image_array, is_hidden, list_image_files
 from ...data.labels import label_column, label_names
 from ...errors import DataError
-from ...log import warn
+from ...log import say, warn
 from ..given import Given
 
 
@@ -111,7 +111,7 @@ def _read_image_table(table: pd.DataFrame, path: Path, target: str | None, image
             f"{len(missing)} files listed in {path.name} are not in {base} (e.g. '{missing[0]}'); "
             "fix the names, or pass --images with the folder that holds them."
         )
-    return Examples("image", files, list(labels), str(path))
+    return Examples("image", files, list(labels), str(path), table=table.reset_index(drop=True))
 
 
 def _refuse_no_image_column(table: pd.DataFrame, path: Path) -> None:
@@ -125,7 +125,10 @@ def _refuse_no_image_column(table: pd.DataFrame, path: Path) -> None:
 
 def _find_image_folder(csv_path: Path, names: list[str], images) -> Path:
     """The folder the CSV's file names are relative to: --images, the CSV's folder, or
-    a folder up to three levels below it (as in 'train.csv' beside 'Train/Images/train/')."""
+    a folder up to three levels below it (as in 'train.csv' beside 'Train/Images/train/').
+    Where several folders hold the files (train.csv beside Train/ and Test/, whose file
+    names overlap), the one named like the CSV is taken, or else the one that holds every
+    file it lists; only when that leaves a choice is --images asked for."""
     sample = names[:20]
     if images is not None:
         base = Path(images)
@@ -134,11 +137,26 @@ def _find_image_folder(csv_path: Path, names: list[str], images) -> Path:
         return base
     level = [csv_path.parent]
     for _depth in range(4):
-        for base in level:
-            if sum((base / n).is_file() for n in sample) > len(sample) // 2:
-                return base
+        holding = [b for b in level if sum((b / n).is_file() for n in sample) > len(sample) // 2]
+        if holding:
+            return _one_folder(holding, csv_path, names)
         level = [c for b in level for c in sorted(b.iterdir()) if c.is_dir() and not is_hidden(c)][:200]
     raise DataError(
         f"The files listed in {csv_path.name} (e.g. '{sample[0]}') are not beside it nor in a "
         "folder below it; pass --images with the folder that holds them."
+    )
+
+
+def _one_folder(holding: list[Path], csv_path: Path, names: list[str]) -> Path:
+    if len(holding) == 1:
+        return holding[0]
+    named = [b for b in holding if b.name.lower() == csv_path.stem.lower()]
+    whole = [b for b in holding if all((b / n).is_file() for n in names)]
+    for found, why in ((named, f"named like {csv_path.name}"), (whole, "that holds every file it lists")):
+        if len(found) == 1:
+            say(f"Images listed in {csv_path.name}: from {found[0]}, the folder {why} (or give --images).")
+            return found[0]
+    raise DataError(
+        f"Several folders hold the files listed in {csv_path.name} "
+        f"({', '.join(b.name for b in holding[:4])}); pass --images with the one that holds them."
     )

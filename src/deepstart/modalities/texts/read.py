@@ -54,7 +54,9 @@ def read_labeled(given: Given) -> Examples:
     text, target = given.text or known.get("text"), given.target or known.get("target")
     texts, labels, text_col, label_col = labelled_texts(table, origin, target, text)
     columns = {"text": text_col, "target": label_col}
-    return Examples("text", texts, labels, origin, integer_labels=whole_numbers(labels), columns=columns)
+    return Examples(
+        "text", texts, labels, origin, integer_labels=whole_numbers(labels), columns=columns, table=table
+    )
 
 
 def labelled_texts(table: pd.DataFrame, origin: str, target: str | None, text: str | None):
