@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from deepstart.data.split import stratified_split
 from deepstart.errors import DataError
 from deepstart.modalities import read_labeled
 
-from conftest import image_bytes, reviews, run_cli
+from conftest import customers, image_bytes, reviews, run_cli
 
 
 def age_detection_layout(root, n: int = 12):
@@ -78,3 +79,48 @@ def test_groups_of_a_text_model_may_use_a_column_it_ignores(text_model, tmp_path
     assert {k: v["n"] for k, v in json.loads(out)["groups"]["by_group"].items()} == {"adult": 40, "child": 20}
     code, _, err = run_cli("evaluate", str(text_model), str(tmp_path / "more.csv"), "--group", "age")
     assert code == 2 and "not a column" in err
+
+
+def test_train_scores_each_group_of_the_held_out_rows(tmp_path):
+    table = customers(200).drop(columns=["spend_next"])
+    table["plan"] = table["plan"].replace("pro", "<b>pro</b>")  # names come from data: escaped
+    table.to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "m"
+    code, _, err = run_cli(
+        "train", str(tmp_path / "c.csv"), "--target", "churned", "--group", "plan", "--epochs", "3",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    test = json.loads((out / "manifest.json").read_text())["metrics"]["test"]
+    held = stratified_split(table["churned"].to_numpy(), 0.2, 0)[1]  # the rows train holds out
+    in_test = table["plan"].iloc[held].value_counts().to_dict()
+    by_group = test["groups"]["by_group"]
+    assert {k: m["n"] for k, m in by_group.items()} == in_test
+    assert sum(m["n"] for m in by_group.values()) == test["n"]
+    page = (out / "report.html").read_text()
+    assert "<h2>Per group: plan</h2>" in page and "&lt;b&gt;pro&lt;/b&gt;" in page
+    assert "<b>pro</b>" not in page
+
+
+def test_train_groups_texts_by_a_column_the_model_ignores(tmp_path):
+    table = reviews(120, seed=5)
+    table["reader"] = np.where(np.arange(120) % 3 == 0, "child", "adult")
+    table.to_csv(tmp_path / "r.csv", index=False)
+    code, out, err = run_cli(
+        "train", str(tmp_path / "r.csv"), "--target", "sentiment", "--group", "reader", "--out",
+        str(tmp_path / "m"),
+    )  # fmt: skip
+    assert code == 0, err
+    said = out + err
+    assert "By 'reader':" in said and "adult" in said and "child" in said
+
+
+def test_train_refuses_a_group_that_is_not_a_column_before_training(tmp_path):
+    customers(60).to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "m"
+    code, _, err = run_cli(
+        "train", str(tmp_path / "c.csv"), "--target", "churned", "--group", "nosuch", "--out", str(out)
+    )
+    assert code == 2 and not out.exists()
+    assert err.strip().splitlines() == [err.strip()] and "--group nosuch is not a column" in err
+    assert "plan" in err

@@ -78,6 +78,7 @@ class Predictor:
         task: str = "auto",
         checkpoint=None,
         resume: bool = False,
+        group: str | None = None,
     ) -> Predictor:
         """Train on data: a folder of class subfolders, a table (CSV, TSV, Parquet, JSON
         Lines, or a DataFrame) of image files, texts or rows with labels, an image array
@@ -87,7 +88,9 @@ class Predictor:
         settings.test_size of data is held out (stratified). val: likewise, separate
         data to pick the best epoch and model; otherwise settings.val_size is held out.
         checkpoint: a folder for training state after every epoch; resume=True continues
-        from it.
+        from it. group: a column of the table that lists the data (or the test data) whose
+        values split the test examples into groups, each scored on its own (metrics["test"]
+        ["groups"]); refused before training when there is no such column.
         """
         start, s = time.perf_counter(), self.settings
         check_fit_arguments(task, checkpoint, resume)
@@ -97,6 +100,7 @@ class Predictor:
         examples = read_labeled(data, y, target, images, text, kind, None, forced)
         test, val = (read_like(part, target, images, text, examples) for part in (test, val))
         modality = REGISTRY[examples.kind]
+        groups = modality.group_values(test or examples, group) if group is not None else None
         recipe = modality.recipe(examples, s)
         self.task_, self.columns_, self.integer_labels_ = (
             examples.task,
@@ -109,6 +113,8 @@ class Predictor:
         self.target_scale_ = scale_of(split.train[1]) if targets.regression else None
         plan = self._train(recipe, split, targets, checkpoint, resume)
         out = self._select(modality, recipe, split, time.perf_counter() - start, cv=val is None)
+        if groups is not None:
+            self.metrics_["test"]["groups"] = self._test_groups(groups, group, split, out)
         test_items = (test or examples).items  # what the test inputs are rows of, for tables
         self.worst_ = worst_mistakes(
             split.test[1], out, split.inputs["test"], self.classes_, modality, test_items
@@ -119,6 +125,12 @@ class Predictor:
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         return self
+
+    def _test_groups(self, values, column: str, split, out: np.ndarray) -> dict:
+        """The test examples' metrics per group: each one's value in column (values: one per
+        input of the data the test examples were read from), taken at its position there."""
+        cells = values.iloc[split.test_positions].reset_index(drop=True)
+        return group_metrics(cells, column, split.test[1], out, self.targets_)
 
     def _train(self, recipe, split, targets: Targets, checkpoint, resume: bool):
         """The recipe's network, trained (checkpointed after every epoch when asked)."""

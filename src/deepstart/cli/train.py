@@ -56,6 +56,13 @@ from .options import csv_options, setting_options, show
     "--season", type=click.IntRange(min=1), default=None, help="Time series: steps per season (detected)."
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
+@click.option(
+    "--group",
+    metavar="COLUMN",
+    default=None,
+    help="Score the test examples of each group (a column of the table, e.g. gender or region) on "
+    "their own, with the gap between them, in the summary and report.html.",
+)
 @setting_options
 def train(
     data,
@@ -71,6 +78,7 @@ def train(
     id_column,
     season,
     resume,
+    group,
     **settings,
 ):
     """Train a model on DATA: a folder with one subfolder per class, a CSV that lists
@@ -83,7 +91,7 @@ def train(
     _check_held_out(test, val)
     series = {"time_column": time_column, "horizon": horizon, "id_column": id_column, "season": season}
     if task == "timeseries" or any(v is not None for v in series.values()):
-        _check_series_options(task, settings, test, val, resume)
+        _check_series_options(task, settings, test, val, resume, group)
         _forecaster(data, out, target, series, settings)
         return
     from ..predictor import Predictor
@@ -92,7 +100,7 @@ def train(
     checkpoint = out.parent / f".{out.name}.checkpoint"
     predictor = Predictor(**settings).fit(
         data, target=target, test=test, val=val, images=images, text=text, task=task,
-        checkpoint=checkpoint, resume=resume,
+        checkpoint=checkpoint, resume=resume, group=group,
     )  # fmt: skip
     predictor.save(out)
     show(train_summary(predictor.manifest(), str(out)))
@@ -109,14 +117,14 @@ def _check_held_out(test, val) -> None:
             )
 
 
-def _check_series_options(task: str, settings: dict, test, val, resume: bool) -> None:
+def _check_series_options(task: str, settings: dict, test, val, resume: bool, group) -> None:
     if task != "timeseries":
         raise ConfigError("--time, --horizon, --id and --season are for time series: add --task timeseries.")
     if settings["model"] != "auto" or settings["fine_tune"]:
         raise ConfigError("--model and --fine-tune are for images and texts; drop them for time series.")
-    if test is not None or val is not None or resume:
+    if test is not None or val is not None or resume or group is not None:
         raise ConfigError(
-            "A forecaster tests on the last steps of each series; drop --test, --val and --resume."
+            "A forecaster tests on the last steps of each series; drop --test, --val, --resume and --group."
         )
 
 

@@ -73,6 +73,9 @@ class Split:
     test_overlap: int  # test inputs also found in the training data
     inputs: dict = field(default_factory=dict)  # "train"/"val"/"test" -> the raw inputs (files, texts)
     regression: bool = False  # the targets are numbers, not class indices
+    # positions of the test examples among the inputs read: of the separate test data when
+    # given, else of the data itself (to find each one's row in the table that listed them)
+    test_positions: list[int] = field(default_factory=list)
 
     def sample_of_train(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = self.train

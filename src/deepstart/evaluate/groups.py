@@ -13,8 +13,10 @@ ERROR_RATIO = 1.5  # RMSE of the worst-served group over the best-served one's
 
 
 def group_metrics(cells, column: str, truth: np.ndarray, out: np.ndarray, targets) -> dict:
-    """{"column", "by_group": {value: metrics}, "flag", "message"}: the examples grouped
-    by their values (cells, strings) in column; targets scores them (pipeline's Targets)."""
+    """{"column", "by_group": {value: metrics}, "best", "worst", "flag", "message"}: the
+    examples grouped by their values (cells, strings) in column; targets scores them
+    (pipeline's Targets). best and worst name the best- and worst-served of the groups
+    compared (None when fewer than two are big enough); flag says the gap is too wide."""
     values = _groups(cells)
     by_group = {}
     for value in sorted(set(values)):
@@ -30,6 +32,8 @@ def group_metrics(cells, column: str, truth: np.ndarray, out: np.ndarray, target
         return {
             "column": column,
             "by_group": by_group,
+            "best": None,
+            "worst": None,
             "flag": False,
             "message": f"Fewer than two groups have {MIN_ROWS} rows or more: nothing to compare.",
         }
@@ -50,7 +54,14 @@ def group_metrics(cells, column: str, truth: np.ndarray, out: np.ndarray, target
         message += ": within the bound" + (
             f" ({ERROR_RATIO:g}x)." if regression else f" ({100 * ACCURACY_GAP:g} points)."
         )
-    return {"column": column, "by_group": by_group, "flag": bool(flag), "message": message}
+    return {
+        "column": column,
+        "by_group": by_group,
+        "best": best,
+        "worst": worst,
+        "flag": bool(flag),
+        "message": message,
+    }
 
 
 def _groups(cells) -> np.ndarray:

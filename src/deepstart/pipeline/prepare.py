@@ -113,12 +113,17 @@ def prepare(examples: Examples, test: Examples | None, val: Examples | None, enc
         if given is None:
             idx = rows[name]
             parts[name] = Part(
-                data.x[idx], labels[idx], [data.hashes[i] for i in idx], [], [data.raw[i] for i in idx]
+                data.x[idx],
+                labels[idx],
+                [data.hashes[i] for i in idx],
+                [],
+                [data.raw[i] for i in idx],
+                [data.kept[i] for i in idx],
             )
         else:
             part = encode(encoder, given, f"Reading the {name} data", new_data=True)
             parts[name] = Part(
-                part.x, targets.of(part.names, given.origin), part.hashes, part.skipped, part.raw
+                part.x, targets.of(part.names, given.origin), part.hashes, part.skipped, part.raw, part.kept
             )
     overlap = _copies(data, rows, parts["test"], modality)
     train_raw = [data.raw[i] for i in rows["train"]]
@@ -135,6 +140,7 @@ def prepare(examples: Examples, test: Examples | None, val: Examples | None, enc
         test_overlap=overlap,
         inputs={"train": train_raw, "val": parts["val"].raw, "test": parts["test"].raw},
         regression=targets.regression,
+        test_positions=parts["test"].kept,
     )
     return targets, split
 

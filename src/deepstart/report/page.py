@@ -10,6 +10,7 @@ import base64
 import re
 from html import escape
 
+from ..evaluate.groups import MIN_ROWS
 from ..modalities import REGISTRY
 from .mistakes import mistake_rows
 from .text import about_kept, chosen_by, diagnostics_text, percent
@@ -42,6 +43,7 @@ def report_html(manifest: dict, curve: bytes | None = None, explained: dict | No
         "<h2>How good is it on data it never saw?</h2>",
         _metrics(test, noun),
         _confusion(test),
+        *groups_html(test.get("groups")),
     ]
     parts += training_html(curve)
     parts += ["<h2>Diagnostics</h2>", diagnostics_html(manifest)]
@@ -136,6 +138,46 @@ def _confusion(m: dict) -> str:
         "<p class='muted'>Confusion matrix: rows are the true classes, columns the predicted ones.</p>"
         f"<table class='confusion'><tr><th></th>{header}</tr>{''.join(cells)}</table>"
     )
+
+
+def groups_html(groups: dict | None) -> list[str]:
+    """The test metrics per group ("Per group: COL"): each group's size, score and gap to
+    the best-served group, the worst-served one marked when the gap is too wide. Group
+    names come from the data, so each is escaped."""
+    if not groups:
+        return []
+    by_group, best = groups["by_group"], groups["best"]
+    regression = any("rmse" in m for m in by_group.values())
+    rows = []
+    for value, m in by_group.items():
+        score = f"{m['rmse']:.4g}" if regression else percent(m["accuracy"])
+        if m["n"] < MIN_ROWS:
+            gap, mark = "", f"fewer than {MIN_ROWS} rows: not compared"
+        else:
+            gap = _gap(m, by_group[best], regression) if best is not None else ""
+            mark = (
+                "<span class='warn'>! served much worse</span>"
+                if groups["flag"] and value == groups["worst"]
+                else ""
+            )
+        rows.append((escape(value), f"{m['n']:,}", score, gap, mark))
+    measure, below = ("RMSE", "RMSE above the best") if regression else ("accuracy", "points below the best")
+    note = "warn" if groups["flag"] else "muted"
+    return [
+        f"<h2>Per group: {escape(groups['column'])}</h2>",
+        "<p class='muted'>The test examples grouped by their value in this column, each scored on its "
+        "own.</p>",
+        table_html(["group", "n", measure, below, "check"], rows, escaped=True),
+        f"<p class='{note}'>{escape(groups['message'])}</p>",
+    ]
+
+
+def _gap(m: dict, best: dict, regression: bool) -> str:
+    """How much worse a group is served than the best-served one: RMSE above it, or
+    accuracy points below it."""
+    if regression:
+        return f"{m['rmse'] - best['rmse']:.4g}"
+    return f"{100 * (best['accuracy'] - m['accuracy']):.1f}"
 
 
 def diagnostics_html(manifest: dict) -> str:

@@ -93,7 +93,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         )
     )
     lines.append(f"Test on {test['n']:,} {held}, {unseen}:")
-    lines += ["  " + line for line in metrics_text(test, noun)]
+    lines += ["  " + line for line in metrics_text(test, noun) + group_text(test.get("groups"))]
     if out:
         seconds = manifest["training"].get("seconds")
         took = f" in {seconds:.0f} s" if seconds else ""
