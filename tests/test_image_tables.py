@@ -10,6 +10,7 @@ import pytest
 from deepstart.data.split import stratified_split
 from deepstart.errors import DataError
 from deepstart.modalities import read_labeled
+from deepstart.models import faces
 
 from conftest import customers, image_bytes, reviews, run_cli
 
@@ -124,3 +125,21 @@ def test_train_refuses_a_group_that_is_not_a_column_before_training(tmp_path):
     assert code == 2 and not out.exists()
     assert err.strip().splitlines() == [err.strip()] and "--group nosuch is not a column" in err
     assert "plan" in err
+
+
+@pytest.mark.skipif(not faces.available(), reason='needs the faces extra: pip install "deepstart[faces]"')
+def test_the_face_pipeline_falls_back_cleanly_where_there_are_no_faces(digits_root, tmp_path):
+    out = tmp_path / "m"
+    code, said, err = run_cli(
+        "train", str(digits_root), "--model", "faces", "--epochs", "3", "--out", str(out)
+    )
+    assert code == 0, err
+    assert "No face was found in" in said + err and "described from its middle" in said + err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["encoder"]["name"] == faces.NAME and manifest["net"]["in_features"] == faces.FEATURE_DIM
+    code, said, err = run_cli("predict", str(out), str(sorted((digits_root / "7").iterdir())[0]), "--json")
+    assert code == 0 and json.loads(said)[0]["label"] in ("0", "1", "7")
+    code, _, err = run_cli(
+        "explain", str(out), str(sorted((digits_root / "7").iterdir())[0]), "--out", str(tmp_path / "w")
+    )
+    assert code == 2 and "not drawn for --model faces" in err

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
-MODELS = ("auto", "transfer", "cnn", "fine-tune")
+MODELS = ("auto", "transfer", "cnn", "fine-tune", "faces")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
 TASKS = ("image", "text", "tabular", "regression", "classification", "sequence", "timeseries")  # --task
 # --task -> (the kind of data, the task forced on a table's target)
@@ -74,7 +74,8 @@ class Settings:
         "auto",
         "Which model: auto (small images: cnn; photos and texts: transfer), transfer (frozen "
         "pretrained network + classifier), cnn (images; trained from scratch), fine-tune (the "
-        "pretrained network trained too).",
+        "pretrained network trained too), faces (photos of faces: each found, aligned and described "
+        "by a network that knows faces; needs deepstart[faces]).",
         lambda v: v in MODELS,
         "one of " + ", ".join(MODELS),
         MODELS,

@@ -19,6 +19,7 @@ class Images(Modality):
     models = {
         "transfer": ("EfficientNet-Lite0 pretrained on ImageNet (frozen) + a linear classifier", "transfer"),
         "fine-tune": ("EfficientNet-Lite0 pretrained on ImageNet, fine-tuned", "fine-tune"),
+        "faces": ("dlib's face network (faces found and aligned, frozen) + a linear classifier", "faces"),
         "cnn": ("a compact CNN trained from scratch", "cnn"),
     }
     explain_options = frozenset({"class"})
@@ -26,9 +27,9 @@ class Images(Modality):
     int8 = "static"  # convolutions keep their accuracy with int8 activations, calibrated
 
     def encoder_classes(self) -> tuple:
-        from .encoders import FeatureEncoder, PixelEncoder
+        from .encoders import FaceEncoder, FeatureEncoder, PixelEncoder
 
-        return FeatureEncoder, PixelEncoder
+        return FeatureEncoder, PixelEncoder, FaceEncoder
 
     def recognizes(self, given: Given) -> bool:
         """A folder (of class subfolders), an array (of images), or a table that lists image files."""
@@ -64,7 +65,8 @@ class Images(Modality):
         return explain_files(model, inputs, out or Path("why"), options.get("class"))
 
     def can_explain(self, model) -> bool:
-        return not model.runtime_  # heatmaps need the PyTorch network
+        # heatmaps need a PyTorch network down to the pixels (dlib's face network is not one)
+        return not model.runtime_ and model.recipe_["name"] != "faces"
 
     def explain_one(self, model, item) -> dict:
         from .explain import explain_upload

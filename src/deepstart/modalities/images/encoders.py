@@ -17,12 +17,13 @@ from ...cache import FeatureCache
 from ...data.examples import Encoded
 from ...data.images import ImageProblem, Pixels, decode, probe
 from ...files import NotReadable, read_regular
-from ...log import progress
-from ...models import efficientnet
+from ...log import progress, say
+from ...models import efficientnet, faces
 from ...models.runtime import FrozenNetwork
 from ..recipe import Encoder
 
 SMALL_SIDE = 64  # images this small (or smaller) are learned from scratch
+FACE_SIDE = 320  # pixels a side a photo of a face is read at (the middle square), for dlib's detector
 BATCH = 32  # images per network call
 CHUNK = 256  # inputs per worker task: few tasks, so scheduling costs little
 PROCESS_MIN = 4096  # inputs from which decoding runs in worker processes
@@ -203,6 +204,56 @@ class FeatureEncoder(PixelEncoder):
         starts = progress(range(0, len(pixels), 64), desc="Features for the first classifier", unit="batch")
         hwc = pixels.numpy().transpose(0, 2, 3, 1)  # the transform's input layout, (N, H, W, 3)
         return torch.from_numpy(np.concatenate([self.transform(hwc[s : s + 64]) for s in starts]))
+
+
+class FaceEncoder(PixelEncoder):
+    """Photos of faces -> 128 numbers per face: each face found, aligned on its five
+    landmarks and described by dlib's face ResNet (models/faces.py); cached by content
+    hash. Photos where no face is found are described from their middle, and counted."""
+
+    name = faces.NAME
+    layout = "vectors"
+    cached = True
+
+    def __init__(self, workers: int = 2, max_pixels: int = 50_000_000, cache: bool = True):
+        super().__init__(Pixels(FACE_SIDE, 3, crop=True), workers, max_pixels, cache)
+        self._network = None
+        self.without_face = 0  # photos where no face was found, in the last encode
+
+    @classmethod
+    def from_spec(cls, spec: dict, settings) -> FaceEncoder:
+        return cls(settings.workers, settings.max_pixels, settings.cache)
+
+    def spec(self) -> dict:
+        return {
+            **super().spec(),
+            "package": faces.PACKAGE,
+            "weights_sha256": faces.weights_sha256(),
+            "feature_dim": faces.FEATURE_DIM,
+        }
+
+    def out_shape(self) -> tuple[int, ...]:
+        return (faces.FEATURE_DIM,)
+
+    def cache_key(self) -> str:
+        return f"{self.name}-{faces.weights_sha256()[:16]}-{FACE_SIDE}"
+
+    def encode(self, items, desc: str = "Reading images", new_data: bool = False) -> Encoded:
+        self.without_face = 0
+        encoded = super().encode(items, desc, new_data)
+        if self.without_face:
+            say(
+                f"No face was found in {self.without_face} of the {len(items)} images read; each of "
+                "those was described from its middle."
+            )
+        return encoded
+
+    def transform(self, batch: np.ndarray) -> np.ndarray:
+        if self._network is None:
+            self._network = faces.FaceNetwork()
+        features, found = self._network(batch)
+        self.without_face += int((~found).sum())
+        return features
 
 
 def _pool(workers: int, n: int):

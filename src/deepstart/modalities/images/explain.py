@@ -34,6 +34,10 @@ def cam_network(predictor) -> tuple[torch.nn.Module, list[torch.nn.Module], Pixe
             "Heatmaps need the PyTorch model; explain the model folder it was exported from."
         )
     name = predictor.net_spec_["name"]
+    if predictor.recipe_["name"] == "faces":
+        raise DeepstartError(
+            "Heatmaps are not drawn for --model faces yet: dlib's face network is not PyTorch."
+        )
     if name == "cnn":
         return predictor.net_, [predictor.net_.cam_layer()], predictor.encoder_
     if name == "fine-tune":

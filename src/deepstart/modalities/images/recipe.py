@@ -4,10 +4,10 @@ photos transfer learning from the pretrained network, or that network fine-tuned
 from __future__ import annotations
 
 from ...data.images import Pixels
-from ...models import efficientnet
+from ...models import efficientnet, faces
 from ...train.augment import PHOTOS, SMALL_IMAGES
 from ..recipe import Recipe
-from .encoders import SMALL_SIDE, FeatureEncoder, PixelEncoder, Survey
+from .encoders import SMALL_SIDE, FaceEncoder, FeatureEncoder, PixelEncoder, Survey
 
 CNN_STEPS = 1200  # optimisation steps for a CNN from scratch; epochs follow from the data size
 CNN_HIDDEN = 128  # units of the CNN's hidden classifier layer
@@ -22,6 +22,8 @@ def choose(survey: Survey, model: str, settings) -> Recipe:
     workers, limit, cache = settings.workers, settings.max_pixels, settings.cache
     if model == "cnn":
         return _cnn(survey, settings)
+    if model == "faces":
+        return _faces(settings)
     photo = f"the images are photos (mostly {width}x{height} pixels)"
     if model == "fine-tune":
         net = {"name": "fine-tune", "dropout": settings.dropout}
@@ -41,6 +43,17 @@ def choose(survey: Survey, model: str, settings) -> Recipe:
         else "--model transfer was asked for"
     )
     return Recipe("transfer", why, FeatureEncoder(workers, limit, cache), None, net)
+
+
+def _faces(settings) -> Recipe:
+    encoder = FaceEncoder(settings.workers, settings.max_pixels, settings.cache)
+    net = {"name": "linear", "in_features": faces.FEATURE_DIM, "dropout": settings.dropout}
+    why = (
+        "--model faces was asked for: each face is found, aligned on its five landmarks and described by "
+        "dlib's face network (trained on millions of faces, which ImageNet networks are not), and a "
+        "classifier is trained on those descriptions"
+    )
+    return Recipe("faces", why, encoder, None, net)
 
 
 def _cnn(survey: Survey, settings) -> Recipe:

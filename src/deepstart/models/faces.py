@@ -1,0 +1,88 @@
+"""Faces: dlib's face detector, its five-point landmarks (to align each face) and its
+ResNet that maps an aligned face to 128 numbers (trained on about three million faces,
+so that it knows faces as ImageNet networks know objects). The weights come from the
+PyPI package face-recognition-models, run by dlib-bin: the `faces` extra,
+`pip install "deepstart[faces]"`. dlib reads its own .dat format; no code runs from it.
+
+Measured on 210 FairFace faces grouped Young / Middle / Old (20 stratified 70/30 splits,
+logistic regression on standardised features): 63.6 % accuracy from these features,
+48.9 % from EfficientNet-Lite0's ImageNet features."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError
+
+NAME = "dlib-face-resnet"
+PACKAGE = "face-recognition-models"
+FEATURE_DIM = 128
+MARGIN = 0.15  # of each side, left around the middle when no face is found
+
+
+def available() -> bool:
+    return all(importlib.util.find_spec(name) is not None for name in ("dlib", "face_recognition_models"))
+
+
+def _files() -> tuple[Path, Path]:
+    """The landmark and ResNet weights (found without importing face_recognition_models,
+    whose __init__ needs setuptools' pkg_resources)."""
+    if not available():
+        raise ConfigError(
+            'Faces need dlib and its face models: pip install "deepstart[faces]" (dlib-bin and '
+            "face-recognition-models), or train without --model faces."
+        )
+    folder = (
+        Path(importlib.util.find_spec("face_recognition_models").submodule_search_locations[0]) / "models"
+    )
+    return (
+        folder / "shape_predictor_5_face_landmarks.dat",
+        folder / "dlib_face_recognition_resnet_model_v1.dat",
+    )
+
+
+@functools.cache
+def weights_sha256() -> str:
+    digest = hashlib.sha256()
+    for path in _files():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class FaceNetwork:
+    """(N, H, W, 3) uint8 photos -> (N, 128) float32 face descriptors, and whether a face
+    was found in each (where none is, the middle of the photo is described instead)."""
+
+    def __init__(self):
+        import dlib
+
+        landmarks, resnet = _files()
+        self.detector = dlib.get_frontal_face_detector()
+        self.landmarks = dlib.shape_predictor(str(landmarks))
+        self.resnet = dlib.face_recognition_model_v1(str(resnet))
+        self.rectangle = dlib.rectangle
+
+    def face(self, photo: np.ndarray):
+        """The largest face dlib finds, or None."""
+        found = self.detector(photo, 0)
+        return max(found, key=lambda r: r.area()) if len(found) else None
+
+    def __call__(self, photos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        features, found = np.zeros((len(photos), FEATURE_DIM), np.float32), np.zeros(len(photos), bool)
+        for i, photo in enumerate(photos):
+            photo = np.ascontiguousarray(photo)
+            box = self.face(photo)
+            found[i] = box is not None
+            if box is None:
+                h, w = photo.shape[:2]
+                box = self.rectangle(
+                    int(w * MARGIN), int(h * MARGIN), int(w * (1 - MARGIN)), int(h * (1 - MARGIN))
+                )
+            shape = self.landmarks(photo, box)  # aligned by its five points before it is described
+            features[i] = np.asarray(self.resnet.compute_face_descriptor(photo, shape, 0), np.float32)
+        return features, found
