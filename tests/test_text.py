@@ -293,7 +293,7 @@ def test_report_colours_the_words_of_each_worst_mistake(text_model, tmp_path):
     assert len(record["words"]) == 6  # only the first words are weighed
 
 
-def test_explain_refuses_empty_texts_and_groups(text_model, tmp_path):
+def test_explain_refuses_empty_texts_and_evaluate_unknown_groups(text_model, tmp_path):
     code, _, err = run_cli("explain", str(text_model), "   ")
     assert code == 2 and "empty" in err
     code, _, err = run_cli("explain", str(text_model), "a dull film", "--class", "pos")
@@ -301,5 +301,5 @@ def test_explain_refuses_empty_texts_and_groups(text_model, tmp_path):
     code, _, err = run_cli("explain", str(text_model), "--global", "--data", "x.csv")
     assert code == 2 and "--global is for table models" in err
     reviews(20).to_csv(tmp_path / "r.csv", index=False)
-    code, _, err = run_cli("evaluate", str(text_model), str(tmp_path / "r.csv"), "--group", "id")
-    assert code == 2 and "table models" in err
+    code, _, err = run_cli("evaluate", str(text_model), str(tmp_path / "r.csv"), "--group", "nosuch")
+    assert code == 2 and "not a column" in err  # groups of texts come from their table (issue 17)
