@@ -31,9 +31,11 @@ class Model(Protocol):
     def manifest(self) -> dict: ...
 
 
-def load_model(path: str | Path) -> Model:
-    """The model in a folder: a Predictor, or for a forecaster's folder a Forecaster."""
-    manifest, tensors = artifact.load(path)
+def load_model(path: str | Path, manifest: dict | None = None, tensors: dict | None = None) -> Model:
+    """The model in a folder: a Predictor, or for a forecaster's folder a Forecaster
+    (from its manifest and tensors where the caller has read them with artifact.load)."""
+    if manifest is None:
+        manifest, tensors = artifact.load(path)
     if manifest.get("task") == "forecasting":
         from .forecaster import Forecaster
 

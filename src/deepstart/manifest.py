@@ -71,12 +71,7 @@ class Row(Open):
     @model_validator(mode="after")
     def _scores_are_numbers(self) -> Row:
         for key, value in (self.model_extra or {}).items():
-            scored = key.startswith(("validation_", "test_"))
-            if (
-                scored
-                and value is not None
-                and (isinstance(value, bool) or not isinstance(value, (int, float)))
-            ):
+            if key.startswith(("validation_", "test_")) and value is not None and not _number(value):
                 raise ValueError(f"the score {key} is not a number")
         return self
 

@@ -114,7 +114,9 @@ class Predictor:
         plan = self._train(recipe, split, targets, checkpoint, resume)
         out = self._select(modality, recipe, split, time.perf_counter() - start, cv=val is None)
         if groups is not None:
-            self.metrics_["test"]["groups"] = self._test_groups(groups, group, split, out)
+            self.metrics_["test"]["groups"] = self._groups(
+                groups, split.test_positions, group, split.test[1], out
+            )
         test_items = (test or examples).items  # what the test inputs are rows of, for tables
         self.worst_ = worst_mistakes(
             split.test[1], out, split.inputs["test"], self.classes_, modality, test_items
@@ -126,11 +128,11 @@ class Predictor:
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         return self
 
-    def _test_groups(self, values, column: str, split, out: np.ndarray) -> dict:
-        """The test examples' metrics per group: each one's value in column (values: one per
-        input of the data the test examples were read from), taken at its position there."""
-        cells = values.iloc[split.test_positions].reset_index(drop=True)
-        return group_metrics(cells, column, split.test[1], out, self.targets_)
+    def _groups(self, values, positions: list[int], column: str, truth, out: np.ndarray) -> dict:
+        """Metrics per group of the examples scored: each one's value in column (values: one
+        per input read), taken at its position among the inputs read."""
+        cells = values.iloc[positions].reset_index(drop=True)
+        return group_metrics(cells, column, truth, out, self.targets_)
 
     def _train(self, recipe, split, targets: Targets, checkpoint, resume: bool):
         """The recipe's network, trained (checkpointed after every epoch when asked)."""
@@ -275,8 +277,7 @@ class Predictor:
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in part.skipped]
         if group is not None:
             values = modality.group_values(examples, group)
-            values = values if part.kept is None else values.iloc[part.kept].reset_index(drop=True)
-            metrics["groups"] = group_metrics(values, group, truth, out, self.targets_)
+            metrics["groups"] = self._groups(values, part.kept, group, truth, out)
         return metrics
 
     def _encode_new(self, inputs, text: str | None = None):
@@ -384,9 +385,6 @@ class Predictor:
         if manifest is None:
             manifest, tensors = artifact.load(path)
         self = cls.__new__(cls)
-        self.settings = artifact.restore(
-            path, lambda: Settings.trained_with(manifest["training"]["settings"])
-        )
         artifact.restore(path, lambda: self._restore(path, manifest, tensors))
         expected = manifest["encoder"].get("weights_sha256")
         if expected and expected != self.encoder_.spec().get("weights_sha256"):
@@ -400,6 +398,7 @@ class Predictor:
 
     def _restore(self, path, manifest: dict, tensors: dict) -> None:
         """What was learned, from the manifest and tensors, each part checked against the others."""
+        self.settings = Settings.trained_with(manifest["training"]["settings"])
         self.classes_ = [str(c) for c in manifest["classes"]]
         self.integer_labels_ = manifest.get("label_type") == "int"
         self.task_ = manifest.get("task", "classification")

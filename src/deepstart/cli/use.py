@@ -97,8 +97,10 @@ def info(model, as_json):
     from ..loading import load_model
     from ..report.text import forecast_summary, train_summary
 
-    manifest, _ = artifact.load(model)
-    load_model(model)  # checked as a whole: the network's sizes against its weights, and the rest
+    manifest, tensors = artifact.load(model)
+    load_model(
+        model, manifest, tensors
+    )  # checked as a whole: the network's sizes against its weights, and the rest
     if as_json:
         click.echo(json.dumps(manifest, indent=2))
         return

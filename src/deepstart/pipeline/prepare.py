@@ -67,7 +67,7 @@ class Part:
     hashes: list[str]
     skipped: list[tuple[str, str]]
     raw: list
-    kept: list[int] | None = None  # positions of these examples among those read (None: all)
+    kept: list[int]  # positions of these examples among the inputs read
 
 
 def encode(encoder, examples: Examples, desc: str, new_data: bool = False) -> Part:
