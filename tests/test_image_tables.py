@@ -3,6 +3,7 @@ practice problem ships (train.csv and Train/, test.csv and Test/, whose file nam
 overlap), and groups taken from any column of the table for metrics per group."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,3 +144,46 @@ def test_the_face_pipeline_falls_back_cleanly_where_there_are_no_faces(digits_ro
         "explain", str(out), str(sorted((digits_root / "7").iterdir())[0]), "--out", str(tmp_path / "w")
     )
     assert code == 2 and "not drawn for --model faces" in err
+
+
+def _numbered_digits(digits_root, tmp_path) -> Path:
+    """A CSV of digit images with a number each (the digit's value times 10, plus its rank):
+    many different whole numbers, as ages are."""
+    files = [f for label in ("0", "1", "7") for f in sorted((digits_root / label).iterdir())[:20]]
+    rows = [f"{f},{int(f.parent.name) * 10 + i % 20},{'a' if i % 2 else 'b'}" for i, f in enumerate(files)]
+    (tmp_path / "ages.csv").write_text("file,age,site\n" + "\n".join(rows) + "\n")
+    return tmp_path / "ages.csv"
+
+
+def test_numbers_listed_beside_images_train_a_regressor(digits_root, tmp_path):
+    table = _numbered_digits(digits_root, tmp_path)
+    code, said, err = run_cli(
+        "train", str(table), "--target", "age", "--epochs", "3", "--out", str(tmp_path / "m")
+    )
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["task"] == "regression" and "mae" in manifest["metrics"]["test"]
+    assert "regression model for 'age'" in said
+    code, out, err = run_cli(
+        "predict", str(tmp_path / "m"), str(sorted((digits_root / "7").iterdir())[0]), "--json"
+    )
+    assert code == 0 and isinstance(json.loads(out)[0]["prediction"], float), out
+    code, _, err = run_cli("train", str(digits_root), "--task", "regression", "--out", str(tmp_path / "x"))
+    assert code == 2 and "folder of classes" in err and not (tmp_path / "x").exists()
+
+
+def test_bins_turn_numbers_into_the_classes_and_evaluate_groups_them_alike(digits_root, tmp_path):
+    table = _numbered_digits(digits_root, tmp_path)
+    args = ["--target", "age", "--bins", "low<5,mid<20,high", "--epochs", "3", "--out", str(tmp_path / "m")]
+    code, _, err = run_cli("train", str(table), *args)
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["task"] == "classification" and manifest["classes"] == ["high", "low", "mid"]
+    code, out, err = run_cli("evaluate", str(tmp_path / "m"), str(table), "--json")
+    assert code == 0, err
+    assert json.loads(out)["n"] == 60 and set(json.loads(out)["per_class"]) == {"high", "low", "mid"}
+    for bad, words in (("old", "two or more groups"), ("a<5,b<2,c", "larger than"), ("a<x,b", "no number")):
+        code, _, err = run_cli(
+            "train", str(table), "--target", "age", "--bins", bad, "--out", str(tmp_path / "y")
+        )
+        assert code == 2 and words in err and err.count("\n") == 1, err

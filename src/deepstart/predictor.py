@@ -14,6 +14,8 @@ import torch
 from . import artifact
 from .classical import classical_from_saved
 from .classical.tables import folds_of
+from .data.examples import Examples
+from .data.labels import to_bins
 from .errors import ConfigError, DataError, ModelFileError, check_is_fitted
 from .evaluate.groups import group_metrics
 from .evaluate.leaderboard import Candidate
@@ -79,6 +81,7 @@ class Predictor:
         checkpoint=None,
         resume: bool = False,
         group: str | None = None,
+        bins: str | None = None,
     ) -> Predictor:
         """Train on data: a folder of class subfolders, a table (CSV, TSV, Parquet, JSON
         Lines, or a DataFrame) of image files, texts or rows with labels, an image array
@@ -90,7 +93,9 @@ class Predictor:
         checkpoint: a folder for training state after every epoch; resume=True continues
         from it. group: a column of the table that lists the data (or the test data) whose
         values split the test examples into groups, each scored on its own (metrics["test"]
-        ["groups"]); refused before training when there is no such column.
+        ["groups"]); refused before training when there is no such column. bins: numbers as
+        named groups ("Young<30,Middle<50,Old"), which become the classes; evaluate groups
+        numbers in the same way.
         """
         start, s = time.perf_counter(), self.settings
         check_fit_arguments(task, checkpoint, resume)
@@ -99,6 +104,8 @@ class Predictor:
         kind, forced = TASK_KINDS.get(task, (task, None))
         examples = read_labeled(data, y, target, images, text, kind, None, forced)
         test, val = (read_like(part, target, images, text, examples) for part in (test, val))
+        if bins is not None:
+            examples, test, val = (_binned(part, bins) for part in (examples, test, val))
         modality = REGISTRY[examples.kind]
         groups = modality.group_values(test or examples, group) if group is not None else None
         recipe = modality.recipe(examples, s)
@@ -270,7 +277,11 @@ class Predictor:
         for regression mae, rmse, r2 and n. group: a column of the data whose values split
         the examples into groups, each scored on its own ("groups")."""
         modality = self.modality
-        examples = read_labeled(data, y, target, images, text, modality.name, self.columns_, self.task_)
+        bins = (self.columns_ or {}).get("bins")
+        task = "regression" if bins else self.task_  # the numbers, grouped below as in training
+        examples = _binned(
+            read_labeled(data, y, target, images, text, modality.name, self.columns_, task), bins
+        )
         part = encode(self.encoder_, examples, "Reading the test data", new_data=True)
         truth, out = self.targets(part.names, examples.origin), self.outputs(part.x, part.raw)
         metrics = self.score(truth, out)
@@ -430,6 +441,15 @@ class Predictor:
             self.choice_ != "deep" and self.classical_ is None
         ):
             raise ValueError(f"the chosen model {self.choice_!r} is not in the file")
+
+
+def _binned(examples: Examples | None, bins: str | None) -> Examples | None:
+    """Examples whose numbers (ages, prices) are replaced by the names of their --bins groups."""
+    if examples is None or bins is None:
+        return examples
+    labels = to_bins(examples.labels, bins, examples.origin)
+    columns = (examples.columns or {}) | {"bins": bins}
+    return replace(examples, labels=labels, task="classification", integer_labels=False, columns=columns)
 
 
 def _part(tensors: dict, prefix: str) -> dict:

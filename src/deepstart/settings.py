@@ -16,8 +16,8 @@ TASKS = ("image", "text", "tabular", "regression", "classification", "sequence",
 TASK_KINDS = {
     "auto": (None, None),
     "tabular": ("table", None),
-    "regression": ("table", "regression"),
-    "classification": ("table", "classification"),
+    "regression": (None, "regression"),  # a table's rows, or images listed in a table
+    "classification": (None, "classification"),
     "sequence": ("sequence", "classification"),
 }
 

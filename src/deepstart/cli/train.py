@@ -63,6 +63,12 @@ from .options import csv_options, setting_options, show
     help="Score the test examples of each group (a column of the table, e.g. gender or region) on "
     "their own, with the gap between them, in the summary and report.html.",
 )
+@click.option(
+    "--bins",
+    metavar="GROUPS",
+    default=None,
+    help='Numbers (ages, prices) as named groups, which become the classes: "Young<30,Middle<50,Old".',
+)
 @setting_options
 def train(
     data,
@@ -79,6 +85,7 @@ def train(
     season,
     resume,
     group,
+    bins,
     **settings,
 ):
     """Train a model on DATA: a folder with one subfolder per class, a CSV that lists
@@ -91,7 +98,7 @@ def train(
     _check_held_out(test, val)
     series = {"time_column": time_column, "horizon": horizon, "id_column": id_column, "season": season}
     if task == "timeseries" or any(v is not None for v in series.values()):
-        _check_series_options(task, settings, test, val, resume, group)
+        _check_series_options(task, settings, test, val, resume, group, bins)
         _forecaster(data, out, target, series, settings)
         return
     from ..predictor import Predictor
@@ -100,7 +107,7 @@ def train(
     checkpoint = out.parent / f".{out.name}.checkpoint"
     predictor = Predictor(**settings).fit(
         data, target=target, test=test, val=val, images=images, text=text, task=task,
-        checkpoint=checkpoint, resume=resume, group=group,
+        checkpoint=checkpoint, resume=resume, group=group, bins=bins,
     )  # fmt: skip
     predictor.save(out)
     show(train_summary(predictor.manifest(), str(out)))
@@ -117,14 +124,15 @@ def _check_held_out(test, val) -> None:
             )
 
 
-def _check_series_options(task: str, settings: dict, test, val, resume: bool, group) -> None:
+def _check_series_options(task: str, settings: dict, test, val, resume: bool, group, bins) -> None:
     if task != "timeseries":
         raise ConfigError("--time, --horizon, --id and --season are for time series: add --task timeseries.")
     if settings["model"] != "auto" or settings["fine_tune"]:
         raise ConfigError("--model and --fine-tune are for images and texts; drop them for time series.")
-    if test is not None or val is not None or resume or group is not None:
+    if resume or any(option is not None for option in (test, val, group, bins)):
         raise ConfigError(
-            "A forecaster tests on the last steps of each series; drop --test, --val, --resume and --group."
+            "A forecaster tests on the last steps of each series; drop --test, --val, --resume, --group "
+            "and --bins."
         )
 
 

@@ -38,7 +38,9 @@ def evaluate(model, data, target, text, images, as_json, group):
         lines = forecast_metrics_text(metrics)
     else:
         metrics = predictor.evaluate(data, target=target, images=images, text=text, group=group)
-        lines = metrics_text(metrics, predictor.modality.noun) + group_text(metrics.get("groups"))
+        lines = metrics_text(metrics, predictor.modality.noun) + group_text(
+            metrics.get("groups"), predictor.modality.noun
+        )
     (click.echo if as_json else show)(json.dumps(metrics) if as_json else "\n".join(lines))
 
 

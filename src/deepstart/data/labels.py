@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 
 LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "sentiment", "species")
 
@@ -60,3 +60,31 @@ def label_names(y, n: int, what: str) -> tuple[list[str], bool]:
 def whole_numbers(labels: list[str]) -> bool:
     """Labels written as whole numbers ("1", "-2"): predictions are given back as numbers."""
     return all(v.lstrip("-").isdigit() and v.isascii() for v in labels)
+
+
+def parse_bins(text: str) -> list[tuple[str, float | None]]:
+    """--bins "Young<30,Middle<50,Old": (name, upper bound) per group, the last unbounded."""
+    how = 'give groups as "Young<30,Middle<50,Old": a name and the number it stays under, the last without'
+    bins = []
+    for part in str(text).split(","):
+        name, _, bound = part.partition("<")
+        try:
+            bins.append((name.strip(), float(bound) if bound.strip() else None))
+        except ValueError:
+            raise ConfigError(f"--bins: {part.strip()!r} has no number after '<'; {how}.") from None
+    names, bounds = [n for n, _ in bins], [b for _, b in bins[:-1]]
+    if len(bins) < 2 or not all(names) or len(set(names)) < len(names):
+        raise ConfigError(f"--bins needs two or more groups with distinct names; {how}.")
+    if None in bounds or bins[-1][1] is not None or bounds != sorted(set(bounds)):
+        raise ConfigError(f"--bins: each group's number must be larger than the one before; {how}.")
+    return bins
+
+
+def to_bins(labels: list[str], text: str, origin: str) -> list[str]:
+    """Numbers (ages, prices) as the names of the --bins groups they fall in."""
+    bins = parse_bins(text)
+    values = pd.to_numeric(pd.Series(labels, dtype=str).str.strip(), errors="coerce")
+    if values.isna().any():
+        bad = labels[int(values.isna().to_numpy().argmax())]
+        raise DataError(f"--bins groups numbers, but {origin} has the label {str(bad)[:30]!r}; give numbers.")
+    return [next(n for n, upper in bins if upper is None or v < upper) for v in values]

@@ -14,7 +14,7 @@ from ..modalities import REGISTRY
 def explained(model) -> dict[str, str]:
     """Why the model made its worst mistakes, as HTML per input, from its modality (none
     where it cannot be said: the report then shows the mistakes alone)."""
-    if not model.worst_:
+    if not model.worst_ or not model.modality.can_explain(model):
         return {}
     try:
         return model.modality.explain_mistakes(model, model.worst_)

@@ -93,7 +93,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         )
     )
     lines.append(f"Test on {test['n']:,} {held}, {unseen}:")
-    lines += ["  " + line for line in metrics_text(test, noun) + group_text(test.get("groups"))]
+    lines += ["  " + line for line in metrics_text(test, noun) + group_text(test.get("groups"), noun)]
     if out:
         seconds = manifest["training"].get("seconds")
         took = f" in {seconds:.0f} s" if seconds else ""
@@ -231,13 +231,13 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def group_text(groups: dict | None) -> list[str]:
-    """Metrics per group of rows, and whether one is served much worse."""
+def group_text(groups: dict | None, noun: str = "rows") -> list[str]:
+    """Metrics per group of examples (rows, images, texts), and whether one is served much worse."""
     if not groups:
         return []
     lines = [f"By '{groups['column']}':"]
     for value, m in groups["by_group"].items():
         score = f"RMSE {m['rmse']:.4g}" if "rmse" in m else f"accuracy {percent(m['accuracy'])}"
-        lines.append(f"  {value:<20} {score}  ({m['n']:,} rows)")
+        lines.append(f"  {value:<20} {score}  ({m['n']:,} {noun})")
     lines.append(f"  {'! ' if groups['flag'] else ''}{groups['message']}")
     return lines

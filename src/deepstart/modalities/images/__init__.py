@@ -19,7 +19,7 @@ class Images(Modality):
     models = {
         "transfer": ("EfficientNet-Lite0 pretrained on ImageNet (frozen) + a linear classifier", "transfer"),
         "fine-tune": ("EfficientNet-Lite0 pretrained on ImageNet, fine-tuned", "fine-tune"),
-        "faces": ("dlib's face network (faces found and aligned, frozen) + a linear classifier", "faces"),
+        "faces": ("dlib's face network (faces found and aligned, frozen) + a linear layer", "faces"),
         "cnn": ("a compact CNN trained from scratch", "cnn"),
     }
     explain_options = frozenset({"class"})

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ...data.columns import detect_task
 from ...data.examples import Examples
 from ...data.images import check_image_array, is_hidden, list_image_files
 from ...data.labels import label_column, label_names
@@ -24,13 +25,22 @@ def read_labeled(given: Given) -> Examples:
         names, integer = label_names(given.y, len(x), "image")
         return Examples("image", x, names, f"an array of {len(x)} images", integer_labels=integer)
     if given.form == "folder":
+        if given.task == "regression":
+            raise DataError(
+                f"{given.source} is a folder of classes; to predict numbers from images, give a table (CSV) "
+                "of image files and numbers."
+            )
         for option in ("target", "images", "text"):
             if getattr(given, option) is not None:
                 raise DataError(f"--{option} is for tables, but {given.source} is a folder; drop --{option}.")
         return read_class_folders(Path(given.source))
     if given.image_column is None:
         _refuse_no_image_column(given.table, Path(given.source))
-    return _read_image_table(given.table, Path(given.source), given.target, given.images, given.image_column)
+    known = given.columns.get("target")  # the model's own label column, when it is there
+    target = given.target or (known if known in given.table.columns else None)
+    return _read_image_table(
+        given.table, Path(given.source), target, given.images, given.image_column, given.task
+    )
 
 
 def read_unlabeled(inputs) -> Examples:
@@ -93,7 +103,9 @@ def _refuse_split_folders(root: Path, class_dirs: list[Path]) -> None:
         )
 
 
-def _read_image_table(table: pd.DataFrame, path: Path, target: str | None, images, path_col: str) -> Examples:
+def _read_image_table(
+    table: pd.DataFrame, path: Path, target: str | None, images, path_col: str, task: str | None = None
+) -> Examples:
     label_col = label_column(table, path.name, target, exclude=(path_col,), beside="the file names")
     names = table[path_col].str.strip()
     labels = table[label_col].str.strip()
@@ -111,7 +123,16 @@ def _read_image_table(table: pd.DataFrame, path: Path, target: str | None, image
             f"{len(missing)} files listed in {path.name} are not in {base} (e.g. '{missing[0]}'); "
             "fix the names, or pass --images with the folder that holds them."
         )
-    return Examples("image", files, list(labels), str(path), table=table.reset_index(drop=True))
+    task = detect_task(labels, label_col, path.name, task)  # ages in years: regression
+    return Examples(
+        "image",
+        files,
+        list(labels),
+        str(path),
+        columns={"target": label_col},
+        task=task,
+        table=table.reset_index(drop=True),
+    )
 
 
 def _refuse_no_image_column(table: pd.DataFrame, path: Path) -> None:

@@ -51,7 +51,7 @@ def _faces(settings) -> Recipe:
     why = (
         "--model faces was asked for: each face is found, aligned on its five landmarks and described by "
         "dlib's face network (trained on millions of faces, which ImageNet networks are not), and a "
-        "classifier is trained on those descriptions"
+        "linear layer learns from those descriptions"
     )
     return Recipe("faces", why, encoder, None, net)
 
