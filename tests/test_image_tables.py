@@ -187,3 +187,44 @@ def test_bins_turn_numbers_into_the_classes_and_evaluate_groups_them_alike(digit
             "train", str(table), "--target", "age", "--bins", bad, "--out", str(tmp_path / "y")
         )
         assert code == 2 and words in err and err.count("\n") == 1, err
+
+
+def test_a_balanced_split_counts_each_group_equally_and_keeps_every_example():
+    from deepstart.data.split import Split
+
+    x, y = np.arange(10).reshape(10, 1), np.zeros(10, int)
+    groups = np.array(["a"] * 8 + ["b"] * 2)
+    split = Split(
+        (x, y),
+        (x[:0], y[:0]),
+        (x[:0], y[:0]),
+        "",
+        [],
+        0,
+        {"train": list(range(10))},
+        False,
+        [],
+        list(range(10)),
+    )
+    balanced = split.balanced(groups, seed=0)
+    kept = balanced.train[0][:, 0]
+    assert sorted(set(kept)) == list(range(10)) and len(kept) == 16  # 8 of a, 8 of b (2 repeated)
+    assert sum(groups[kept] == "b") == 8 and balanced.train_positions == list(kept)
+
+
+def test_balance_trains_twice_and_keeps_each_groups_score_before_and_after(tmp_path):
+    table = customers(200).drop(columns=["spend_next"])
+    table["region"] = np.where(np.arange(200) % 5 == 0, "south", "north")  # one in five
+    table.to_csv(tmp_path / "c.csv", index=False)
+    args = ["--target", "churned", "--task", "tabular", "--epochs", "3", "--balance", "region"]
+    code, said, err = run_cli("train", str(tmp_path / "c.csv"), *args, "--out", str(tmp_path / "m"))
+    assert code == 0, err
+    balance = json.loads((tmp_path / "m" / "manifest.json").read_text())["metrics"]["test"]["balance"]
+    sizes = [{k: v["n"] for k, v in balance[when]["by_group"].items()} for when in ("before", "after")]
+    assert sizes[0] == sizes[1] and set(sizes[0]) == {"north", "south"}  # the same test rows
+    assert "Balanced by 'region'" in said and "before:" in said and "after:" in said
+    assert "<h2>Balanced by region</h2>" in (tmp_path / "m" / "report.html").read_text()
+    code, _, err = run_cli(
+        "train", str(tmp_path / "c.csv"), *args[:-1], "nosuch", "--out", str(tmp_path / "x")
+    )
+    assert code == 2 and "not a column" in err and not (tmp_path / "x").exists()

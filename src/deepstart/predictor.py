@@ -19,7 +19,7 @@ from .data.labels import to_bins
 from .errors import ConfigError, DataError, ModelFileError, check_is_fitted
 from .evaluate.groups import group_metrics
 from .evaluate.leaderboard import Candidate
-from .log import warn
+from .log import say, warn
 from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
 from .models import check_net_reads, load_network
 from .pipeline.crossval import deep_out_of_fold, select_by_folds
@@ -82,6 +82,7 @@ class Predictor:
         resume: bool = False,
         group: str | None = None,
         bins: str | None = None,
+        balance: str | None = None,
     ) -> Predictor:
         """Train on data: a folder of class subfolders, a table (CSV, TSV, Parquet, JSON
         Lines, or a DataFrame) of image files, texts or rows with labels, an image array
@@ -95,7 +96,10 @@ class Predictor:
         values split the test examples into groups, each scored on its own (metrics["test"]
         ["groups"]); refused before training when there is no such column. bins: numbers as
         named groups ("Young<30,Middle<50,Old"), which become the classes; evaluate groups
-        numbers in the same way.
+        numbers in the same way. balance: a column of the data's table whose groups count
+        equally in training (smaller groups' examples repeated); the model is trained
+        without it first, and the test metrics per group of both are kept (metrics["test"]
+        ["balance"]: "before" and "after").
         """
         start, s = time.perf_counter(), self.settings
         check_fit_arguments(task, checkpoint, resume)
@@ -108,6 +112,11 @@ class Predictor:
             examples, test, val = (_binned(part, bins) for part in (examples, test, val))
         modality = REGISTRY[examples.kind]
         groups = modality.group_values(test or examples, group) if group is not None else None
+        if balance is not None:  # refused here, before any training, when there is no such column
+            weighed = (
+                modality.group_values(examples, balance),
+                modality.group_values(test or examples, balance),
+            )
         recipe = modality.recipe(examples, s)
         self.task_, self.columns_, self.integer_labels_ = (
             examples.task,
@@ -118,8 +127,17 @@ class Predictor:
         targets, split = prepare(examples, test, val, recipe.encoder, s)
         self.classes_ = targets.classes
         self.target_scale_ = scale_of(split.train[1]) if targets.regression else None
-        plan = self._train(recipe, split, targets, checkpoint, resume)
-        out = self._select(modality, recipe, split, time.perf_counter() - start, cv=val is None)
+        trained_on = split
+        if balance is not None:
+            before = self._balanced(balance, weighed, split, targets, recipe, modality)
+            trained_on = split.balanced(weighed[0].iloc[split.train_positions].to_numpy(), s.seed)
+        plan = self._train(recipe, trained_on, targets, checkpoint, resume)
+        # cross-validation would score repeated examples on their own copies: validation chooses instead
+        cv = val is None and balance is None
+        out = self._select(modality, recipe, trained_on, time.perf_counter() - start, cv=cv)
+        if balance is not None:
+            after = self._groups(weighed[1], split.test_positions, balance, split.test[1], out)
+            self.metrics_["test"]["balance"] = {"column": balance, "before": before, "after": after}
         if groups is not None:
             self.metrics_["test"]["groups"] = self._groups(
                 groups, split.test_positions, group, split.test[1], out
@@ -129,11 +147,18 @@ class Predictor:
             split.test[1], out, split.inputs["test"], self.classes_, modality, test_items
         )
         self.test_records_ = test_records(split.test[1], out, split.inputs["test"], self.classes_, modality)
-        self.diagnostics_ = self._diagnose(split, plan)
+        self.diagnostics_ = self._diagnose(trained_on, plan)
         self.data_ = data_record(examples, split, test, val)
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         return self
+
+    def _balanced(self, column: str, weighed: tuple, split, targets, recipe, modality) -> dict:
+        """The test metrics per group of column of the model trained without balancing."""
+        say(f"Training first without --balance, to measure each group of '{column}' before it:")
+        self._train(recipe, split, targets, None, False)
+        out = self._select(modality, recipe, split, 0.0, cv=False)
+        return self._groups(weighed[1], split.test_positions, column, split.test[1], out)
 
     def _groups(self, values, positions: list[int], column: str, truth, out: np.ndarray) -> dict:
         """Metrics per group of the examples scored: each one's value in column (values: one

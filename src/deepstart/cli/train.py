@@ -69,6 +69,13 @@ from .options import csv_options, setting_options, show
     default=None,
     help='Numbers (ages, prices) as named groups, which become the classes: "Young<30,Middle<50,Old".',
 )
+@click.option(
+    "--balance",
+    metavar="COLUMN",
+    default=None,
+    help="Make each group of this column count equally in training (smaller groups' examples "
+    "repeated); trains twice and reports each group's test score before and after.",
+)
 @setting_options
 def train(
     data,
@@ -86,6 +93,7 @@ def train(
     resume,
     group,
     bins,
+    balance,
     **settings,
 ):
     """Train a model on DATA: a folder with one subfolder per class, a CSV that lists
@@ -98,7 +106,7 @@ def train(
     _check_held_out(test, val)
     series = {"time_column": time_column, "horizon": horizon, "id_column": id_column, "season": season}
     if task == "timeseries" or any(v is not None for v in series.values()):
-        _check_series_options(task, settings, test, val, resume, group, bins)
+        _check_series_options(task, settings, test, val, resume, group, bins, balance)
         _forecaster(data, out, target, series, settings)
         return
     from ..predictor import Predictor
@@ -107,7 +115,7 @@ def train(
     checkpoint = out.parent / f".{out.name}.checkpoint"
     predictor = Predictor(**settings).fit(
         data, target=target, test=test, val=val, images=images, text=text, task=task,
-        checkpoint=checkpoint, resume=resume, group=group, bins=bins,
+        checkpoint=checkpoint, resume=resume, group=group, bins=bins, balance=balance,
     )  # fmt: skip
     predictor.save(out)
     show(train_summary(predictor.manifest(), str(out)))
@@ -124,15 +132,15 @@ def _check_held_out(test, val) -> None:
             )
 
 
-def _check_series_options(task: str, settings: dict, test, val, resume: bool, group, bins) -> None:
+def _check_series_options(task: str, settings: dict, test, val, resume: bool, group, bins, balance) -> None:
     if task != "timeseries":
         raise ConfigError("--time, --horizon, --id and --season are for time series: add --task timeseries.")
     if settings["model"] != "auto" or settings["fine_tune"]:
         raise ConfigError("--model and --fine-tune are for images and texts; drop them for time series.")
-    if resume or any(option is not None for option in (test, val, group, bins)):
+    if resume or any(option is not None for option in (test, val, group, bins, balance)):
         raise ConfigError(
-            "A forecaster tests on the last steps of each series; drop --test, --val, --resume, --group "
-            "and --bins."
+            "A forecaster tests on the last steps of each series; drop --test, --val, --resume, --group, "
+            "--bins and --balance."
         )
 
 

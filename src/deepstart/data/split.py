@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -76,6 +76,22 @@ class Split:
     # positions of the test examples among the inputs read: of the separate test data when
     # given, else of the data itself (to find each one's row in the table that listed them)
     test_positions: list[int] = field(default_factory=list)
+    train_positions: list[int] = field(default_factory=list)  # likewise, of the training examples
+
+    def balanced(self, groups: np.ndarray, seed: int) -> Split:
+        """The split with each group of training examples (groups: one value per training
+        example) as large as the largest, smaller groups' examples repeated at random, so
+        that each group counts equally in training."""
+        rng, largest = np.random.default_rng(seed), max(np.unique(groups, return_counts=True)[1])
+        idx = []
+        for value in np.unique(groups):
+            members = np.flatnonzero(groups == value)
+            idx += [*members, *rng.choice(members, largest - len(members))]
+        idx = np.sort(np.array(idx))
+        x, y = self.train
+        inputs = self.inputs | {"train": [self.inputs["train"][i] for i in idx]}
+        positions = [self.train_positions[i] for i in idx]
+        return replace(self, train=(x[idx], y[idx]), inputs=inputs, train_positions=positions)
 
     def sample_of_train(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = self.train

@@ -141,6 +141,7 @@ def prepare(examples: Examples, test: Examples | None, val: Examples | None, enc
         inputs={"train": train_raw, "val": parts["val"].raw, "test": parts["test"].raw},
         regression=targets.regression,
         test_positions=parts["test"].kept,
+        train_positions=[data.kept[i] for i in rows["train"]],
     )
     return targets, split
 

@@ -44,6 +44,7 @@ def report_html(manifest: dict, curve: bytes | None = None, explained: dict | No
         _metrics(test, noun),
         _confusion(test),
         *groups_html(test.get("groups")),
+        *balance_html(test.get("balance")),
     ]
     parts += training_html(curve)
     parts += ["<h2>Diagnostics</h2>", diagnostics_html(manifest)]
@@ -138,6 +139,21 @@ def _confusion(m: dict) -> str:
         "<p class='muted'>Confusion matrix: rows are the true classes, columns the predicted ones.</p>"
         f"<table class='confusion'><tr><th></th>{header}</tr>{''.join(cells)}</table>"
     )
+
+
+def balance_html(balance: dict | None) -> list[str]:
+    """Each group's test score trained without --balance and with it, on the same test examples."""
+    if not balance:
+        return []
+    parts = [
+        f"<h2>Balanced by {escape(balance['column'])}</h2>",
+        "<p class='muted'>Each group counted equally in training (the smaller groups' examples repeated). "
+        "The same test examples, scored by the model trained without balancing, then with it:</p>",
+    ]
+    for when, title in (("before", "Without --balance"), ("after", "With --balance (the saved model)")):
+        section = groups_html(balance[when])
+        parts += [f"<h3>{title}</h3>", *section[2:]]
+    return parts
 
 
 def groups_html(groups: dict | None) -> list[str]:

@@ -93,7 +93,12 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         )
     )
     lines.append(f"Test on {test['n']:,} {held}, {unseen}:")
-    lines += ["  " + line for line in metrics_text(test, noun) + group_text(test.get("groups"), noun)]
+    lines += [
+        "  " + line
+        for line in metrics_text(test, noun)
+        + group_text(test.get("groups"), noun)
+        + balance_text(test.get("balance"), noun)
+    ]
     if out:
         seconds = manifest["training"].get("seconds")
         took = f" in {seconds:.0f} s" if seconds else ""
@@ -229,6 +234,16 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
         )
         lines.append(f"Try: deepstart predict {out} <table of recent history>")
     return "\n".join(lines)
+
+
+def balance_text(balance: dict | None, noun: str) -> list[str]:
+    """Each group's test score trained without --balance, then with it."""
+    if not balance:
+        return []
+    lines = [f"Balanced by '{balance['column']}' (each group counted equally in training):"]
+    for when in ("before", "after"):
+        lines += [f"  {when}: " + group_text(balance[when], noun)[-1].strip()]
+    return lines
 
 
 def group_text(groups: dict | None, noun: str = "rows") -> list[str]:
