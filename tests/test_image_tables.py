@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from deepstart.data.split import stratified_split
 from deepstart.errors import DataError
@@ -143,7 +144,30 @@ def test_the_face_pipeline_falls_back_cleanly_where_there_are_no_faces(digits_ro
     code, _, err = run_cli(
         "explain", str(out), str(sorted((digits_root / "7").iterdir())[0]), "--out", str(tmp_path / "w")
     )
-    assert code == 2 and "not drawn for --model faces" in err
+    assert code == 0 and (tmp_path / "w").is_dir(), err  # an occlusion map, drawn on the photo
+    heat = np.load(next((tmp_path / "w").glob("*.heatmap.npy")))
+    with Image.open(sorted((digits_root / "7").iterdir())[0]) as photo:
+        assert heat.shape == photo.size[::-1] and 0 <= heat.min() and heat.max() <= 1  # at the photo's size
+    code, _, err = run_cli(
+        "train", str(digits_root), "--no-faces", "--model", "faces", "--out", str(tmp_path / "x")
+    )
+    assert code == 2 and "disagree" in err and not (tmp_path / "x").exists()
+
+
+@pytest.mark.skipif(not faces.available(), reason='needs the faces extra: pip install "deepstart[faces]"')
+def test_photos_without_faces_are_not_read_as_faces(tmp_path):
+    from sklearn.datasets import load_sample_images
+
+    from deepstart.data.examples import Examples
+    from deepstart.modalities import REGISTRY
+    from deepstart.settings import Settings
+
+    photos = [Image.fromarray(p) for p in load_sample_images().images]  # a temple and a flower
+    for i in range(6):
+        photos[i % 2].rotate(i * 10).save(tmp_path / f"{i}.jpg")
+    examples = Examples("image", sorted(tmp_path.glob("*.jpg")), ["a", "b"] * 3, str(tmp_path))
+    assert REGISTRY["image"].recipe(examples, Settings()).name == "transfer"  # looked for, none found
+    assert REGISTRY["image"].recipe(examples, Settings(faces=True)).name == "faces"
 
 
 def _numbered_digits(digits_root, tmp_path) -> Path:

@@ -86,6 +86,13 @@ class Settings:
         lambda v: isinstance(v, bool),
         "true or false",
     )
+    faces: bool | None = _setting(
+        None,
+        "Photos of faces: each face found, aligned and described by a face network (same as --model "
+        "faces; needs deepstart[faces]). Default: when most of 20 sampled photos hold one face.",
+        lambda v: v is None or isinstance(v, bool),
+        "true, false or nothing",
+    )
     epochs: int | None = _setting(
         None,
         "Most passes over the training data (default: chosen by the model; training stops "
@@ -188,7 +195,11 @@ class Settings:
         """--model, or fine-tune with --fine-tune (which goes with --model auto or fine-tune)."""
         if self.fine_tune and self.model not in ("auto", "fine-tune"):
             raise ConfigError(f"--fine-tune cannot be combined with --model {self.model}; drop one of them.")
-        return "fine-tune" if self.fine_tune else self.model
+        if (self.faces and self.model not in ("auto", "faces")) or (
+            self.faces is False and self.model == "faces"
+        ):
+            raise ConfigError(f"--faces/--no-faces and --model {self.model} disagree; drop one of them.")
+        return "fine-tune" if self.fine_tune else "faces" if self.faces else self.model
 
     @classmethod
     def trained_with(cls, saved: dict, **here) -> Settings:

@@ -39,7 +39,7 @@ def setting_options(command):
     """One --option per setting, with the help text and default stored beside it."""
     for info in reversed(describe()):
         flag = "--" + info.name.replace("_", "-")
-        if info.type == "bool":
+        if info.type in ("bool", "bool | None"):
             decl, kind = f"{flag}/--no-{flag[2:]}", None
         elif info.choices:
             decl, kind = flag, click.Choice(info.choices)

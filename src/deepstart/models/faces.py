@@ -69,22 +69,33 @@ class FaceNetwork:
         self.resnet = dlib.face_recognition_model_v1(str(resnet))
         self.rectangle = dlib.rectangle
 
+    def count(self, photo: np.ndarray) -> int:
+        return len(self.detector(np.ascontiguousarray(photo), 0))
+
     def face(self, photo: np.ndarray):
         """The largest face dlib finds, or None."""
         found = self.detector(photo, 0)
         return max(found, key=lambda r: r.area()) if len(found) else None
 
+    def landmarks_of(self, photo: np.ndarray):
+        """(the face's five landmarks, whether a face was found; else the photo's middle's)."""
+        box = self.face(photo)
+        found = box is not None
+        if not found:
+            h, w = photo.shape[:2]
+            box = self.rectangle(
+                int(w * MARGIN), int(h * MARGIN), int(w * (1 - MARGIN)), int(h * (1 - MARGIN))
+            )
+        return self.landmarks(photo, box), found
+
+    def describe(self, photo: np.ndarray, landmarks) -> np.ndarray:
+        """The 128 numbers of the face at these landmarks (aligned on them first), scaled."""
+        return SCALE * np.asarray(self.resnet.compute_face_descriptor(photo, landmarks, 0), np.float32)
+
     def __call__(self, photos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         features, found = np.zeros((len(photos), FEATURE_DIM), np.float32), np.zeros(len(photos), bool)
         for i, photo in enumerate(photos):
             photo = np.ascontiguousarray(photo)
-            box = self.face(photo)
-            found[i] = box is not None
-            if box is None:
-                h, w = photo.shape[:2]
-                box = self.rectangle(
-                    int(w * MARGIN), int(h * MARGIN), int(w * (1 - MARGIN)), int(h * (1 - MARGIN))
-                )
-            shape = self.landmarks(photo, box)  # aligned by its five points before it is described
-            features[i] = SCALE * np.asarray(self.resnet.compute_face_descriptor(photo, shape, 0), np.float32)
+            landmarks, found[i] = self.landmarks_of(photo)
+            features[i] = self.describe(photo, landmarks)
         return features, found

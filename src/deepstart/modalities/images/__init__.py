@@ -3,6 +3,7 @@ small images such as digits (a CNN trained from scratch)."""
 
 from __future__ import annotations
 
+from ...log import say
 from ..base import Modality
 from ..given import Given
 from . import read
@@ -49,10 +50,16 @@ class Images(Modality):
         return describe(examples, root, max_pixels)
 
     def recipe(self, examples, settings):
-        from .encoders import survey
+        from ...models import faces
+        from .encoders import faces_seen, survey
         from .recipe import choose
 
-        return choose(survey(examples.items), settings.requested_model(), settings)
+        model, looked = settings.requested_model(), survey(examples.items)
+        seen = None  # (photos with one face, photos looked at): faces are looked for when not said
+        if model == "auto" and settings.faces is None and not looked.small and faces.available():
+            seen = faces_seen(examples.items)
+            model = "faces" if seen[0] > seen[1] / 2 else model
+        return choose(looked, model, settings, seen)
 
     def explain(self, model, inputs: list, out, options: dict) -> list[str]:
         from pathlib import Path
@@ -65,8 +72,7 @@ class Images(Modality):
         return explain_files(model, inputs, out or Path("why"), options.get("class"))
 
     def can_explain(self, model) -> bool:
-        # heatmaps need a PyTorch network down to the pixels (dlib's face network is not one)
-        return not model.runtime_ and model.recipe_["name"] != "faces"
+        return not model.runtime_  # heatmaps need the PyTorch network (or, for faces, dlib's)
 
     def explain_one(self, model, item) -> dict:
         from .explain import explain_upload
@@ -76,6 +82,9 @@ class Images(Modality):
     def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
         from .explain import heatmaps_html
 
+        if model.recipe_["name"] == "faces":  # occlusion maps take seconds a photo: explain draws them
+            say("The report shows the worst faces mistaken without heatmaps; deepstart explain draws them.")
+            return {}
         return heatmaps_html(model, worst)
 
     def mistakes_note(self, task: str) -> str:

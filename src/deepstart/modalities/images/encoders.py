@@ -206,6 +206,17 @@ class FeatureEncoder(PixelEncoder):
         return torch.from_numpy(np.concatenate([self.transform(hwc[s : s + 64]) for s in starts]))
 
 
+def faces_seen(items, sample: int = 20) -> tuple[int, int]:
+    """(photos holding exactly one face, photos looked at) among up to `sample` evenly spread."""
+    picks = np.unique(np.linspace(0, len(items) - 1, min(sample, len(items))).astype(int))
+    photos = [
+        p for _, p in _load_chunk([items[int(i)] for i in picks], Pixels(FACE_SIDE, 3, crop=True), 50_000_000)
+    ]
+    photos = [p for p in photos if not isinstance(p, str)]
+    network = faces.FaceNetwork()
+    return sum(network.count(p) == 1 for p in photos), len(photos)
+
+
 class FaceEncoder(PixelEncoder):
     """Photos of faces -> 128 numbers per face: each face found, aligned on its five
     landmarks and described by dlib's face ResNet (models/faces.py); cached by content

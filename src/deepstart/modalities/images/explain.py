@@ -16,13 +16,15 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ...data.images import CROP_FRACTION
+from ...data.images import CROP_FRACTION, Pixels
 from ...errors import ConfigError, DeepstartError
 from ...explain.layercam import layer_cam
 from ...files import write_atomic
-from ...models import build_net, efficientnet
-from .encoders import PixelEncoder
+from ...models import build_net, efficientnet, faces
+from .encoders import FACE_SIDE, PixelEncoder, _load_chunk
 from .read import read_unlabeled
+
+FACE_PIXELS = Pixels(FACE_SIDE, 3, crop=True)  # as the face encoder reads photos
 
 
 def cam_network(predictor) -> tuple[torch.nn.Module, list[torch.nn.Module], PixelEncoder]:
@@ -34,10 +36,6 @@ def cam_network(predictor) -> tuple[torch.nn.Module, list[torch.nn.Module], Pixe
             "Heatmaps need the PyTorch model; explain the model folder it was exported from."
         )
     name = predictor.net_spec_["name"]
-    if predictor.recipe_["name"] == "faces":
-        raise DeepstartError(
-            "Heatmaps are not drawn for --model faces yet: dlib's face network is not PyTorch."
-        )
     if name == "cnn":
         return predictor.net_, [predictor.net_.cam_layer()], predictor.encoder_
     if name == "fine-tune":
@@ -57,6 +55,9 @@ def cam_network(predictor) -> tuple[torch.nn.Module, list[torch.nn.Module], Pixe
 def heatmaps(predictor, files: list, class_index: int | None = None) -> list[tuple[np.ndarray, int]]:
     """Per image (a file, or an upload's bytes): (heatmap at the image's size, the class
     it explains: the predicted one, or class_index)."""
+    if predictor.recipe_["name"] == "faces":
+        maps = occlusion(predictor, files, class_index)
+        return [(_at_image_size(cam, path, FACE_PIXELS), k) for path, (cam, k) in zip(files, maps)]
     net, layers, encoder = cam_network(predictor)
     encoded = encoder.encode(files, "Reading images")
     if encoded.skipped:
@@ -64,6 +65,36 @@ def heatmaps(predictor, files: list, class_index: int | None = None) -> list[tup
         raise DeepstartError(f"{file}: {reason}; give readable images.")
     maps = layer_cam(net, layers, torch.from_numpy(encoded.features), class_index)
     return [(_at_image_size(cam, path, encoder.pixels), k) for path, (cam, k) in zip(files, maps)]
+
+
+def occlusion(predictor, files: list, class_index: int | None = None, grid: int = 8) -> list:
+    """For faces (dlib's network is not PyTorch, so no gradients): the photo with each of
+    grid x grid squares greyed out in turn, the face described again at the landmarks found
+    on the whole photo; the map is how much the class's probability (a regressor's number)
+    changes without that square. Per photo: (grid x grid map in [0, 1], the class explained).
+    65 descriptions of 74 ms each: about 5 s a photo here."""
+    network = faces.FaceNetwork()
+    found = []
+    for path in files:
+        ((_, photo),) = _load_chunk([path], FACE_PIXELS, predictor.settings.max_pixels)
+        if isinstance(photo, str):
+            raise DeepstartError(f"{path}: {photo}; give readable images.")
+        landmarks, _ = network.landmarks_of(np.ascontiguousarray(photo))
+        step, described = photo.shape[0] // grid, [network.describe(photo, landmarks)]
+        for row in range(grid):
+            for col in range(grid):
+                covered = photo.copy()
+                covered[row * step : (row + 1) * step, col * step : (col + 1) * step] = photo.mean((0, 1))
+                described.append(network.describe(covered, landmarks))
+        scores = predictor.outputs(np.stack(described), None)
+        if predictor.task_ == "regression":
+            k, change = 0, np.abs(scores[1:] - scores[0])
+        else:
+            k = int(scores[0].argmax()) if class_index is None else class_index
+            change = np.clip(scores[0, k] - scores[1:, k], 0, None)
+        change = change.reshape(grid, grid)
+        found.append((change / change.max() if change.max() > 0 else change, k))
+    return found
 
 
 def _open(image: Path | bytes) -> Image.Image:

@@ -13,7 +13,7 @@ CNN_STEPS = 1200  # optimisation steps for a CNN from scratch; epochs follow fro
 CNN_HIDDEN = 128  # units of the CNN's hidden classifier layer
 
 
-def choose(survey: Survey, model: str, settings) -> Recipe:
+def choose(survey: Survey, model: str, settings, seen: tuple[int, int] | None = None) -> Recipe:
     """Images: small ones get a CNN from scratch, photos the pretrained network."""
     width, height = survey.common_size
     small = survey.small
@@ -23,7 +23,7 @@ def choose(survey: Survey, model: str, settings) -> Recipe:
     if model == "cnn":
         return _cnn(survey, settings)
     if model == "faces":
-        return _faces(settings)
+        return _faces(settings, seen)
     photo = f"the images are photos (mostly {width}x{height} pixels)"
     if model == "fine-tune":
         net = {"name": "fine-tune", "dropout": settings.dropout}
@@ -45,11 +45,12 @@ def choose(survey: Survey, model: str, settings) -> Recipe:
     return Recipe("transfer", why, FeatureEncoder(workers, limit, cache), None, net)
 
 
-def _faces(settings) -> Recipe:
+def _faces(settings, seen: tuple[int, int] | None) -> Recipe:
     encoder = FaceEncoder(settings.workers, settings.max_pixels, settings.cache)
     net = {"name": "linear", "in_features": faces.FEATURE_DIM, "dropout": settings.dropout}
+    read = f"most photos hold one face ({seen[0]} of {seen[1]} looked at)" if seen else "faces were asked for"
     why = (
-        "--model faces was asked for: each face is found, aligned on its five landmarks and described by "
+        f"{read}: each face is found, aligned on its five landmarks and described by "
         "dlib's face network (trained on millions of faces, which ImageNet networks are not), and a "
         "linear layer learns from those descriptions"
     )
