@@ -33,7 +33,8 @@ ONNX = "model.onnx"  # an exported model's network
 
 CURVE = "training_curve.png"
 REPORT = "report.html"
-OWN_FILES = {MANIFEST, WEIGHTS, CURVE, REPORT, ONNX}
+TUNING = "tuning.html"  # after deepstart tune: why its settings
+OWN_FILES = {MANIFEST, WEIGHTS, CURVE, REPORT, ONNX, TUNING}
 
 
 def is_model_dir(path: Path) -> bool:

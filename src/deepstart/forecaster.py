@@ -327,6 +327,11 @@ class Forecaster:
         if not all(limits) or not all(np.isfinite(v) and v > 0 for v in self.scale_of_.values()):
             raise ValueError("horizon, lookback, season, test origins or scales out of range")
         self.columns_ = {k: manifest["columns"].get(k) for k in ("target", "time", "id")}
+        named = [self.columns_["target"], self.columns_["time"]] + [self.columns_["id"]] * bool(
+            self.columns_["id"]
+        )
+        if not all(isinstance(c, str) for c in named):
+            raise ValueError("the columns of the series are not all named")
         self.net_spec_ = dict(manifest["net"])
         if (
             self.net_spec_.get("n_classes") != self.horizon_

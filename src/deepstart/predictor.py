@@ -50,6 +50,7 @@ class Predictor:
     test_records_: list = []  # after fit: each test example's truth and prediction (not saved)
     deep_weight_ = 0.5  # the network's share of an ensemble's outputs
     selection_ = None  # how the kept model was chosen, when not on the validation rows
+    tuning_ = None  # after deepstart tune: the search's record (tune/page.py)
 
     def __init__(self, **settings):
         self.settings = Settings(**settings)
@@ -396,13 +397,14 @@ class Predictor:
             "data": self.data_,
             "training": self.training_,
             "versions": artifact.versions(),
-        }
+        } | ({"tuning": self.tuning_} if self.tuning_ else {})
 
-    def save(self, out) -> Path:
-        """Write the model folder (safetensors, manifest.json, training curve, report), atomically."""
+    def save(self, out, files: dict | None = None) -> Path:
+        """Write the model folder (safetensors, manifest.json, training curve, report), atomically;
+        files: more {name: bytes} (tune's page)."""
         if self._fitted().runtime_:
             raise ConfigError("An exported model is written by `deepstart export`, not saved again.")
-        history, files = self.training_.get("history", {}), {}
+        history, files = self.training_.get("history", {}), dict(files or {})
         if history.get("epochs"):
             files[artifact.CURVE] = training_curve_png(history["epochs"], history["best_epoch"])
         tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
@@ -456,7 +458,7 @@ class Predictor:
         )
         if not 0 <= self.deep_weight_ <= 1:
             raise ValueError(f"the network's weight {self.deep_weight_} is not between 0 and 1")
-        self.columns_ = manifest.get("columns")
+        self.columns_, self.tuning_ = manifest.get("columns"), manifest.get("tuning")
         self.worst_ = list(manifest.get("worst_mistakes") or [])
         spec = manifest.get("classical")
         self.classical_ = classical_from_saved(spec, _part(tensors, "classical.")) if spec else None

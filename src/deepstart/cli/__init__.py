@@ -16,6 +16,7 @@ from .deploy import export, serve
 from .explain import compare, explain
 from .studio import studio
 from .train import train
+from .tune import tune
 from .use import evaluate, info, predict
 
 
@@ -39,7 +40,7 @@ def cli(quiet: bool) -> None:
     log.setup(verbose=not quiet)
 
 
-for command in (train, evaluate, predict, info, explain, compare, export, serve, studio):
+for command in (train, tune, evaluate, predict, info, explain, compare, export, serve, studio):
     cli.add_command(command)
 
 

@@ -9,6 +9,16 @@ from dataclasses import dataclass, field
 HEAD_STEPS = 4000  # at most this many steps for a classifier on frozen features (at most 200 epochs)
 
 
+@dataclass(frozen=True)
+class Knob:
+    """A setting `deepstart tune` searches: a range ("log" or "float") or choices."""
+
+    kind: str  # "log", "float" or "choice"
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+
+
 @dataclass
 class Recipe:
     """Which model to train on which data, and how: what encodes the inputs, which
@@ -25,6 +35,20 @@ class Recipe:
     steps: int = HEAD_STEPS  # optimisation steps aimed at; epochs follow from the data size ...
     epoch_range: tuple[int, int] = (10, 200)  # ... within this range (equal bounds: a fixed number)
     clean_epochs: int = 0  # the last epochs without augment: the network ends on the inputs it will see
+    knobs: dict = field(default_factory=dict)  # settings beyond search_space's that matter for this recipe
+
+    def search_space(self) -> dict[str, Knob]:
+        """What `deepstart tune` searches for this recipe: the learning rate and batch size
+        around the recipe's own, weight decay, dropout and patience, and the recipe's own
+        knobs (activation, augmentation, fine-tuning). The defaults are the first trial."""
+        batch = self.batch_default
+        return {
+            "lr": Knob("log", self.lr_default / 10, self.lr_default * 10),
+            "batch_size": Knob("choice", choices=(max(batch // 2, 8), batch, batch * 2)),
+            "weight_decay": Knob("log", 1e-5, 0.1),
+            "dropout": Knob("float", 0.0, 0.5),
+            "patience": Knob("choice", choices=(5, 10, 20, 40)),
+        } | self.knobs
 
     def net_spec(self, n_classes: int) -> dict:
         """The network's manifest entry; for tables, once the encoder has learned the columns."""

@@ -38,6 +38,9 @@ def report_html(manifest: dict, curve: bytes | None = None, explained: dict | No
     parts = [
         f"<h1>deepstart model: {escape(kept or deep)}</h1>",
         f"<p>{escape(model['reason'][0].upper() + model['reason'][1:])}.</p>",
+        "<p>Its settings were searched: <a href='tuning.html'>why these settings</a>.</p>"
+        if manifest.get("tuning")
+        else "",
         _kept(kept, deep, manifest.get("selection")),
         _data(manifest, noun),
         "<h2>How good is it on data it never saw?</h2>",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ...data.images import Pixels
 from ...models import efficientnet, faces
+from ...settings import ACTIVATIONS
 from ...train.augment import PHOTOS, SMALL_IMAGES
-from ..recipe import Recipe
+from ..recipe import Knob, Recipe
 from .encoders import SMALL_SIDE, FaceEncoder, FeatureEncoder, PixelEncoder, Survey
 
 CNN_STEPS = 1200  # optimisation steps for a CNN from scratch; epochs follow from the data size
@@ -42,7 +43,8 @@ def choose(survey: Survey, model: str, settings, seen: tuple[int, int] | None = 
         if not small
         else "--model transfer was asked for"
     )
-    return Recipe("transfer", why, FeatureEncoder(workers, limit, cache), None, net)
+    fine_tuned = {"fine_tune": Knob("choice", choices=(False, True))}  # tune may train the whole network
+    return Recipe("transfer", why, FeatureEncoder(workers, limit, cache), None, net, knobs=fine_tuned)
 
 
 def _faces(settings, seen: tuple[int, int] | None) -> Recipe:
@@ -82,7 +84,13 @@ def _cnn(survey: Survey, settings) -> Recipe:
     encoder = PixelEncoder(pixels, settings.workers, settings.max_pixels, settings.cache)
     # The last epoch sees the images as they are: on MNIST (3 epochs, three seeds) 99.33-99.42 %
     # test accuracy against 99.20-99.39 % augmenting to the end.
-    return Recipe("cnn", why, encoder, augment, net, steps=CNN_STEPS, epoch_range=(3, 200), clean_epochs=1)
+    knobs = {
+        "activation": Knob("choice", choices=ACTIVATIONS[:3]),
+        "augment": Knob("choice", choices=(True, False)),
+    }
+    return Recipe(
+        "cnn", why, encoder, augment, net, steps=CNN_STEPS, epoch_range=(3, 200), clean_epochs=1, knobs=knobs
+    )
 
 
 def _sizes_note(survey: Survey, side: int) -> str:

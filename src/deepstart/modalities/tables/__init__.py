@@ -8,9 +8,10 @@ import pandas as pd
 
 from ...data.tables import rows_of
 from ...errors import ConfigError, DataError
+from ...settings import ACTIVATIONS
 from ..base import RowsOfNumbers
 from ..given import Given
-from ..recipe import Recipe
+from ..recipe import Knob, Recipe
 from ..requests import check_row
 from . import read
 
@@ -66,7 +67,8 @@ class Tables(RowsOfNumbers):
             "random forest train beside it, all scored by cross-validation"
         )
         net = {"name": "mlp", "activation": settings.activation, "dropout": settings.dropout}
-        return Recipe("mlp", why, TableEncoder(origin=examples.origin), None, net)
+        knobs = {"activation": Knob("choice", choices=ACTIVATIONS[:3])}
+        return Recipe("mlp", why, TableEncoder(origin=examples.origin), None, net, knobs=knobs)
 
     def explain(self, model, inputs: list, out, options: dict) -> list[str]:
         from .explain import explain_command

@@ -1,0 +1,179 @@
+"""`deepstart tune`: Optuna searches the settings of the recipe the data gets (TPE, with
+the defaults as the first trial), each trial a `train` of its own, compared on
+validation only; trials whose validation score per epoch falls behind the others' are
+stopped early (median pruning). The best trial's model is kept; its test metrics, and
+the default trial's, are the only test figures read."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from ..errors import ConfigError, DeepstartError
+from ..log import listening, quiet, say
+from ..modalities import REGISTRY, read_labeled
+from ..modalities.recipe import Knob
+from ..predictor import Predictor
+from ..settings import TASK_KINDS, Settings
+
+STUDY = "deepstart"  # the study's name in its storage
+FAILED = (DeepstartError, MemoryError, RuntimeError, ValueError)  # a trial that fails is recorded, not fatal
+
+
+@dataclass
+class Search:
+    """What a search found: the study, the best trial's model (None when it ran in
+    another process), and per trial what a person needs to read it."""
+
+    study: object
+    best: Predictor | None
+    default: dict = field(default_factory=dict)  # the first trial's settings
+    direction: str = "maximize"
+    metric: str = "accuracy"
+    seconds: float = 0.0
+
+
+def space_of(data, target, task: str, images, text, settings: dict) -> tuple[dict[str, Knob], dict, str]:
+    """(the knobs searched, their default values, the validation metric) for the recipe
+    the data gets with these settings."""
+    kind, forced = TASK_KINDS.get(task, (task, None))
+    examples = read_labeled(data, None, target, images, text, kind, None, forced)
+    if examples.kind == "series" or task == "timeseries":
+        raise ConfigError(
+            "deepstart tune does not search forecasters yet; use deepstart train --task timeseries."
+        )
+    base = Settings(**settings)
+    with quiet():
+        recipe = REGISTRY[examples.kind].recipe(examples, base)
+    knobs = recipe.search_space()
+    defaults = {
+        "lr": recipe.lr(base),
+        "batch_size": recipe.batch_size(base),
+        **{name: getattr(base, name) for name in knobs if name not in ("lr", "batch_size")},
+    }
+    knobs = {name: _with(knob, defaults[name]) for name, knob in knobs.items()}
+    return knobs, defaults, "rmse" if examples.task == "regression" else "accuracy"
+
+
+def _with(knob: Knob, default) -> Knob:
+    """The knob's range widened, or its choices extended, to hold the default (the user's
+    own setting may lie outside the recipe's range)."""
+    if knob.kind == "choice":
+        return knob if default in knob.choices else Knob("choice", choices=(*knob.choices, default))
+    return Knob(knob.kind, min(knob.low, default), max(knob.high, default))
+
+
+def suggest(trial, knobs: dict[str, Knob]) -> dict:
+    found = {}
+    for name, knob in knobs.items():
+        if knob.kind == "choice":
+            found[name] = trial.suggest_categorical(name, list(knob.choices))
+        else:
+            found[name] = trial.suggest_float(name, knob.low, knob.high, log=knob.kind == "log")
+    return found
+
+
+def search(
+    data,
+    fit_args: dict,
+    settings: dict,
+    budget: float | None,
+    trials: int | None,
+    storage: str | None = None,
+    resume: bool = False,
+) -> Search:
+    """Run the search for budget seconds and/or trials trials; Ctrl-C ends it with what
+    it has. fit_args: target, test, val, images, text, task as `train` takes them."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    knobs, defaults, metric = space_of(
+        data,
+        fit_args.get("target"),
+        fit_args.get("task", "auto"),
+        fit_args.get("images"),
+        fit_args.get("text"),
+        settings,
+    )
+    direction = "minimize" if metric == "rmse" else "maximize"
+    study = _study(optuna, storage, resume, direction)
+    if not study.trials:
+        study.enqueue_trial(defaults)  # the defaults first: the search never ends worse than train
+    kept: dict = {}  # the best trial's model, of this process
+
+    def objective(trial) -> float:
+        chosen = suggest(trial, knobs)
+        say(f"Trial {trial.number + 1}: " + ", ".join(f"{k}={_short(v)}" for k, v in chosen.items()))
+        start = time.perf_counter()
+        try:
+            with listening(_pruner(trial, metric)), quiet():
+                predictor = Predictor(**(settings | chosen)).fit(data, **fit_args)
+        except FAILED as e:
+            trial.set_user_attr("failed", f"{type(e).__name__}: {e}"[:300])
+            raise
+        value = float(predictor.metrics_["validation"][metric])
+        trial.set_user_attr("seconds", round(time.perf_counter() - start, 2))
+        trial.set_user_attr("test", predictor.metrics_["test"].get(metric))  # read for two trials only
+        trial.set_user_attr("found", [d["check"] for d in predictor.diagnostics_ if d["found"]])
+        trial.set_user_attr("stopped_at", len(predictor.history_.epochs))
+        best = kept.get("value")
+        if best is None or (value > best if direction == "maximize" else value < best):
+            kept.update(value=value, number=trial.number, predictor=predictor)
+        say(f"  validation {metric} {value:.4g} ({trial.user_attrs['seconds']:.0f} s)")
+        return value
+
+    start = time.perf_counter()
+    try:
+        study.optimize(objective, n_trials=trials, timeout=budget, catch=FAILED)
+    except KeyboardInterrupt:
+        say("Stopped: the best trial so far is kept.")
+    done = [t for t in study.trials if t.state.name == "COMPLETE"]
+    if not done:
+        raise ConfigError("No trial finished; give a longer --budget or more --trials.")
+    ours = kept.get("number") == study.best_trial.number
+    return Search(
+        study, kept["predictor"] if ours else None, defaults, direction, metric, time.perf_counter() - start
+    )
+
+
+def _study(optuna, storage: str | None, resume: bool, direction: str):
+    sampler = optuna.samplers.TPESampler(seed=0, n_startup_trials=5)
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
+    if storage is not None and not resume:
+        try:
+            optuna.load_study(study_name=STUDY, storage=storage)
+        except KeyError:
+            pass
+        else:
+            raise ConfigError(
+                f"{storage} already holds a search; add --resume to continue it, or give another --storage."
+            )
+    return optuna.create_study(
+        study_name=STUDY,
+        storage=storage,
+        direction=direction,
+        sampler=sampler,
+        pruner=pruner,
+        load_if_exists=resume,
+    )
+
+
+def _pruner(trial, metric: str):
+    """A listener of the training loop's epochs: reports each epoch's validation score
+    to the trial, and stops the trial when it falls behind the others' at that epoch."""
+    import optuna
+
+    key = "val_accuracy" if metric == "accuracy" else "val_loss"
+
+    def heard(event: dict) -> None:
+        if event.get("event") == "epoch" and key in event and math.isfinite(event[key]):
+            trial.report(event[key], event["epoch"])
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"behind the other trials at epoch {event['epoch']}")
+
+    return heard
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
