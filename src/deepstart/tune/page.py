@@ -45,8 +45,10 @@ def summary_lines(tuning: dict) -> list[str]:
     """The search in a few lines for the terminal."""
     metric = tuning["metric"]
     lines = [
-        f"Tuning: {tuning['completed']} of {tuning['n_trials']} trials finished in {tuning['seconds']:.0f} s; "
-        f"chosen: " + ", ".join(f"{k}={_value(v)}" for k, v in tuning["chosen"].items()) + "."
+        f"Tuning: {tuning['completed']} of {tuning['n_trials']} trials finished in "
+        f"{tuning['seconds']:.0f} s; chosen: "
+        + ", ".join(f"{k}={_value(v)}" for k, v in tuning["chosen"].items())
+        + "."
     ]
     if "default_validation" in tuning:
         lines.append(

@@ -9,6 +9,7 @@ import math
 import statistics
 
 TOO_FEW = 4  # completed trials below which importances are not computed
+SMALL = 0.05  # a setting explaining less of the score's variance than this made no difference
 
 
 def completed(study) -> list:
@@ -66,6 +67,12 @@ def _one(name: str, trials: list, best, metric: str, spread: float, share: float
         return (
             f"{label} made no difference beyond noise (mean validation {metric} within "
             f"{scale * effect:.2g}{unit} across its values, noise ±{scale * spread:.2g}{unit}); "
+            f"{_show(best.params[name])} was used."
+        )
+    if share is not None and share < SMALL:  # its bands differ only by the other settings tried in them
+        return (
+            f"{label} made no difference beyond noise (importance {100 * share:.0f} %: the other settings "
+            f"explain why its trials' mean validation {metric} ranged over {scale * effect:.2g}{unit}); "
             f"{_show(best.params[name])} was used."
         )
     good = max(means, key=means.get) if higher_better else min(means, key=means.get)
