@@ -24,6 +24,7 @@ def record(search, n_validation: int | None) -> dict:
         "direction": search.direction,
         "chosen": study.best_trial.params,
         "defaults": search.default,
+        "log_scaled": search.log_scaled,
         "importance": reasons.importances(study),
         "reasons": reasons.sentences(study, metric, n_validation),
         "trials": [
@@ -108,7 +109,7 @@ def _plot(tuning: dict, name: str, metric: str) -> str:
     chosen = tuning["chosen"][name]
     best = next(t["value"] for t in done if t["params"] == tuning["chosen"])
     ax.scatter([chosen if numeric else str(chosen)], [best], color="#cc3311", s=80, label="chosen")
-    if numeric and all(x > 0 for x in xs) and max(xs) / max(min(xs), 1e-30) > 20:
+    if numeric and name in tuning.get("log_scaled", []):
         ax.set_xscale("log")
     ax.set_xlabel(name)
     ax.set_ylabel(f"validation {metric}")

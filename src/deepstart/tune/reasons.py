@@ -77,12 +77,15 @@ def _one(name: str, trials: list, best, metric: str, spread: float, share: float
         )
     good = max(means, key=means.get) if higher_better else min(means, key=means.get)
     bad = min(means, key=means.get) if higher_better else max(means, key=means.get)
-    importance = f" (importance {100 * share:.0f} %)" if share is not None else ""
     why = _trouble(groups[bad])
-    return (
-        f"{label} mattered{importance}: mean validation {metric} {_score(means[good], metric)} with {good}, "
-        f"{_score(means[bad], metric)} with {bad}{why}; {_show(best.params[name])} was best."
+    figures = (
+        f"mean validation {metric} {_score(means[good], metric)} with {good}, "
+        f"{_score(means[bad], metric)} with {bad}{why}; {_show(best.params[name])} was best"
     )
+    if share is None:  # too few trials for importances: the settings' effects are mixed up
+        mixed = f"with {len(trials)} finished trials, not told apart from the other settings"
+        return f"{label}: {figures} ({mixed})."
+    return f"{label} mattered (importance {100 * share:.0f} %): {figures}."
 
 
 def _bands(name: str, trials: list) -> dict[str, list]:

@@ -32,6 +32,7 @@ class Search:
     direction: str = "maximize"
     metric: str = "accuracy"
     seconds: float = 0.0
+    log_scaled: list = field(default_factory=list)  # the settings searched on a log scale (plots)
 
 
 def space_of(data, target, task: str, images, text, settings: dict) -> tuple[dict[str, Knob], dict, str]:
@@ -132,9 +133,9 @@ def search(
     if not done:
         raise ConfigError("No trial finished; give a longer --budget or more --trials.")
     ours = kept.get("number") == study.best_trial.number
-    return Search(
-        study, kept["predictor"] if ours else None, defaults, direction, metric, time.perf_counter() - start
-    )
+    logs = [name for name, knob in knobs.items() if knob.kind == "log"]
+    found = kept["predictor"] if ours else None
+    return Search(study, found, defaults, direction, metric, time.perf_counter() - start, logs)
 
 
 def _study(optuna, storage: str | None, resume: bool, direction: str):
