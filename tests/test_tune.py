@@ -119,3 +119,10 @@ def test_a_summary_without_a_finished_default_says_so():
     record = page.record(found, 100)
     assert record["n_trials"] == 5 and len(record["trials"]) == 5
     assert "Why these settings" in page.tuning_html(record)
+
+
+def test_a_gain_within_the_noise_is_called_noise():
+    tuning = {"metric": "accuracy", "noise": 0.013, "default_validation": 0.820, "best_validation": 0.828}
+    assert "within the noise" in page.verdict(tuning)
+    assert "beyond the noise" in page.verdict(tuning | {"best_validation": 0.90})
+    assert "nothing better" in page.verdict(tuning | {"best_validation": 0.820})

@@ -18,8 +18,10 @@ def record(search, n_validation: int | None) -> dict:
     """What the manifest keeps of a search: the gain, the settings chosen, the sentences,
     the importances, and every trial (its settings, score, state, time, what went wrong)."""
     study, metric = search.study, search.metric
+    values = [t.value for t in reasons.completed(study)]
     return {
         **reasons.gain(search, metric),
+        "noise": reasons.noise(values, n_validation, metric) if len(values) > 1 else None,
         "seconds": round(search.seconds, 1),
         "direction": search.direction,
         "chosen": study.best_trial.params,
@@ -57,7 +59,27 @@ def summary_lines(tuning: dict) -> list[str]:
             f"chosen {_score(tuning['best_validation'], metric)}; "
             f"test {_score(tuning['default_test'], metric)} -> {_score(tuning['best_test'], metric)}."
         )
+        lines.append("  " + verdict(tuning))
     return lines + ["  " + sentence for sentence in tuning["reasons"]]
+
+
+def verdict(tuning: dict) -> str:
+    """Whether the gain over the defaults on validation is more than the noise."""
+    metric, noise = tuning["metric"], tuning.get("noise")
+    gained = tuning["best_validation"] - tuning["default_validation"]
+    gained = -gained if metric == "rmse" else gained
+    scale, unit = (100, " points") if metric == "accuracy" else (1, "")
+    if not gained:
+        return "The defaults were the best trial: the search found nothing better."
+    if noise is None or gained > 2 * noise:
+        spread = scale * (noise or 0)
+        return (
+            f"The search gained {scale * gained:.2g}{unit} on validation, beyond the noise (±{spread:.2g})."
+        )
+    return (
+        f"The gain on validation, {scale * gained:.2g}{unit}, is within the noise (±{scale * noise:.2g}): "
+        "the defaults would likely do as well."
+    )
 
 
 def tuning_html(tuning: dict) -> str:
@@ -95,7 +117,8 @@ def _gain(tuning: dict, metric: str) -> list[str]:
         ),
         ("test", _score(tuning["default_test"], metric), _score(tuning["best_test"], metric)),
     ]
-    return ["<h2>Gain over the defaults</h2>", table_html([metric, "defaults", "chosen"], rows)]
+    table = table_html([metric, "defaults", "chosen"], rows)
+    return ["<h2>Gain over the defaults</h2>", table, f"<p>{escape(verdict(tuning))}</p>"]
 
 
 def _plot(tuning: dict, name: str, metric: str) -> str:
