@@ -59,6 +59,33 @@ def setting_options(command):
     return command
 
 
+def out_option(what: str):
+    """--out: the model folder a command writes (created; an older model there is replaced)."""
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        default=Path("model"),
+        show_default=True,
+        help=f"Folder to write {what} to (created; an older model there is replaced).",
+    )
+
+
+def held_out_options(command):
+    """--test and --val: separate labelled data instead of parts held out of DATA."""
+    command = click.option(
+        "--val",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Separate labelled data to pick the best epoch and model (instead of --val-size).",
+    )(command)
+    return click.option(
+        "--test",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Separate labelled data for the final test (instead of --test-size).",
+    )(command)
+
+
 def csv_options(command):
     """--target, --text and --images, for data given as a table."""
     command = click.option(

@@ -9,32 +9,13 @@ import click
 
 from ..errors import ConfigError
 from ..settings import TASKS
-from .options import csv_options, setting_options, show
+from .options import csv_options, held_out_options, out_option, setting_options, show
 
 
 @click.command()
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("model"),
-    show_default=True,
-    help="Folder to write the model to (created; an older model there is replaced).",
-)
-@click.option(
-    "--test",
-    "test",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Separate labelled data for the final test (instead of --test-size).",
-)
-@click.option(
-    "--val",
-    "val",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Separate labelled data to pick the best epoch and model (instead of --val-size).",
-)
+@out_option("the model")
+@held_out_options
 @csv_options
 @click.option(
     "--task",

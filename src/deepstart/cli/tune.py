@@ -11,7 +11,7 @@ import click
 
 from ..errors import ConfigError
 from ..settings import TASKS
-from .options import csv_options, setting_options, show
+from .options import csv_options, held_out_options, out_option, setting_options, show
 
 UNITS = {"s": 1, "m": 60, "h": 3600}
 
@@ -28,13 +28,7 @@ class Duration(click.ParamType):
 
 @click.command()
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("model"),
-    show_default=True,
-    help="Folder to write the best trial's model to.",
-)
+@out_option("the best trial's model")
 @click.option("--budget", type=Duration(), default=None, help="Wall time for the search: 90s, 10m, 2h.")
 @click.option(
     "--trials", type=click.IntRange(min=1), default=None, help="Most trials (with or without --budget)."
@@ -46,15 +40,7 @@ class Duration(click.ParamType):
     "several machines given the same one share the search.",
 )
 @click.option("--resume", is_flag=True, help="Continue the search kept in --storage.")
-@click.option(
-    "--test", type=click.Path(path_type=Path), default=None, help="Separate labelled data for the final test."
-)
-@click.option(
-    "--val",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Separate labelled data that compares trials.",
-)
+@held_out_options
 @csv_options
 @click.option(
     "--task",

@@ -40,10 +40,6 @@ def space_of(data, target, task: str, images, text, settings: dict) -> tuple[dic
     the data gets with these settings."""
     kind, forced = TASK_KINDS.get(task, (task, None))
     examples = read_labeled(data, None, target, images, text, kind, None, forced)
-    if examples.kind == "series" or task == "timeseries":
-        raise ConfigError(
-            "deepstart tune does not search forecasters yet; use deepstart train --task timeseries."
-        )
     base = Settings(**settings)
     with quiet():
         recipe = REGISTRY[examples.kind].recipe(examples, base)
