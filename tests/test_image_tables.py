@@ -137,6 +137,7 @@ def test_the_face_pipeline_falls_back_cleanly_where_there_are_no_faces(digits_ro
     )
     assert code == 0, err
     assert "No face was found in" in said + err and "described from its middle" in said + err
+    assert ".png" in (said + err).split("No face was found in")[1].splitlines()[0]  # which, by name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["encoder"]["name"] == faces.NAME and manifest["net"]["in_features"] == faces.FEATURE_DIM
     code, said, err = run_cli("predict", str(out), str(sorted((digits_root / "7").iterdir())[0]), "--json")

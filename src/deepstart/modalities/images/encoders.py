@@ -121,6 +121,10 @@ class PixelEncoder(Encoder):
     def out_shape(self) -> tuple[int, ...]:
         return (self.pixels.channels, self.pixels.size, self.pixels.size)
 
+    def transform_some(self, items, indices: list[int], batch: np.ndarray) -> np.ndarray:
+        """transform() of the batch of these items (whose names an encoder may note)."""
+        return self.transform(batch)
+
     def _compute(self, pool, items, todo: list[int], hashes: list, desc: str):
         """Read, hash and decode chunks in threads, a few chunks ahead of the transform
         (the network), which runs on batches of BATCH. Fills in hashes as it goes."""
@@ -149,8 +153,9 @@ class PixelEncoder(Encoder):
                         ready.append((i, result))
                 while len(ready) >= BATCH or (ready and not pending):
                     batch, ready = ready[:BATCH], ready[BATCH:]
+                    indices = [i for i, _ in batch]
                     computed.update(
-                        zip([i for i, _ in batch], self.transform(np.stack([a for _, a in batch])))
+                        zip(indices, self.transform_some(items, indices, np.stack([a for _, a in batch])))
                     )
                 bar.update(len(idx))
         return computed, skipped
@@ -229,7 +234,7 @@ class FaceEncoder(PixelEncoder):
     def __init__(self, workers: int = 2, max_pixels: int = 50_000_000, cache: bool = True):
         super().__init__(Pixels(FACE_SIDE, 3, crop=True), workers, max_pixels, cache)
         self._network = None
-        self.without_face = 0  # photos where no face was found, in the last encode
+        self.without_face: list[str] = []  # the photos where no face was found, in the last encode
 
     @classmethod
     def from_spec(cls, spec: dict, settings) -> FaceEncoder:
@@ -250,21 +255,29 @@ class FaceEncoder(PixelEncoder):
         return f"{self.name}-{faces.weights_sha256()[:16]}-{FACE_SIDE}-x{faces.SCALE:g}"
 
     def encode(self, items, desc: str = "Reading images", new_data: bool = False) -> Encoded:
-        self.without_face = 0
+        self.without_face = []
         encoded = super().encode(items, desc, new_data)
         if self.without_face:
+            shown = ", ".join(self.without_face[:5]) + (", ..." if len(self.without_face) > 5 else "")
             say(
-                f"No face was found in {self.without_face} of the {len(items)} images read; each of "
-                "those was described from its middle."
+                f"No face was found in {len(self.without_face)} of the {len(items)} images read ({shown}); "
+                "each of those was described from its middle."
             )
         return encoded
 
+    def transform_some(self, items, indices: list[int], batch: np.ndarray) -> np.ndarray:
+        features, found = self.network(batch)
+        self.without_face += [_name(items, i) for i, face in zip(indices, found) if not face]
+        return features
+
     def transform(self, batch: np.ndarray) -> np.ndarray:
+        return self.network(batch)[0]
+
+    @property
+    def network(self) -> faces.FaceNetwork:
         if self._network is None:
             self._network = faces.FaceNetwork()
-        features, found = self._network(batch)
-        self.without_face += int((~found).sum())
-        return features
+        return self._network
 
 
 def _pool(workers: int, n: int):
