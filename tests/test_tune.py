@@ -126,3 +126,20 @@ def test_a_gain_within_the_noise_is_called_noise():
     assert "within the noise" in page.verdict(tuning)
     assert "beyond the noise" in page.verdict(tuning | {"best_validation": 0.90})
     assert "nothing better" in page.verdict(tuning | {"best_validation": 0.820})
+
+
+@pytest.mark.parametrize(
+    "more, words",
+    [
+        ([], "--budget"),
+        (["--trials", "2", "--resume"], "give --storage too"),
+        (["--trials", "2", "--storage", "nosuch://x"], "cannot be used"),
+        (["--budget", "0s"], "90s, 10m or 2h"),
+    ],
+)
+def test_tune_refuses_in_one_line(tmp_path, more, words):
+    customers(40).to_csv(tmp_path / "c.csv", index=False)
+    code, _, err = run_cli(
+        "tune", str(tmp_path / "c.csv"), "--target", "churned", *more, "--out", str(tmp_path / "m")
+    )
+    assert code == 2 and words in err and "Traceback" not in err and not (tmp_path / "m").exists(), err

@@ -137,6 +137,7 @@ def search(
 def _study(optuna, storage: str | None, resume: bool, direction: str):
     sampler = optuna.samplers.TPESampler(seed=0, n_startup_trials=5)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
+    storage = _opened(optuna, storage)
     if storage is not None and not resume:
         try:
             optuna.load_study(study_name=STUDY, storage=storage)
@@ -154,6 +155,21 @@ def _study(optuna, storage: str | None, resume: bool, direction: str):
         pruner=pruner,
         load_if_exists=resume,
     )
+
+
+def _opened(optuna, url: str | None):
+    """The study's database (None: kept in memory), or one line saying why it cannot be used."""
+    if url is None:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return optuna.storages.RDBStorage(url)
+    except (SQLAlchemyError, ImportError, ValueError) as e:
+        why = str(e).splitlines()[0][:120]
+        raise ConfigError(
+            f"--storage {url} cannot be used ({why}); give e.g. sqlite:///study.db or postgresql://host/db."
+        ) from None
 
 
 def _pruner(trial, metric: str):
