@@ -42,8 +42,15 @@ REGISTRY = Registry(
     table="tables",
     sequence="sequences",
     series="series",
+    audio="audio",
 )
-ORDER = ("text", "sequence", "image", "table")  # detection asks each in turn; the first to recognise reads
+ORDER = (
+    "text",
+    "sequence",
+    "audio",
+    "image",
+    "table",
+)  # detection asks each in turn; the first to recognise reads
 
 
 def detect(given: Given) -> Modality:

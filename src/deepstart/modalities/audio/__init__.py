@@ -1,0 +1,82 @@
+"""Sound (recordings in class folders): a CNN over log-mel spectrograms trained from
+scratch, with augmentation that suits sound (time shifts, SpecAugment masks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...errors import ConfigError
+from ..base import Modality
+from ..given import Given
+from ..recipe import Knob, Recipe
+from . import read
+
+CNN_STEPS = 1200  # optimisation steps aimed at, as for small images
+
+
+class Audio(Modality):
+    name = "audio"
+    noun = "recordings"
+    skipped_noun = "files"
+    usable = "a usable recording"
+    readable = "a readable recording"
+    none_read = "No input could be read as a recording; give sound files (WAV, FLAC, OGG, MP3)."
+    try_input = "<sound file>"
+    models = {"cnn": ("a CNN over log-mel spectrograms, trained from scratch", "spectrogram CNN")}
+
+    def encoder_classes(self) -> tuple:
+        from .encoder import SpectrogramEncoder
+
+        return (SpectrogramEncoder,)
+
+    def recognizes(self, given: Given) -> bool:
+        """A folder whose files are mostly sound files (or any folder, asked for)."""
+        return given.form == "folder" and (given.kind == self.name or read.holds_sound(Path(given.source)))
+
+    def read_labeled(self, given: Given):
+        return read.read_labeled(given)
+
+    def read_unlabeled(self, inputs, columns: dict):
+        return read.read_unlabeled(inputs)
+
+    def recipe(self, examples, settings) -> Recipe:
+        from ...settings import ACTIVATIONS
+        from ...train.augment import SPEECH
+        from .encoder import BANDS, SpectrogramEncoder
+
+        model = settings.requested_model()
+        if model not in ("auto", "cnn"):
+            raise ConfigError(f"--model {model} is for images and texts; recordings get a spectrogram CNN.")
+        why = (
+            "the data are recordings: a CNN learns the shapes of their log-mel spectrograms (pictures of "
+            "frequency over time) from scratch"
+        )
+        net = {
+            "name": "cnn",
+            "in_channels": 1,
+            "size": BANDS,
+            "activation": settings.activation,
+            "dropout": settings.dropout,
+            "hidden": 128,
+            "pool_first": True,
+        }
+        knobs = {
+            "activation": Knob("choice", choices=ACTIVATIONS[:3]),
+            "augment": Knob("choice", choices=(True, False)),
+        }
+        augment = SPEECH if settings.augment else None
+        encoder = SpectrogramEncoder()
+        return Recipe(
+            "cnn",
+            why,
+            encoder,
+            augment,
+            net,
+            steps=CNN_STEPS,
+            epoch_range=(3, 200),
+            clean_epochs=1,
+            knobs=knobs,
+        )
+
+
+MODALITY = Audio()
