@@ -86,7 +86,32 @@ def _series(root: Path, digits_root: Path) -> dict:
     }
 
 
-TINY = {"image": _images, "text": _texts, "table": _tables, "sequence": _sequences, "series": _series}
+def _audio(root: Path, digits_root: Path) -> dict:
+    import soundfile
+
+    t = np.arange(4000) / 8000
+    for label, pitch in (("low", 300.0), ("high", 1500.0)):
+        (root / "sounds" / label).mkdir(parents=True)
+        for k in range(12):
+            sound = 0.5 * np.sin(2 * np.pi * (pitch + 20 * k) * t)
+            soundfile.write(root / "sounds" / label / f"{k}.wav", sound.astype(np.float32), 8000)
+    files = sorted((root / "sounds" / "high").iterdir())
+    return {
+        "train": [str(root / "sounds"), "--epochs", "3"],
+        "labelled": str(root / "sounds"),
+        "inputs": [str(f) for f in files[:2]],
+        "request": {"files": [("file", ("a.wav", files[0].read_bytes(), "audio/wav"))]},
+    }
+
+
+TINY = {
+    "image": _images,
+    "text": _texts,
+    "table": _tables,
+    "sequence": _sequences,
+    "series": _series,
+    "audio": _audio,
+}
 
 
 def test_every_modality_in_the_registry_has_tiny_data():

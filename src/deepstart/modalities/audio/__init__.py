@@ -23,6 +23,7 @@ class Audio(Modality):
     none_read = "No input could be read as a recording; give sound files (WAV, FLAC, OGG, MP3)."
     try_input = "<sound file>"
     models = {"cnn": ("a CNN over log-mel spectrograms, trained from scratch", "spectrogram CNN")}
+    uploads = True  # serve takes sound files as multipart uploads
 
     def encoder_classes(self) -> tuple:
         from .encoder import SpectrogramEncoder
