@@ -14,8 +14,7 @@ import torch
 from . import artifact
 from .classical import classical_from_saved
 from .classical.tables import folds_of
-from .data.examples import Examples
-from .data.labels import to_bins
+from .data.labels import binned
 from .errors import ConfigError, DataError, ModelFileError, check_is_fitted
 from .evaluate.groups import group_metrics
 from .evaluate.leaderboard import Candidate
@@ -110,7 +109,7 @@ class Predictor:
         examples = read_labeled(data, y, target, images, text, kind, None, forced)
         test, val = (read_like(part, target, images, text, examples) for part in (test, val))
         if bins is not None:
-            examples, test, val = (_binned(part, bins) for part in (examples, test, val))
+            examples, test, val = (binned(part, bins) for part in (examples, test, val))
         modality = REGISTRY[examples.kind]
         groups = modality.group_values(test or examples, group) if group is not None else None
         if balance is not None:  # refused here, before any training, when there is no such column
@@ -305,7 +304,7 @@ class Predictor:
         modality = self.modality
         bins = (self.columns_ or {}).get("bins")
         task = "regression" if bins else self.task_  # the numbers, grouped below as in training
-        examples = _binned(
+        examples = binned(
             read_labeled(data, y, target, images, text, modality.name, self.columns_, task), bins
         )
         part = encode(self.encoder_, examples, "Reading the test data", new_data=True)
@@ -468,15 +467,6 @@ class Predictor:
             self.choice_ != "deep" and self.classical_ is None
         ):
             raise ValueError(f"the chosen model {self.choice_!r} is not in the file")
-
-
-def _binned(examples: Examples | None, bins: str | None) -> Examples | None:
-    """Examples whose numbers (ages, prices) are replaced by the names of their --bins groups."""
-    if examples is None or bins is None:
-        return examples
-    labels = to_bins(examples.labels, bins, examples.origin)
-    columns = (examples.columns or {}) | {"bins": bins}
-    return replace(examples, labels=labels, task="classification", integer_labels=False, columns=columns)
 
 
 def _part(tensors: dict, prefix: str) -> dict:

@@ -3,10 +3,13 @@ array beside the inputs): as strings, and whether they were whole numbers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from .examples import Examples
 
 LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "sentiment", "species")
 
@@ -88,3 +91,12 @@ def to_bins(labels: list[str], text: str, origin: str) -> list[str]:
         bad = labels[int(values.isna().to_numpy().argmax())]
         raise DataError(f"--bins groups numbers, but {origin} has the label {str(bad)[:30]!r}; give numbers.")
     return [next(n for n, upper in bins if upper is None or v < upper) for v in values]
+
+
+def binned(examples: Examples | None, bins: str | None) -> Examples | None:
+    """Examples whose numbers (ages, prices) are replaced by the names of their --bins groups."""
+    if examples is None or bins is None:
+        return examples
+    labels = to_bins(examples.labels, bins, examples.origin)
+    columns = (examples.columns or {}) | {"bins": bins}
+    return replace(examples, labels=labels, task="classification", integer_labels=False, columns=columns)
