@@ -98,10 +98,19 @@ class History(Open):
     stopped: Text = ""
 
 
+class ClusterRun(Open):
+    """Where a network trained on a Ray cluster was trained (cluster/fit.py)."""
+
+    address: Text
+    workers: Annotated[int, Field(ge=1, le=1_000_000)]
+    restarts: Count = 0
+
+
 class Training(Open):
     settings: dict = {}
     history: History | None = None
     seconds: float | None = None
+    cluster: ClusterRun | None = None
 
 
 class Recipe(Open):

@@ -150,6 +150,8 @@ class Predictor:
         self.diagnostics_ = self._diagnose(trained_on, plan)
         self.data_ = data_record(examples, split, test, val)
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
+        if self.history_.cluster:  # trained on a Ray cluster: where, on how many workers
+            self.training_["cluster"] = self.history_.cluster
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         return self
 

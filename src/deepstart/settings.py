@@ -160,7 +160,8 @@ class Settings:
     )
     workers: int = _setting(
         os.cpu_count() or 1,
-        "Threads that decode images in parallel.",
+        "Threads that decode images in parallel; with --cluster, the Ray workers that encode and train "
+        "(at most the cluster's CPUs, or GPUs where it has enough).",
         _positive_int,
         "a whole number of at least 1",
     )
@@ -177,7 +178,23 @@ class Settings:
         "true or false",
     )
 
-    MACHINE = ("workers", "cache", "max_pixels")  # this machine's settings, not the model's
+    cluster: str | None = _setting(
+        None,
+        "Encode and train on a Ray cluster: auto (the one RAY_ADDRESS names, or one running here), "
+        "ray://HOST:PORT, HOST:PORT, or local:N (a Ray started here with N CPUs, to try it). Needs "
+        "deepstart[cluster].",
+        lambda v: v is None or is_cluster_address(v),
+        "auto, ray://HOST:PORT, HOST:PORT or local:N (N at least 1)",
+    )
+    cluster_storage: str | None = _setting(
+        None,
+        "With --cluster: where training checkpoints are kept, a folder every node sees (NFS) or "
+        "s3://bucket/path; default: beside --out.",
+        lambda v: v is None or (isinstance(v, str) and bool(v.strip())),
+        "a folder or a URI such as s3://bucket/path",
+    )
+
+    MACHINE = ("workers", "cache", "max_pixels", "cluster", "cluster_storage")  # not the model's
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -223,6 +240,19 @@ def describe() -> list[SettingInfo]:
         SettingInfo(f.name, f.default, f.metadata["help"], str(f.type), f.metadata["choices"])
         for f in dataclasses.fields(Settings)
     ]
+
+
+def is_cluster_address(value) -> bool:
+    """auto, ray://HOST:PORT, HOST:PORT or local:N: what --cluster accepts."""
+    if not isinstance(value, str):
+        return False
+    if value == "auto":
+        return True
+    if value.startswith("local:"):
+        count = value.removeprefix("local:")
+        return count.isdigit() and int(count) >= 1
+    host, _, port = value.removeprefix("ray://").rpartition(":")
+    return bool(host) and port.isdigit() and 0 < int(port) < 65536
 
 
 def whole_number(value) -> bool:

@@ -46,7 +46,10 @@ def setting_options(command):
         elif "int" in info.type and "float" in info.type:
             decl, kind = flag, FractionOrCount()
         else:
-            decl, kind = flag, float if info.type.startswith("float") else int
+            decl, kind = (
+                flag,
+                str if info.type.startswith("str") else float if info.type.startswith("float") else int,
+            )
         option = click.option(
             decl,
             info.name,

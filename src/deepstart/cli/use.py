@@ -57,11 +57,27 @@ def evaluate(model, data, target, text, images, as_json, group):
     "--text", metavar="COLUMN", default=None, help="Column of the texts, for tables (detected if not given)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the predictions as one JSON list.")
-def predict(model, inputs, out, text, as_json):
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Predict on a Ray cluster (auto, ray://HOST:PORT, HOST:PORT or local:N) into one Parquet file, "
+    "--out preds.parquet; the model and the inputs must be where every node sees them.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --cluster: Ray workers (default: all CPUs).",
+)
+def predict(model, inputs, out, text, as_json, cluster, workers):
     """Predict the class (or number) of each input: image files or folders of them; for a
     text model, texts or tables of texts; for a table model, tables of rows."""
     from ..loading import load_model
 
+    if cluster is not None or workers is not None:
+        _predict_on_cluster(load_model, model, inputs, out, text, as_json, cluster, workers)
+        return
     if out is not None and (not is_regular_or_absent(out) or not out.absolute().parent.is_dir()):
         raise ConfigError(f"--out {out} must be a new or plain file name in an existing folder.")
     predictor = load_model(model)
@@ -88,6 +104,30 @@ def predict(model, inputs, out, text, as_json):
                 click.echo(f"{name}\t{printable(r['label'], lines=False)}\t({probs})")
     if all("error" in r for r in records):
         raise DeepstartError(predictor.modality.none_read)
+
+
+def _predict_on_cluster(load_model, model, inputs, out, text, as_json, cluster, workers) -> None:
+    """predict --cluster: every input through the model on the cluster, into one Parquet file."""
+    from ..settings import is_cluster_address
+
+    if cluster is None:
+        raise ConfigError(
+            "--workers is for --cluster; add --cluster (e.g. --cluster local:2) or drop --workers."
+        )
+    if not is_cluster_address(cluster):
+        raise ConfigError(
+            "Invalid value for --cluster. Expected auto, ray://HOST:PORT, HOST:PORT or local:N. "
+            f"Received: {cluster!r}"
+        )
+    if as_json or out is None or out.suffix != ".parquet":
+        raise ConfigError(
+            "predict --cluster writes one Parquet file: give --out preds.parquet (and no --json)."
+        )
+    if not is_regular_or_absent(out) or not out.absolute().parent.is_dir():
+        raise ConfigError(f"--out {out} must be a new or plain file name in an existing folder.")
+    from ..cluster.predict import predict_to_parquet
+
+    predict_to_parquet(load_model, model, inputs, out, cluster, workers or 1_000_000, text)
 
 
 @click.command()

@@ -43,7 +43,16 @@ def train_net(
         if not resume:
             _linear_probe(net, recipe, train, val, settings, task)
     plan = plan_for(recipe, net, settings, len(train[1]), task)
-    history = fit(net, train, val, settings, plan, checkpoint, resume, keep_start=recipe.probe is not None)
+    if settings.cluster:  # the same loop on the cluster's workers, with DistributedDataParallel
+        from ..cluster.fit import fit_on_cluster
+
+        history = fit_on_cluster(
+            net, train, val, settings, plan, checkpoint, resume, recipe.probe is not None
+        )
+    else:
+        history = fit(
+            net, train, val, settings, plan, checkpoint, resume, keep_start=recipe.probe is not None
+        )
     return net.cpu().eval(), history, plan
 
 

@@ -70,11 +70,11 @@ class Part:
     kept: list[int]  # positions of these examples among the inputs read
 
 
-def encode(encoder, examples: Examples, desc: str, new_data: bool = False) -> Part:
+def encode(encoder, examples: Examples, desc: str, new_data: bool = False, settings=None) -> Part:
     """The examples through the encoder, saying which were skipped and why; refused
-    when none is usable."""
+    when none is usable. With settings.cluster, files and texts are encoded on the cluster."""
     modality = REGISTRY[examples.kind]
-    encoded = encoder.encode(examples.items, desc, new_data=new_data)
+    encoded = _encoded(encoder, examples.items, desc, new_data, settings)
     encoded.skipped = [(modality.skipped_in(examples.origin, item), why) for item, why in encoded.skipped]
     for file, reason in encoded.skipped[:10]:
         say(f"  skipped {file}: {reason}")
@@ -95,6 +95,16 @@ def encode(encoder, examples: Examples, desc: str, new_data: bool = False) -> Pa
     )
 
 
+def _encoded(encoder, items, desc: str, new_data: bool, settings):
+    """encoder.encode(items), or the same computed by Ray Data on the cluster (--cluster)."""
+    if settings is not None and settings.cluster:
+        from ..cluster.features import can_encode, encode_on_cluster
+
+        if can_encode(encoder, items):
+            return encode_on_cluster(encoder, items, desc, settings)
+    return encoder.encode(items, desc, new_data=new_data)
+
+
 def prepare(examples: Examples, test: Examples | None, val: Examples | None, encoder, settings):
     """(the targets, the examples encoded and split: train / validation / test). Separate
     test or validation data is used as given; otherwise it is held out, stratified."""
@@ -105,7 +115,7 @@ def prepare(examples: Examples, test: Examples | None, val: Examples | None, enc
             targets.of(examples.labels, examples.origin), targets.regression, settings, test, val
         )
         encoder.fit(modality.take(examples, modality.raw(examples, list(rows["train"]))).items)
-    data = encode(encoder, examples, "Reading the training data")
+    data = encode(encoder, examples, "Reading the training data", settings=settings)
     targets = learn_targets(examples.task, data.names, test, val, modality.noun)
     labels = targets.of(data.names, examples.origin)
     rows, parts = split_rows(labels, targets.regression, settings, test, val), {}
@@ -121,7 +131,7 @@ def prepare(examples: Examples, test: Examples | None, val: Examples | None, enc
                 [data.kept[i] for i in idx],
             )
         else:
-            part = encode(encoder, given, f"Reading the {name} data", new_data=True)
+            part = encode(encoder, given, f"Reading the {name} data", new_data=True, settings=settings)
             parts[name] = Part(
                 part.x, targets.of(part.names, given.origin), part.hashes, part.skipped, part.raw, part.kept
             )

@@ -49,6 +49,20 @@ def about_kept(manifest: dict) -> bool:
     return manifest.get("choice", "deep") != "classical" or "divergence" not in checks
 
 
+def cluster_text(cluster: dict | None) -> list[str]:
+    """Where a network trained on a Ray cluster was trained, in a line (none otherwise)."""
+    if not cluster:
+        return []
+    where = "GPUs" if cluster.get("gpus") else "CPUs"
+    again = cluster.get("restarts", 0)
+    resumed = f"; resumed from a checkpoint {again} time{'s' * (again != 1)} after a worker failed"
+    resumed = resumed if again else ""
+    return [
+        f"Trained on the Ray cluster {cluster['address']}: {cluster['workers']} workers on {where} "
+        f"(DistributedDataParallel{resumed})."
+    ]
+
+
 def train_summary(manifest: dict, out: str | None = None) -> str:
     data, test, model = manifest["data"], manifest["metrics"]["test"], manifest["model"]
     history = manifest["training"]["history"]
@@ -73,6 +87,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         else f"Training: {n_epochs} epoch{'s' * (n_epochs != 1)}; none beat the starting weights (the "
         "pretrained network with a classifier on its features), which were kept.",
     ]
+    lines += cluster_text(manifest["training"].get("cluster"))
     if data["skipped"]:
         what = modality.skipped_noun
         lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")

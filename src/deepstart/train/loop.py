@@ -33,6 +33,7 @@ class History:
     best_epoch: int = 0
     stopped: str = "finished"  # "finished" | "early stopping" | "time limit" | "diverged"
     seconds: float = 0.0
+    cluster: dict | None = None  # trained on a Ray cluster: address, workers, restarts (cluster/fit.py)
 
     def to_dict(self) -> dict:
         return {
@@ -55,6 +56,7 @@ class Plan:
     layout: str = "vectors"  # "images" (uint8 pixels, channels last), "tokens" (ids), "vectors"
     augment: object = None  # a batch augmentation for images, or None
     clean_epochs: int = 0  # the last epochs train on the inputs as they are, without augment
+    agree: object = None  # distributed training: record -> the first worker's record, so all stop alike
 
     @property
     def regression(self) -> bool:
@@ -109,6 +111,8 @@ def fit(
             torch.manual_seed(settings.seed + epoch)  # the same batches after a resume
             limit = settings.time_limit if epoch == first else None
             record = _epoch(model, train, val, plan, optimizer, schedule, limit, history)
+            if plan.agree is not None:  # every worker keeps the same best epoch and stops at the same one
+                record.update(plan.agree(record))
             bar.set_postfix({k: v for k, v in record.items() if k.startswith("val_")})
             bar.update(1)
             emit("epoch", epochs=plan.epochs, **record)

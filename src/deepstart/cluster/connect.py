@@ -1,0 +1,105 @@
+"""Joining a Ray cluster named by --cluster: auto, ray://HOST:PORT, HOST:PORT, or
+local:N (a Ray started on this machine, on 127.0.0.1, with N CPUs). Each refusal is
+one line that says what to do."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+from ..log import say
+
+INSTALL = 'pip install "deepstart[cluster]"'
+PASSED_ON = ("DEEPSTART_CACHE", "DEEPSTART_KEY", "DEEPSTART_ENGINE", "HF_HUB_OFFLINE")  # to local workers
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A connected cluster: how it was named, and what it offers."""
+
+    address: str
+    cpus: int
+    gpus: int
+
+    def workers(self, wanted: int) -> int:
+        """Workers that fit: at most one per CPU (per GPU, where there are GPUs enough)."""
+        room = self.gpus if self.use_gpu(wanted) else max(self.cpus, 1)
+        return max(1, min(wanted, room))
+
+    def use_gpu(self, wanted: int) -> bool:
+        return self.gpus >= 1 and self.gpus >= min(wanted, self.cpus)
+
+    def record(self, workers: int) -> dict:
+        """What the manifest keeps of a run on this cluster."""
+        import ray
+
+        return {
+            "address": self.address,
+            "workers": workers,
+            "gpus": self.use_gpu(workers),
+            "ray": ray.__version__,
+        }
+
+
+def ray_module():
+    """Ray, or one line saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError(f"--cluster needs Ray, which is not installed; run: {INSTALL}") from None
+    return ray
+
+
+def connect(address: str) -> Cluster:
+    """ray.init for --cluster ADDRESS (once per process; a second call reuses it)."""
+    ray = ray_module()
+    if not ray.is_initialized():
+        try:
+            ray.init(**_init_arguments(address))
+        except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
+            why = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+            raise ConfigError(
+                f"--cluster {address}: no Ray cluster could be reached ({why}); start one (`ray start "
+                "--head`), check the address, or try --cluster local:2."
+            ) from None
+    _quieted()
+    found = ray.cluster_resources()
+    cluster = Cluster(address, int(found.get("CPU", 0)), int(found.get("GPU", 0)))
+    say(f"On the Ray cluster {address}: {cluster.cpus} CPUs, {cluster.gpus} GPUs.")
+    return cluster
+
+
+def _quieted() -> None:
+    """deepstart's own progress and messages, not Ray's (its logs stay in /tmp/ray)."""
+    import ray.data
+
+    for name in ("ray", "ray.data", "ray.train"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = context.print_on_execution_start = False
+
+
+def _init_arguments(address: str) -> dict:
+    quiet = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": True}
+    if address.startswith("local:"):
+        env = {k: os.environ[k] for k in PASSED_ON if k in os.environ}
+        return quiet | {
+            "address": "local",
+            "num_cpus": int(address.removeprefix("local:")),
+            "include_dashboard": False,
+            "_node_ip_address": "127.0.0.1",
+            "runtime_env": {"env_vars": env},
+        }
+    if address == "auto" and not os.environ.get("RAY_ADDRESS"):
+        return quiet | {"address": "auto"}
+    return quiet | {"address": None if address == "auto" else address}
+
+
+def disconnect() -> None:
+    """Stop the Ray this process started or joined (tests and benchmarks use it)."""
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()

@@ -1,0 +1,109 @@
+"""Batch prediction on a Ray cluster: the inputs (files every node sees, or texts) are
+listed here, streamed through the model by a pool of Ray Data actors, each holding the
+model loaded from its folder (an exported int8 ONNX model is the fast path), and the
+predictions are written to one Parquet file as they come: input, label, probabilities
+(in the order of the classes, which the file's metadata names), or the error."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError, DeepstartError
+from ..log import progress, say
+from ..modalities import read_unlabeled
+from .connect import connect
+
+BATCH = 256  # inputs per actor call
+
+
+class PredictActor:
+    """Holds one model, loaded from its folder by load (deepstart.loading.load_model:
+    only tensors and JSON are read)."""
+
+    def __init__(self, load, folder: str, text: str | None):
+        self.model, self.text = load(folder), text
+
+    def __call__(self, batch: dict) -> dict:
+        records = self.model.predict_records([str(v) for v in batch["item"]], text=self.text)
+        classes = self.model.classes_
+        out = {"i": batch["i"], "error": np.array([r.get("error", "") for r in records], dtype=object)}
+        if classes:
+            out["label"] = np.array([r.get("label", "") for r in records], dtype=object)
+            out["probabilities"] = np.array(
+                [[r["probabilities"][c] for c in classes] if "probabilities" in r else [np.nan] * len(classes)
+                 for r in records],
+                dtype=np.float32,
+            )  # fmt: skip
+        else:
+            out["prediction"] = np.array([r.get("prediction", np.nan) for r in records], np.float64)
+        return out
+
+
+def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, workers: int, text=None) -> int:
+    """Predict every input on the cluster into the Parquet file out; returns the rows written.
+    load: deepstart.loading.load_model, which each actor calls on the model's folder."""
+    model = load(folder)  # checked once here, before the cluster loads it on every actor
+    cluster = connect(address)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import ray.data
+
+    if model.task == "forecasting":
+        raise ConfigError("A forecaster predicts from its series on one machine; drop --cluster.")
+    examples = read_unlabeled(list(inputs), model.modality.name, dict(model.columns_ or {}))
+    if not isinstance(examples.items, (list, tuple)):
+        raise ConfigError(
+            "predict --cluster takes files, folders or texts; predict a table without --cluster."
+        )
+    names = model.modality.input_names(examples)
+    actors = cluster.workers(workers)
+    rows = [{"i": i, "item": str(item)} for i, item in enumerate(examples.items)]
+    predicted = ray.data.from_items(rows).map_batches(
+        PredictActor,
+        fn_constructor_args=(load, str(Path(folder).absolute()), text),
+        batch_size=BATCH,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_cpus=1,
+    )
+    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    writer, written = None, 0
+    try:
+        with progress(total=len(rows), desc=f"Predicting on {actors} Ray workers", unit="input") as bar:
+            for batch in predicted.iter_batches(batch_size=BATCH, batch_format="numpy"):
+                table = _table(pa, batch, names, model.classes_)
+                writer = writer or pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+                written += table.num_rows
+                bar.update(table.num_rows)
+    except ray.exceptions.RayError as e:
+        raise DeepstartError(
+            f"Predicting on the cluster failed: {str(e).strip().splitlines()[0][:200]}"
+        ) from None
+    finally:
+        if writer is not None:
+            writer.close()
+    os.replace(tmp, out)
+    say(f"Wrote {written:,} predictions to {out}.")
+    return written
+
+
+def _table(pa, batch: dict, names: list[str], classes: list[str]):
+    """One batch of predictions as an Arrow table; the classes in the schema's metadata."""
+    columns = {"input": pa.array([names[int(i)] for i in batch["i"]], pa.string())}
+    errors = [str(e) or None for e in batch["error"]]
+    if classes:
+        columns["label"] = pa.array([str(v) or None for v in batch["label"]], pa.string())
+        probabilities = [None if e else list(p) for p, e in zip(batch["probabilities"], errors)]
+        columns["probabilities"] = pa.array(probabilities, pa.list_(pa.float32()))
+    else:
+        columns["prediction"] = pa.array(
+            [None if e else float(v) for v, e in zip(batch["prediction"], errors)]
+        )
+    columns["error"] = pa.array(errors, pa.string())
+    metadata = {"deepstart.classes": json.dumps(classes)}
+    return pa.table(columns).replace_schema_metadata(metadata)
