@@ -23,6 +23,7 @@ from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
 from .models import check_net_reads, load_network
 from .pipeline.crossval import deep_out_of_fold, select_by_folds
 from .pipeline.fit import train_net
+from .pipeline.groups import grouping
 from .pipeline.prepare import Targets, check_fit_arguments, encode, identity, prepare, read_like
 from .pipeline.record import data_record, scale_of, test_records, worst_mistakes
 from .pipeline.select import select
@@ -83,6 +84,7 @@ class Predictor:
         group: str | None = None,
         bins: str | None = None,
         balance: str | None = None,
+        group_split: str | None = None,
     ) -> Predictor:
         """Train on data: a folder of class subfolders, a table (CSV, TSV, Parquet, JSON
         Lines, or a DataFrame) of image files, texts or rows with labels, an image array
@@ -99,7 +101,10 @@ class Predictor:
         numbers in the same way. balance: a column of the data's table whose groups count
         equally in training (smaller groups' examples repeated); the model is trained
         without it first, and the test metrics per group of both are kept (metrics["test"]
-        ["balance"]: "before" and "after").
+        ["balance"]: "before" and "after"). group_split: hold out whole groups (speakers,
+        patients) for the test and validation parts: a column of the data's table, or how
+        files' names say their group (pipeline.groups; data.groups.NamePattern); data["groups"]
+        records them, and the groups found in both the training and the test data.
         """
         start, s = time.perf_counter(), self.settings
         check_fit_arguments(task, checkpoint, resume)
@@ -117,6 +122,7 @@ class Predictor:
                 modality.group_values(examples, balance),
                 modality.group_values(test or examples, balance),
             )
+        by = grouping(modality, examples, test, group_split, 1 + (test is None) + (val is None))
         recipe = modality.recipe(examples, s)
         self.task_, self.columns_, self.integer_labels_ = (
             examples.task,
@@ -124,7 +130,7 @@ class Predictor:
             examples.integer_labels,
         )
         self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
-        targets, split = prepare(examples, test, val, recipe.encoder, s)
+        targets, split = prepare(examples, test, val, recipe.encoder, s, by if by and by.split else None)
         self.classes_ = targets.classes
         self.target_scale_ = scale_of(split.train[1]) if targets.regression else None
         trained_on = split
@@ -133,7 +139,7 @@ class Predictor:
             trained_on = split.balanced(weighed[0].iloc[split.train_positions].to_numpy(), s.seed)
         plan = self._train(recipe, trained_on, targets, checkpoint, resume)
         # cross-validation would score repeated examples on their own copies: validation chooses instead
-        cv = val is None and balance is None
+        cv = val is None and balance is None and not (by and by.split)  # folds would mix the groups
         out = self._select(modality, recipe, trained_on, time.perf_counter() - start, cv=cv)
         if balance is not None:
             after = self._groups(weighed[1], split.test_positions, balance, split.test[1], out)
@@ -149,6 +155,8 @@ class Predictor:
         self.test_records_ = test_records(split.test[1], out, split.inputs["test"], self.classes_, modality)
         self.diagnostics_ = self._diagnose(trained_on, plan)
         self.data_ = data_record(examples, split, test, val)
+        if by is not None:
+            self.data_["groups"] = by.recorded(split)
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
         if self.history_.cluster:  # trained on a Ray cluster: where, on how many workers
             self.training_["cluster"] = self.history_.cluster

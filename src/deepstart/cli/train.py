@@ -57,6 +57,16 @@ from .options import csv_options, held_out_options, out_option, setting_options,
     help="Make each group of this column count equally in training (smaller groups' examples "
     "repeated); trains twice and reports each group's test score before and after.",
 )
+@click.option(
+    "--group-split",
+    metavar="GROUPS",
+    default=None,
+    help="Test (and validate) on whole groups never seen in training, e.g. speakers. GROUPS is a column "
+    "of the table that lists the data, or says how the files' names name their group: a word alone "
+    "reads them as {label}_{word}_{n} (--group-split speaker: yes_george_3.wav is george's, the part "
+    "between the first and the last '_'); a pattern has one {field} for the group and * for any other "
+    "text ('{speaker}_*': 0a7c2a8d_nohash_0.wav is 0a7c2a8d's).",
+)
 @setting_options
 def train(
     data,
@@ -75,6 +85,7 @@ def train(
     group,
     bins,
     balance,
+    group_split,
     **settings,
 ):
     """Train a model on DATA: a folder with one subfolder per class, a CSV that lists
@@ -87,7 +98,7 @@ def train(
     _check_held_out(test, val)
     series = {"time_column": time_column, "horizon": horizon, "id_column": id_column, "season": season}
     if task == "timeseries" or any(v is not None for v in series.values()):
-        _check_series_options(task, settings, test, val, resume, group, bins, balance)
+        _check_series_options(task, settings, test, val, resume, group, bins, balance, group_split)
         _forecaster(data, out, target, series, settings)
         return
     from ..predictor import Predictor
@@ -97,6 +108,7 @@ def train(
     predictor = Predictor(**settings).fit(
         data, target=target, test=test, val=val, images=images, text=text, task=task,
         checkpoint=checkpoint, resume=resume, group=group, bins=bins, balance=balance,
+        group_split=group_split,
     )  # fmt: skip
     predictor.save(out)
     show(train_summary(predictor.manifest(), str(out)))
@@ -113,15 +125,17 @@ def _check_held_out(test, val) -> None:
             )
 
 
-def _check_series_options(task: str, settings: dict, test, val, resume: bool, group, bins, balance) -> None:
+def _check_series_options(
+    task: str, settings: dict, test, val, resume: bool, group, bins, balance, group_split=None
+) -> None:
     if task != "timeseries":
         raise ConfigError("--time, --horizon, --id and --season are for time series: add --task timeseries.")
     if settings["model"] != "auto" or settings["fine_tune"]:
         raise ConfigError("--model and --fine-tune are for images and texts; drop them for time series.")
-    if resume or any(option is not None for option in (test, val, group, bins, balance)):
+    if resume or any(option is not None for option in (test, val, group, bins, balance, group_split)):
         raise ConfigError(
             "A forecaster tests on the last steps of each series; drop --test, --val, --resume, --group, "
-            "--bins and --balance."
+            "--bins, --balance and --group-split."
         )
 
 

@@ -150,9 +150,15 @@ def looks_like_image_path(value: str) -> bool:
 
 def image_column(table) -> str | None:
     """The column of a table (cells as strings) whose values are nearly all image file names."""
+    return file_column(table, IMAGE_EXTENSIONS)
+
+
+def file_column(table, suffixes) -> str | None:
+    """The column of a table (cells as strings) whose values are nearly all names of files
+    ending in one of suffixes (".wav", ...)."""
     for column in table.columns:
         values = [v for v in table[column].head(200) if v.strip()]
-        if values and sum(looks_like_image_path(v.strip()) for v in values) >= 0.9 * len(values):
+        if values and sum(Path(v.strip()).suffix.lower() in suffixes for v in values) >= 0.9 * len(values):
             return column
     return None
 

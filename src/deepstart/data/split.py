@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -37,6 +38,41 @@ def stratified_split(
         out.extend(members[:cut])
         kept.extend(members[cut:])
     return np.sort(np.array(kept, dtype=int)), np.sort(np.array(out, dtype=int))
+
+
+def grouped_split(
+    y: np.ndarray, groups: np.ndarray, size: float | int, seed: int, what: str = "test", word: str = "group"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (kept, held_out) where held_out is about `size` of the data made of whole
+    groups (scikit-learn's StratifiedGroupKFold: one fold of about that size, the classes
+    in proportion as far as whole groups allow), chosen so that every class keeps examples
+    on the kept side (and, where a fold allows it, on the held-out side too)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    n_groups = len(set(groups))
+    if n_groups < 2:
+        raise DataError(
+            f"Only one {word} is left to hold some out for {what}; add examples of more {word}s, or drop "
+            "--group-split."
+        )
+    wanted = size / len(y) if isinstance(size, int) else size
+    n_splits = int(min(max(round(1 / max(wanted, 1e-9)), 2), n_groups))
+    folds = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
+    codes = np.unique(groups.astype(str), return_inverse=True)[1]
+    classes, found = set(y.tolist()), []
+    with warnings.catch_warnings():  # "the least populated class has fewer members than n_splits"
+        warnings.simplefilter("ignore", UserWarning)
+        splits = list(folds.split(np.zeros(len(y)), y, codes))
+    for kept, held in splits:
+        if set(y[kept].tolist()) == classes:
+            found.append((set(y[held].tolist()) == classes, -abs(len(held) - wanted * len(y)), kept, held))
+    if not found:
+        raise DataError(
+            f"Holding out whole {word}s for {what} leaves a class without examples to train on (each of its "
+            f"{word}s is needed elsewhere); add {word}s to the small classes, or drop --group-split."
+        )
+    best = max(found, key=lambda fold: fold[:2])
+    return np.sort(best[2]), np.sort(best[3])
 
 
 def check_class_sizes(

@@ -45,9 +45,9 @@ REGISTRY = Registry(
     audio="audio",
 )
 ORDER = (
+    "audio",  # first: a table that lists sound files may have a column of transcripts too
     "text",
     "sequence",
-    "audio",
     "image",
     "table",
 )  # detection asks each in turn; the first to recognise reads

@@ -40,6 +40,7 @@ class Modality:
     uploads = False
     single, many = "", ""
     int8 = "dynamic"  # how export quantises: "dynamic" (weights) or "static" (activations too)
+    group_word = "group"  # what examples that belong together are (recordings: "speaker"), in messages
 
     # -- recognising and reading data ------------------------------------------
     def recognizes(self, given: Given) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.images import image_column
+from ..data.images import IMAGE_EXTENSIONS, file_column
 from ..data.tables import as_text_table, is_table_file, read_table
 from ..errors import DataError
 
@@ -62,9 +62,14 @@ class Given:
     @cached_property
     def image_column(self) -> str | None:
         """A column of a table file that lists image files (unless texts are asked for)."""
+        return self.file_column(IMAGE_EXTENSIONS)
+
+    def file_column(self, suffixes) -> str | None:
+        """A column of a table file that lists files ending in one of suffixes (images,
+        sound files), unless texts are asked for."""
         if self.form != "table" or self.kind == "text" or self.text is not None:
             return None
-        return image_column(self.table)
+        return file_column(self.table, suffixes)
 
     @property
     def origin(self) -> str:

@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 
 from ..data.examples import Examples
-from ..data.split import Split, check_class_sizes, fingerprint, sorted_classes, stratified_split
+from ..data.split import (
+    Split,
+    check_class_sizes,
+    fingerprint,
+    grouped_split,
+    sorted_classes,
+    stratified_split,
+)
 from ..errors import ConfigError, DataError
 from ..evaluate import classification_metrics, regression_metrics
 from ..log import say, warn
@@ -105,20 +112,23 @@ def _encoded(encoder, items, desc: str, new_data: bool, settings):
     return encoder.encode(items, desc, new_data=new_data)
 
 
-def prepare(examples: Examples, test: Examples | None, val: Examples | None, encoder, settings):
+def prepare(examples: Examples, test: Examples | None, val: Examples | None, encoder, settings, by=None):
     """(the targets, the examples encoded and split: train / validation / test). Separate
-    test or validation data is used as given; otherwise it is held out, stratified."""
+    test or validation data is used as given; otherwise it is held out, stratified, and
+    made of whole groups when by (a pipeline.groups.Grouping that splits) says each
+    example's group: its speaker, its patient."""
     modality = REGISTRY[examples.kind]
+    groups, word = (by.values, by.word) if by is not None else (None, "group")
     if encoder.learns:  # learn from the training rows only: split first, then fit
         targets = learn_targets(examples.task, examples.labels, test, val, modality.noun)
-        rows = split_rows(
-            targets.of(examples.labels, examples.origin), targets.regression, settings, test, val
-        )
+        y = targets.of(examples.labels, examples.origin)
+        rows = split_rows(y, targets.regression, settings, test, val, groups, word)
         encoder.fit(modality.take(examples, modality.raw(examples, list(rows["train"]))).items)
     data = encode(encoder, examples, "Reading the training data", settings=settings)
     targets = learn_targets(examples.task, data.names, test, val, modality.noun)
     labels = targets.of(data.names, examples.origin)
-    rows, parts = split_rows(labels, targets.regression, settings, test, val), {}
+    kept_groups = None if groups is None else groups[data.kept]
+    rows, parts = split_rows(labels, targets.regression, settings, test, val, kept_groups, word), {}
     for name, given in (("test", test), ("val", val)):
         if given is None:
             idx = rows[name]
@@ -187,18 +197,24 @@ def learn_targets(task: str, names: list[str], test, val, noun: str) -> Targets:
     return Targets(task, classes)
 
 
-def split_rows(labels: np.ndarray, regression: bool, settings, test, val) -> dict[str, np.ndarray]:
+def split_rows(
+    labels: np.ndarray, regression: bool, settings, test, val, groups=None, word: str = "group"
+) -> dict[str, np.ndarray]:
     """Positions of the "train" examples, and of the "test" and "val" ones held out
-    (stratified by class) when not given separately."""
+    (stratified by class; of whole groups when groups are given) when not given separately."""
     s, rest, rows = settings, np.arange(len(labels)), {}
     strata = np.zeros(len(labels), int) if regression else labels
     for part, given, size, seed in (
         ("test", test, s.test_size, s.seed),
         ("val", val, s.val_size, s.seed + 1),
     ):
-        if given is None:
+        if given is not None:
+            continue
+        if groups is None:
             kept, held = stratified_split(strata[rest], size, seed, part)
-            rows[part], rest = rest[held], rest[kept]
+        else:
+            kept, held = grouped_split(strata[rest], np.asarray(groups)[rest], size, seed, part, word)
+        rows[part], rest = rest[held], rest[kept]
     return rows | {"train": rest}
 
 

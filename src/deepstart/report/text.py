@@ -107,6 +107,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
             "flatter the model"
         )
     )
+    lines += groups_text(data.get("groups"))
     lines.append(f"Test on {test['n']:,} {held}, {unseen}:")
     lines += [
         "  " + line
@@ -271,3 +272,31 @@ def group_text(groups: dict | None, noun: str = "rows") -> list[str]:
         lines.append(f"  {value:<20} {score}  ({m['n']:,} {noun})")
     lines.append(f"  {'! ' if groups['flag'] else ''}{groups['message']}")
     return lines
+
+
+def groups_text(groups: dict | None) -> list[str]:
+    """What a split did with groups of examples (speakers): the test groups unseen in
+    training, or the groups found on both sides and what the test score then means."""
+    if not groups or "n_shared" not in groups:
+        return []
+    word, shared = groups["by"], groups["shared"]
+    if shared:
+        more = groups["n_shared"] > len(shared[:3])
+        names = ", ".join(shared[:3]) + (", …" if more else "")
+        fix = (
+            f"test on data of other {word}s"
+            if groups["split"] or groups.get("separate_test")
+            else f"use --group-split {word} to test on unseen {word}s"
+        )
+        return [
+            f"The same {word}s ({names}) are in the training and the test data: the test score is for "
+            f"{word}s the model was trained on; {fix}."
+        ]
+    if not groups["split"]:
+        return []
+    names = ", ".join(groups["test"][:3]) + (", …" if groups["n_test"] > 3 else "")
+    return [
+        f"Split by {word} ({groups['from']}): the test score is for {groups['n_test']} {word}"
+        f"{'s' * (groups['n_test'] != 1)} ({names}) not in the training data, which had "
+        f"{groups['n_train']} other {word}s."
+    ]

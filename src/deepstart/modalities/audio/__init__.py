@@ -3,8 +3,6 @@ scratch, with augmentation that suits sound (time shifts, SpecAugment masks)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ...errors import ConfigError
 from ..base import Modality
 from ..given import Given
@@ -24,6 +22,7 @@ class Audio(Modality):
     try_input = "<sound file>"
     models = {"cnn": ("a CNN over log-mel spectrograms, trained from scratch", "spectrogram CNN")}
     uploads = True  # serve takes sound files as multipart uploads
+    group_word = "speaker"  # recordings are grouped by whose voice they hold (--group-split)
 
     def encoder_classes(self) -> tuple:
         from .encoder import SpectrogramEncoder
@@ -31,8 +30,8 @@ class Audio(Modality):
         return (SpectrogramEncoder,)
 
     def recognizes(self, given: Given) -> bool:
-        """A folder whose files are mostly sound files (or any folder, asked for)."""
-        return given.form == "folder" and (given.kind == self.name or read.holds_sound(Path(given.source)))
+        """A folder whose files are mostly sound files, or a table that lists sound files."""
+        return read.recognizes(given, asked=given.kind == self.name)
 
     def read_labeled(self, given: Given):
         return read.read_labeled(given)

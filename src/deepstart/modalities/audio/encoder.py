@@ -45,7 +45,7 @@ class SpectrogramEncoder(Encoder):
         for item in list(items)[:: max(1, len(items) // 500)]:
             try:
                 durations.append(soundfile.info(io.BytesIO(_read(item))).duration)
-            except (OSError, RuntimeError, soundfile.LibsndfileError):
+            except (OSError, RuntimeError, soundfile.LibsndfileError, Problem):
                 continue
         found = float(np.percentile(durations, 90)) if durations else 1.0
         self.seconds = round(min(max(found, SECONDS[0]), SECONDS[1]), 3)

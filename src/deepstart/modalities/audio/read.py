@@ -1,13 +1,18 @@
 """Recordings to learn from: a folder with one subfolder of sound files per class
-(recordings/yes/*.wav, recordings/no/*.wav); sound files, folders of them or uploads to
-predict on. WAV, FLAC, OGG and MP3, decoded later (encoder.py). No PyTorch here."""
+(recordings/yes/*.wav, recordings/no/*.wav), or a table (CSV, ...) with a column of sound
+files and one of labels; sound files, folders or tables of them, or uploads to predict on.
+WAV, FLAC, OGG and MP3, decoded later (encoder.py). No PyTorch here."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from ...data.examples import Examples
-from ...data.images import is_hidden, list_image_files
+from ...data.images import file_column, is_hidden, list_image_files
+from ...data.labels import label_column
+from ...data.tables import is_table_file, read_table
 from ...errors import DataError
 from ...log import warn
 from ..given import Given
@@ -30,11 +35,21 @@ def holds_sound(folder: Path, sample: int = 50) -> bool:
     return bool(found) and sum(found) > len(found) / 2
 
 
+def recognizes(given: Given, asked: bool) -> bool:
+    """A folder whose files are mostly sound files, or a table file with a column of them
+    (or any folder or table, asked for)."""
+    if given.form == "table":
+        return asked or given.file_column(SOUND) is not None
+    return given.form == "folder" and (asked or holds_sound(Path(given.source)))
+
+
 def read_labeled(given: Given) -> Examples:
+    if given.form == "table":
+        return _read_table(given)
     if given.form != "folder":
         raise DataError(
             f"{given.origin}: recordings are read from a folder with one subfolder per class "
-            "(recordings/yes/*.wav); give such a folder."
+            "(recordings/yes/*.wav) or a table of sound files and labels; give one of those."
         )
     root = Path(given.source)
     items, labels = [], []
@@ -60,6 +75,9 @@ def read_unlabeled(inputs) -> Examples:
         path = Path(value)
         if path.is_dir():
             items += list_image_files(path)
+        elif path.is_file() and is_table_file(path):
+            table = read_table(path)
+            items += _listed(table, path, _sound_column(table, path), path.parent)
         elif path.is_file():
             items.append(path)
         elif path.exists():
@@ -69,3 +87,64 @@ def read_unlabeled(inputs) -> Examples:
     if not items:
         raise DataError(f"No files found in {', '.join(map(str, inputs))[:200]}; name sound files.")
     return Examples("audio", items, None, ", ".join(str(v) for v in inputs)[:200])
+
+
+def _read_table(given: Given) -> Examples:
+    """A table with a column of sound files (relative to the table's folder, or to
+    --images; absolute paths as they are) and a column of labels."""
+    table, path = given.table, Path(given.source)
+    if given.task == "regression":
+        raise DataError("Recordings are classified; to predict numbers, give a table of numbers instead.")
+    column = given.file_column(SOUND) or _sound_column(table, path)
+    known = given.columns.get("target")  # the model's own label column, when it is there
+    target = given.target or (known if known in table.columns else None)
+    label_col = label_column(table, path.name, target, exclude=(column,), beside="the file names")
+    labels = table[label_col].str.strip()
+    empty = [i + 2 for i in range(len(table)) if labels.iloc[i] == "" or table[column].iloc[i].strip() == ""]
+    if empty:
+        raise DataError(
+            f"{len(empty)} rows of {path.name} have an empty file name or label (line "
+            f"{', '.join(map(str, empty[:5]))}); fill them in or remove those rows."
+        )
+    base = Path(given.images) if given.images is not None else path.parent
+    if not base.is_dir():
+        raise DataError(f"--images {base} is not a folder; give the folder that holds the sound files.")
+    files = _listed(table, path, column, base)
+    return Examples(
+        "audio",
+        files,
+        list(labels),
+        str(path),
+        columns={"target": label_col},
+        table=table.reset_index(drop=True),
+    )
+
+
+def _sound_column(table: pd.DataFrame, path: Path) -> str:
+    column = file_column(table, SOUND)
+    if column is None:
+        if table.empty:
+            raise DataError(f"{path} has no rows; list one sound file (and its label) per row.")
+        raise DataError(
+            f"No column of {path.name} lists sound files (columns: {', '.join(table.columns)}); "
+            "give a column of file names such as 'yes_1.wav'."
+        )
+    return column
+
+
+def _listed(table: pd.DataFrame, path: Path, column: str, base: Path) -> list[Path]:
+    """The files a table lists, as the table names them, relative to base; those that are
+    not there are named here and skipped with the undecodable ones when read."""
+    files = [base / name.strip() for name in table[column] if name.strip()]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing and len(missing) == len(files):
+        raise DataError(
+            f"None of the {len(files)} files listed in {path.name} is there (e.g. {missing[0]}); file names "
+            f"are read relative to {base} (or give absolute paths)."
+        )
+    if missing:
+        warn(
+            f"{len(missing)} of the {len(files)} files listed in {path.name} are not found "
+            f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}): they are skipped."
+        )
+    return files
