@@ -15,7 +15,7 @@ from .options import show
 
 # explain's options that apply to some models only: what to say when one does not
 ONLY_FOR = {
-    "class": "--class is for image models (their heatmaps); leave it out.",
+    "class": "--class is for image models and sound models (their heatmaps); leave it out.",
     "global": "--global is for table models; explain images or texts one by one.",
 }
 
@@ -34,14 +34,18 @@ ONLY_FOR = {
     "--target", metavar="COLUMN", default=None, help="The target column of --data (the model's by default)."
 )
 @click.option(
-    "--class", "class_name", default=None, help="Images: the class to explain (default: the predicted one)."
+    "--class",
+    "class_name",
+    default=None,
+    help="Images, sounds: the class to explain (default: the predicted one).",
 )
 def explain(model, inputs, out, overall, data, target, class_name):
     """Why MODEL predicts what it does. Images: where the network looked (LayerCAM
-    heatmaps, written to --out, default why/). Texts: which words each prediction rests
-    on. Tables: for the rows of INPUTS, how much each column moved each prediction; with
-    --global --data rows.csv, how much each column matters overall and a few if/then
-    rules that mimic the model."""
+    heatmaps, written to --out, default why/). Sounds: which moments and frequencies
+    decided (each patch of the spectrogram removed from the sound in turn). Texts: which
+    words each prediction rests on. Tables: for the rows of INPUTS, how much each column
+    moved each prediction; with --global --data rows.csv, how much each column matters
+    overall and a few if/then rules that mimic the model."""
     from ..loading import load_model
 
     predictor = load_model(model)

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ...data.images import CROP_FRACTION, Pixels
 from ...errors import ConfigError, DeepstartError
 from ...explain.layercam import layer_cam
+from ...explain.overlay import overlay
 from ...files import write_atomic
 from ...models import build_net, efficientnet, faces
 from .encoders import FACE_SIDE, PixelEncoder, _load_chunk
@@ -119,12 +120,8 @@ def _at_image_size(cam: np.ndarray, path: Path | bytes, pixels) -> np.ndarray:
 
 def overlay_png(path: Path | bytes, heat: np.ndarray) -> Image.Image:
     """The image with the heatmap laid over it (red: where the network looked)."""
-    from matplotlib import colormaps
-
     with _open(path) as image:
-        base = ImageOps.exif_transpose(image).convert("RGB")
-    colours = (colormaps["jet"](heat)[..., :3] * 255).astype(np.uint8)
-    return Image.blend(base, Image.fromarray(colours), alpha=0.45)
+        return overlay(ImageOps.exif_transpose(image), heat)
 
 
 def explain_files(predictor, inputs: list, out: Path, class_name: str | None) -> list[str]:
