@@ -3,6 +3,7 @@ package, through Playwright) against a real server on 127.0.0.1: a photo gives i
 label, the bars and a heatmap; a text gives its label and coloured words; a server
 with a token asks for it and works once it is given."""
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -105,3 +106,54 @@ def test_a_token_is_asked_for_and_then_used(trained, digits_root, page):
         page.set_input_files("#file", photo(digits_root, "1"))
         expect(page.locator("#label")).to_have_text("1", timeout=WAIT_MS)
         expect(page.locator("#heatmap")).to_be_visible(timeout=WAIT_MS)
+
+
+@pytest.fixture(scope="module")
+def sound_model(tmp_path_factory):
+    """A spectrogram CNN that tells a low tone from a high one (a few epochs: any answer will do)."""
+    import numpy as np
+    import soundfile
+
+    from conftest import run_cli
+
+    root = tmp_path_factory.mktemp("browser_sound")
+    t = np.arange(4000) / 8000
+    for label, pitch in (("low", 300.0), ("high", 1500.0)):
+        (root / "sounds" / label).mkdir(parents=True)
+        for k in range(10):
+            sound = 0.5 * np.sin(2 * np.pi * (pitch + 20 * k) * t)
+            soundfile.write(root / "sounds" / label / f"{k}.wav", sound.astype(np.float32), 8000)
+    code, _, err = run_cli(
+        "train", str(root / "sounds"), "--model", "cnn", "--epochs", "3", "--out", str(root / "model")
+    )
+    assert code == 0, err
+    return root / "model"
+
+
+def test_a_recording_from_the_microphone_gives_a_label_bars_and_its_spectrogram(sound_model, page):
+    """Chromium's fake microphone (a beep each second) is recorded, encoded as WAV in the
+    page and sent: a label among the model's classes comes back, with its bars."""
+    with serving(sound_model) as url:
+        page.goto(url)
+        expect(page.locator("#about")).to_contain_text("recordings")
+        expect(page.locator("#image-input")).to_be_hidden()
+        record = page.locator("#record")
+        expect(record).to_be_visible()
+        record.click()
+        expect(record).to_have_text("\u25a0 Stop")
+        page.wait_for_timeout(1500)
+        record.click()
+        expect(record).to_have_text("\u25cf Record")
+        expect(page.locator("#label")).to_have_text(re.compile("^(low|high)$"), timeout=WAIT_MS)
+        expect(page.locator("#bars .bar")).to_have_count(2)
+        expect(page.locator("#playback")).to_be_visible()
+        seconds = page.locator("#playback").evaluate(
+            "a => new Promise(done => a.readyState >= 1 ? done(a.duration) "
+            ": a.addEventListener('loadedmetadata', () => done(a.duration)))"
+        )
+        assert 1.0 < seconds < 3.0  # what was recorded, playable
+        heatmap = page.locator("#heatmap")
+        expect(heatmap).to_be_visible(timeout=WAIT_MS)
+        assert heatmap.evaluate("img => img.complete && img.naturalWidth > 0")
+        expect(page.locator("#why-note")).to_contain_text("spectrogram")
+        expect(page.locator("#status")).to_have_text("")
