@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH)"
-	$(PY) -m pip install -q -e ".[dev,faces,cluster]"
+	$(PY) -m pip install -q -e ".[dev,faces,speech,cluster]"
 	touch $@
 
 # The browser test (tests/test_browser.py) drives Debian's chromium: installed here where apt-get

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ...cache import FeatureCache
 from ...data.examples import Encoded
 from ...files import NotReadable, read_regular
 from ...log import progress
@@ -27,16 +28,19 @@ CLIPPED = 0.05  # a recording with more than this share of samples at full scale
 SECONDS = (0.25, 10.0)  # the length learned from the data stays within these
 
 
-class SpectrogramEncoder(Encoder):
+class SoundEncoder(Encoder):
+    """What every encoder of recordings shares: each file read and decoded (or skipped
+    with the reason), cut or padded to one length learned from the training recordings,
+    and turned into features a batch at a time by `features`; with use_cache, features
+    are kept by the file's content hash and a known file is not decoded again."""
+
     kind = "audio"
-    name = "log-mel"
-    layout = "images"
     learns = True
 
     def __init__(self, seconds: float | None = None):
         self.seconds = seconds
 
-    def fit(self, items) -> SpectrogramEncoder:
+    def fit(self, items) -> SoundEncoder:
         """The length every recording is cut or padded to: the 90th percentile of the
         training recordings' durations (so most are whole), within SECONDS."""
         import soundfile
@@ -52,42 +56,81 @@ class SpectrogramEncoder(Encoder):
         return self
 
     def spec(self) -> dict:
-        return {"kind": self.kind, "name": self.name, "seconds": self.seconds, "rate": RATE, "bands": BANDS}
+        return {"kind": self.kind, "name": self.name, "seconds": self.seconds, "rate": RATE}
 
     @classmethod
-    def from_spec(cls, spec: dict, settings=None) -> SpectrogramEncoder:
+    def from_spec(cls, spec: dict, settings=None) -> SoundEncoder:
         seconds = float(spec["seconds"])
         if not SECONDS[0] <= seconds <= SECONDS[1]:
             raise ValueError(f"a clip length of {seconds} s")
         return cls(seconds)
 
+    def samples(self) -> int:
+        """The length, in samples, every recording is cut or padded to."""
+        return round(self.seconds * RATE)
+
+    def clip(self, sound: np.ndarray) -> np.ndarray:
+        """sound cut (about its middle) or padded (on both sides) to samples()."""
+        length = self.samples()
+        if len(sound) >= length:
+            start = (len(sound) - length) // 2
+            return sound[start : start + length]
+        before = (length - len(sound)) // 2
+        return np.pad(sound, (before, length - len(sound) - before))
+
+    def features(self, clips: list[np.ndarray]) -> np.ndarray:
+        """Clips of samples() samples -> one row of features each."""
+        raise NotImplementedError
+
+    def cache_key(self) -> str:
+        return f"{self.name}-{self.seconds}"
+
+    def encode(self, items, desc: str = "Reading recordings", new_data: bool = False) -> Encoded:
+        cache = FeatureCache(self.cache_key(), enabled=self.use_cache)
+        try:
+            kept, hashes, skipped, found, todo = [], [], [], {}, {}
+            for i, item in enumerate(progress(items, desc=desc, unit="file")):
+                name = f"upload {i + 1}" if isinstance(item, bytes) else str(item)
+                try:
+                    data = _read(item)
+                    digest = hashlib.sha256(data).hexdigest()
+                    if digest not in found and digest not in todo:
+                        found |= cache.get([digest])
+                    if digest not in found and digest not in todo:
+                        todo[digest] = self.clip(_decode(data))
+                except Problem as problem:
+                    skipped.append((name, str(problem)))
+                    continue
+                kept.append(i)
+                hashes.append(digest)
+            if todo:
+                computed = dict(zip(todo, self.features(list(todo.values()))))
+                cache.put(computed)
+                found |= computed
+        finally:
+            cache.close()
+        stacked = np.stack([found[h] for h in hashes]) if hashes else np.zeros((0, *self.out_shape()))
+        return Encoded(stacked.astype(self.dtype), kept, hashes, skipped)
+
+
+class SpectrogramEncoder(SoundEncoder):
+    name = "log-mel"
+    layout = "images"
+    dtype = np.uint8
+
+    def spec(self) -> dict:
+        return {**super().spec(), "bands": BANDS}
+
     def out_shape(self) -> tuple[int, ...]:
         return (1, BANDS, FRAMES)
 
-    def encode(self, items, desc: str = "Reading recordings", new_data: bool = False) -> Encoded:
-        features, kept, hashes, skipped = [], [], [], []
-        for i, item in enumerate(progress(items, desc=desc, unit="file")):
-            name = f"upload {i + 1}" if isinstance(item, bytes) else str(item)
-            try:
-                data = _read(item)
-                features.append(self.picture(_decode(data)))
-            except Problem as problem:
-                skipped.append((name, str(problem)))
-                continue
-            kept.append(i)
-            hashes.append(hashlib.sha256(data).hexdigest())
-        stacked = np.stack(features) if features else np.zeros((0, *self.out_shape()), np.uint8)
-        return Encoded(stacked, kept, hashes, skipped)
+    def features(self, clips: list[np.ndarray]) -> np.ndarray:
+        return np.stack([self.picture(clip) for clip in clips])
 
     def picture(self, sound: np.ndarray) -> np.ndarray:
         """One recording (16 kHz, mono) -> its (1, BANDS, FRAMES) uint8 log-mel picture."""
-        length = round(self.seconds * RATE)
-        if len(sound) >= length:
-            start = (len(sound) - length) // 2
-            sound = sound[start : start + length]
-        else:
-            before = (length - len(sound)) // 2
-            sound = np.pad(sound, (before, length - len(sound) - before))
+        sound = self.clip(sound)
+        length = len(sound)
         hop = max(1, (length - N_FFT) // (FRAMES - 1)) if length > N_FFT else 1
         sound = np.pad(sound, (0, max(0, N_FFT + hop * (FRAMES - 1) - len(sound))))
         frames = np.lib.stride_tricks.sliding_window_view(sound, N_FFT)[::hop][:FRAMES]
