@@ -73,6 +73,19 @@ def test_the_hottest_patch_is_the_deciding_burst(sound_model, kind):
     assert common < 0.5 * found.effects.max()
 
 
+def test_a_longer_recording_is_explained_where_the_model_hears_it(sound_model):
+    """The encoder hears the middle second of a 3 s recording: the grid covers that second,
+    and the hottest patch is the deciding burst, 1 s later than in a 1 s recording."""
+    model = load_model(sound_model / "model")
+    rng = np.random.default_rng(7)
+    around = [0.01 * rng.normal(size=RATE).astype(np.float32) for _ in range(2)]
+    found = occlude(model, np.concatenate([around[0], recording("high", 504), around[1]])).record()
+    assert found["label"] == "high" and found["heard_s"] == [1.0, 2.0]
+    top = found["strongest"]
+    assert top["from_s"] < 1 + BURST[1] and top["to_s"] > 1 + BURST[0], top
+    assert top["from_hz"] <= PITCH["high"] <= top["to_hz"], top
+
+
 def test_explain_writes_a_picture_and_json_per_recording(sound_model, tmp_path):
     soundfile.write(tmp_path / "new.wav", recording("high", 501), RATE)
     soundfile.write(tmp_path / "other.flac", recording("low", 502), RATE, format="FLAC")

@@ -42,8 +42,8 @@ def picture_png(found: Occlusion, size: tuple[float, float] = (8, 3.4), dpi: int
     fig = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(fig)  # drawn off screen, with no global state (serve draws from threads)
     ax = fig.add_subplot()
-    seconds, top = len(found.sound) / RATE, float(mel(RATE / 2))
-    ax.imshow(shown, extent=(0, seconds, 0, top), aspect="auto", interpolation="nearest")
+    end, top = found.start + len(found.sound) / RATE, float(mel(RATE / 2))
+    ax.imshow(shown, extent=(found.start, end, 0, top), aspect="auto", interpolation="nearest")
     ticks = mel(found.bands_hz)
     ax.set_yticks(ticks, [_hz(f) for f in found.bands_hz])
     for m in ticks[1:-1]:
@@ -54,7 +54,8 @@ def picture_png(found: Occlusion, size: tuple[float, float] = (8, 3.4), dpi: int
     ax.set_ylabel("Hz (mel scale)")
     regression = found.label is None
     said = f"{found.value:.4g}" if regression else f"'{found.label}' ({found.value:.0%})"
-    ax.set_title(f"What decided {said}", fontsize=10)
+    heard = f" (the model hears {found.start:.2f} to {end:.2f} s)" if found.start else ""
+    ax.set_title(f"What decided {said}{heard}", fontsize=10)
     scale = max(float(found.effects.max()), 1e-9) * (1 if regression else 100)
     bar = fig.colorbar(ScalarMappable(Normalize(0, scale), "jet"), ax=ax, pad=0.02)
     bar.set_label("change of the number" if regression else "probability drop (points)", fontsize=8)
@@ -76,7 +77,7 @@ def _spectrogram(found: Occlusion) -> tuple[np.ndarray, np.ndarray]:
     rows = np.clip(
         np.searchsorted(mel(found.bands_hz), centres, side="right") - 1, 0, len(found.bands_hz) - 2
     )
-    cols = np.searchsorted(found.segments_s, times, side="right") - 1
+    cols = np.searchsorted(found.segments_s, found.start + times, side="right") - 1
     cols = np.clip(cols, 0, len(found.segments_s) - 2)
     return grey, found.heat()[np.ix_(rows, cols)][::-1]
 
@@ -114,17 +115,18 @@ def explain_files(predictor, inputs: list, out: Path, class_name: str | None) ->
         )
     files = read_unlabeled(inputs).items
     index = None if class_name is None else list(predictor.classes_).index(class_name)
-    found = [occlude(predictor, sound_of(path, str(path)), index) for path in files]
+    sounds = [sound_of(path, str(path)) for path in files]
+    found = [occlude(predictor, sound, index) for sound in sounds]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ConfigError(f"--out {out} cannot be created ({e.strerror}); give another folder.") from None
     lines, records, sections = [], [], []
-    for path, one, name in zip(files, found, _unique_names(files)):
+    for path, sound, one, name in zip(files, sounds, found, _unique_names(files)):
         png = picture_png(one)
         write_atomic(out / f"{name}.heatmap.png", png)
         records.append({"input": str(path), "heatmap": f"{name}.heatmap.png", **one.record()})
-        sections.append(_section(str(path), one, png))
+        sections.append(_section(str(path), one, png, sound))
         top = one.strongest()
         where = f"{top['from_s']:g}-{top['to_s']:g} s, {top['from_hz']}-{top['to_hz']} Hz"
         said = one.label if class_name is None else f"explained {class_name}"
@@ -134,12 +136,12 @@ def explain_files(predictor, inputs: list, out: Path, class_name: str | None) ->
     return lines
 
 
-def _section(name: str, found: Occlusion, png: bytes) -> str:
+def _section(name: str, found: Occlusion, png: bytes, sound: np.ndarray) -> str:
     said = f"{found.value:.4g}" if found.label is None else f"{escape(found.label)} ({found.value:.0%})"
     return (
         f"<h2>{escape(name)}: {said}</h2>"
         f"<p>{png_html(png, f'spectrogram of {name} with the patches that decided', 800)}</p>"
-        f"<p>{audio_html(found.sound)}</p>"
+        f"<p>{audio_html(sound)}</p>"
     )
 
 
@@ -181,9 +183,10 @@ def mistakes_html(predictor, worst: list[dict]) -> dict[str, str]:
         path = Path(mistake["input"])
         if not path.is_file():
             continue
-        one = occlude(predictor, sound_of(path, str(path)))
+        sound = sound_of(path, str(path))
+        one = occlude(predictor, sound)
         picture = png_html(picture_png(one, size=(5.6, 2.6)), f"spectrogram of {path.name}", 420)
         found[str(path)] = (
-            f"{picture}<br>{audio_html(one.sound)}<br><span class='muted'>{escape(str(path))}</span>"
+            f"{picture}<br>{audio_html(sound)}<br><span class='muted'>{escape(str(path))}</span>"
         )
     return found

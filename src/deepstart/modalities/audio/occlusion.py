@@ -43,13 +43,14 @@ def stft(sound: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class Occlusion:
     """One recording explained."""
 
-    sound: np.ndarray  # (samples,) float32 at RATE, as the model's encoder decodes it
+    sound: np.ndarray  # (samples,) float32 at RATE: the part of the recording the model hears
     class_index: int  # the class explained (0 for a regressor)
     label: str | None  # its name (None for a regressor)
     value: float  # the class's probability on the whole recording (a regressor's number)
     effects: np.ndarray  # (BANDS, SEGMENTS): the drop without each patch; row 0 the lowest band
     bands_hz: np.ndarray  # (BANDS + 1,) band edges
-    segments_s: np.ndarray  # (SEGMENTS + 1,) segment edges
+    segments_s: np.ndarray  # (SEGMENTS + 1,) segment edges, in seconds from the recording's start
+    start: float = 0.0  # where sound starts in the recording, in seconds
 
     def heat(self) -> np.ndarray:
         """The effects in [0, 1]: what lowered the class, relative to the strongest patch."""
@@ -72,7 +73,7 @@ class Occlusion:
         return {
             "label": self.label,
             "probability" if self.label is not None else "prediction": self.value,
-            "seconds": round(len(self.sound) / RATE, 3),
+            "heard_s": [round(self.start, 3), round(self.start + len(self.sound) / RATE, 3)],
             "bands_hz": [round(float(f)) for f in self.bands_hz],
             "segments_s": [round(float(s), 3) for s in self.segments_s],
             "effects": np.round(self.effects, 4).tolist(),
@@ -90,6 +91,7 @@ def sound_of(item, name: str) -> np.ndarray:
 
 def occlude(predictor, sound: np.ndarray, class_index: int | None = None) -> Occlusion:
     """The recording's occlusion map for the predicted class (or class_index)."""
+    start, sound = _heard(predictor.encoder_, sound)
     freqs, times, bins = stft(sound)
     bands_hz = hertz(np.linspace(0, mel(RATE / 2), BANDS + 1))
     segments_s = np.linspace(0, len(sound) / RATE, SEGMENTS + 1)
@@ -112,7 +114,22 @@ def occlude(predictor, sound: np.ndarray, class_index: int | None = None) -> Occ
         value = float(out[0, k])
         effects = value - np.nan_to_num(out[1:, k])  # a variant left silent: the class is gone
     label = None if regression else str(predictor.classes_[k])
-    return Occlusion(sound, k, label, value, effects.reshape(BANDS, SEGMENTS), bands_hz, segments_s)
+    effects = effects.reshape(BANDS, SEGMENTS)
+    return Occlusion(sound, k, label, value, effects, bands_hz, start + segments_s, start)
+
+
+def _heard(encoder, sound: np.ndarray) -> tuple[float, np.ndarray]:
+    """(where it starts in seconds, the part of the recording the model hears): encoders
+    of recordings cut each to one length about its middle, so patches beyond it cannot
+    matter and the grid is spent on what can. The whole recording where that part is
+    silent (the encoder would refuse the variants) or the encoder cuts nothing."""
+    seconds = getattr(encoder, "seconds", None)
+    length = round(seconds * RATE) if seconds else len(sound)
+    if len(sound) <= length:
+        return 0.0, sound
+    begin = (len(sound) - length) // 2  # as the encoder cuts it
+    heard = sound[begin : begin + length]
+    return (begin / RATE, heard) if np.abs(heard).max() >= 1e-3 else (0.0, sound)
 
 
 def _background(bins: np.ndarray, rows: np.ndarray) -> np.ndarray:
