@@ -12,7 +12,8 @@ import soundfile
 from deepstart.data.examples import Examples
 from deepstart.data.groups import NamePattern, layout_groups
 from deepstart.modalities import REGISTRY, read_labeled
-from deepstart.pipeline.groups import grouping
+from deepstart.pipeline.groups import grouping, split_groups
+from deepstart.pipeline.prepare import split_rows
 from test_audio import RATE, tone
 from test_bad_input import assert_refused
 
@@ -66,6 +67,12 @@ def test_the_test_files_of_a_speaker_split_are_all_of_unseen_speakers(recordings
     tested = {speaker_of(r["input"]) for r in p.test_records_}
     assert tested and tested.isdisjoint(p.data_["groups"]["train"])
     assert tested == set(p.data_["groups"]["test"])
+    examples = read_labeled(str(recordings))  # split again as export does: the same whole speakers
+    groups = split_groups(REGISTRY["audio"], examples, p.data_["groups"])
+    rows = split_rows(p.targets(examples.labels, "recordings"), False, p.settings, None, None, groups)
+    assert {groups[i] for i in rows["test"]} == tested
+    assert {groups[i] for i in rows["train"]} == set(p.data_["groups"]["train"])
+    assert not {groups[i] for i in rows["val"]} & (set(p.data_["groups"]["train"]) | tested)
 
 
 def test_a_random_split_of_named_speakers_says_they_are_in_training_and_test(recordings, tmp_path):

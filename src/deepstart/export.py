@@ -22,6 +22,7 @@ from .log import say
 from .modalities import read_labeled
 from .onnx.graph import quantize_dynamic, quantize_static
 from .onnx.session import sha256
+from .pipeline.groups import split_groups
 from .pipeline.prepare import split_rows
 
 CALIBRATION = 64  # inputs that set the int8 ranges of a network's activations
@@ -143,7 +144,9 @@ class ExamplesCheck:
             return None
         labels = p.targets(part.names, examples.origin)
         test = manifest["data"].get("test_source")
-        rows = split_rows(labels, p.task == "regression", p.settings, test, None)
+        groups = split_groups(modality, examples, manifest["data"].get("groups"))  # --group-split's
+        groups = groups[part.kept] if groups is not None else None
+        rows = split_rows(labels, p.task == "regression", p.settings, test, None, groups)
         val = modality.take(
             examples, [part.raw[i] for i in rows["val"]], [part.names[i] for i in rows["val"]]
         )

@@ -32,11 +32,12 @@ class Grouping:
     test: np.ndarray | None  # one group per example of separate test data, when known
     split: bool  # --group-split: the held-out parts are made of whole groups
     separate_test: bool  # the test data was given apart from the training data
+    given: str | None = None  # --group-split as given (to split the same way again: export)
 
     def recorded(self, split) -> dict:
         """What the manifest keeps of the groups of the training and the test data (each
         group's name, up to MAX_NAMES of them), said as a warning when they share some."""
-        record = {"by": self.word, "from": self.how, "split": self.split}
+        record = {"by": self.word, "from": self.how, "split": self.split, "given": self.given}
         train = {_short(v) for v in self.values[split.train_positions]}
         record |= {"n_train": len(train), "train": sorted(train)[:MAX_NAMES]}
         test = self.test if self.separate_test else self.values
@@ -78,7 +79,15 @@ def grouping(modality, examples: Examples, test: Examples | None, given: str | N
     say(
         f"Split by {word} ({len(found)} {word}s, from {how}): the held-out {modality.noun} are whole {word}s."
     )
-    return Grouping(word, how, values, test_values, True, test is not None)
+    return Grouping(word, how, values, test_values, True, test is not None, given)
+
+
+def split_groups(modality, examples: Examples, record: dict | None) -> np.ndarray | None:
+    """One group per example, read as the model's --group-split read them (the manifest's
+    data.groups), to split its data again as in training; None when it was not split so."""
+    if not record or not record.get("split") or not record.get("given"):
+        return None
+    return _read(modality, examples, record["given"])[0]
 
 
 def _read(modality, examples: Examples, given: str) -> tuple[np.ndarray, str, str]:
