@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from dataclasses import dataclass
 
 from ..errors import ConfigError
@@ -56,6 +57,7 @@ def connect(address: str) -> Cluster:
     """ray.init for --cluster ADDRESS (once per process; a second call reuses it)."""
     ray = ray_module()
     if not ray.is_initialized():
+        _reachable(address)
         try:
             ray.init(**_init_arguments(address))
         except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
@@ -69,6 +71,20 @@ def connect(address: str) -> Cluster:
     cluster = Cluster(address, int(found.get("CPU", 0)), int(found.get("GPU", 0)))
     say(f"On the Ray cluster {address}: {cluster.cpus} CPUs, {cluster.gpus} GPUs.")
     return cluster
+
+
+def _reachable(address: str, seconds: float = 5.0) -> None:
+    """A HOST:PORT that does not answer is refused at once (Ray would wait minutes for it)."""
+    if address == "auto" or address.startswith("local:"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=seconds).close()
+    except OSError as e:
+        raise ConfigError(
+            f"--cluster {address}: nothing answers there ({e.strerror or type(e).__name__}); start the "
+            "cluster's head (`ray start --head`), check the address and port, or try --cluster local:2."
+        ) from None
 
 
 def _quieted() -> None:
