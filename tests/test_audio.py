@@ -48,6 +48,8 @@ def test_recordings_train_predict_and_evaluate(recordings, tmp_path, model, enco
     assert code == 0, err
     manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
     assert manifest["modality"] == "audio" and manifest["encoder"]["name"] == encoder
+    titles = [row["model"] for row in manifest["leaderboard"]]
+    assert any(t.startswith("MFCC statistics + logistic regression") for t in titles), titles
     assert manifest["metrics"]["test"]["accuracy"] >= 0.8  # three kinds of sweep, easy to hear apart
     soundfile.write(tmp_path / "new.wav", tone("up", 99, rate=22050), 22050)  # another rate: resampled
     code, out, err = run_cli("predict", str(tmp_path / "m"), str(tmp_path / "new.wav"), "--json")

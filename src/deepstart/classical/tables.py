@@ -49,10 +49,11 @@ def folds_of(y: np.ndarray, regression: bool, seed: int) -> list | None:
     return None if splitter is None else list(splitter.split(np.zeros(len(y)), y))
 
 
-def candidates(split, design, seed: int) -> list[Candidate]:
+def candidates(split, design, seed: int, families: tuple[str, ...] | None = None) -> list[Candidate]:
     """The classical models trained on the split's training rows (design: encoded rows ->
     the rows they read), each family's setting chosen by folds of those rows, with their
-    outputs on the validation and test rows (which choose among them and report)."""
+    outputs on the validation and test rows (which choose among them and report); only
+    the families named, if any ("linear", "tree", "gbm", "forest")."""
     x = {part: design(getattr(split, part)[0]) for part in ("train", "val", "test")}
     y = split.train[1]
     n_classes = (
@@ -63,11 +64,11 @@ def candidates(split, design, seed: int) -> list[Candidate]:
         Candidate(
             f.name, f.model.title, f.model.predict(x["val"]), f.model.predict(x["test"]), f.seconds, f.model
         )
-        for f in cross_validated(x["train"], y, folds, n_classes, seed)
+        for f in cross_validated(x["train"], y, folds, n_classes, seed, families)
     ]
 
 
-def cross_validated(x, y, folds: list, n_classes: int, seed: int) -> list[Fitted]:
+def cross_validated(x, y, folds: list, n_classes: int, seed: int, families=None) -> list[Fitted]:
     """Every family on the rows x, y (the design matrix): out-of-fold outputs over folds
     [(fit rows, held-out rows)], then refit on all rows with the setting they chose."""
     regression = n_classes == 0
@@ -77,6 +78,8 @@ def cross_validated(x, y, folds: list, n_classes: int, seed: int) -> list[Fitted
     # 0.04 s on a loaded machine); these fits are small.
     with threadpool_limits(1):
         for family in _families(regression, seed, len(y)):
+            if families is not None and family.name not in families:
+                continue
             start = time.perf_counter()
             oof, setting = family.choose(x, y, folds, n_classes)
             model = family.refit(x, y, setting)

@@ -77,6 +77,22 @@ class Audio(Modality):
             "removal lowered the probability of the (wrong) prediction. Play the recording to hear it."
         )
 
+    def baselines(self, split, encoder, seed: int) -> list:
+        from .classical import candidates
+
+        return candidates(split, seed)
+
+    def classical_inputs(self, encoder, x, raw: list):
+        from .classical import statistics
+
+        return statistics(raw)  # MFCC statistics, from the recordings themselves
+
+    def check_classical(self, classical, encoder, n_out: int, task: str) -> None:
+        from ...classical import check_reads
+        from .classical import WIDTH
+
+        check_reads(classical, WIDTH, n_out, task)
+
     def recipe(self, examples, settings) -> Recipe:
         from ...models import speech
 
