@@ -1,0 +1,237 @@
+"""--cluster on a local Ray (2 CPUs, on 127.0.0.1, started by the tests): features through
+Ray Data equal the single-process ones; DDP on 2 workers trains the CNN as well as one
+process does, and the model loads and predicts without Ray; batch prediction writes
+every input once; a worker killed mid-run is replaced and training resumes from its
+checkpoint. Refusals need no Ray. Skipped when deepstart[cluster] is not installed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepstart.examples import write_digits
+from deepstart.settings import Settings
+
+from conftest import run_cli
+
+SETTINGS = {"model": "cnn", "seed": 0, "augment": False}
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A Ray started here with 2 CPUs, for this module's tests; stopped after them."""
+    pytest.importorskip("ray", reason='the cluster extra is not installed (pip install "deepstart[cluster]")')
+    from deepstart.cluster.connect import connect, disconnect
+
+    connect("local:2")
+    yield "local:2"
+    disconnect()
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory) -> Path:
+    """scikit-learn's digits, 16x16 pixels: 600 images of 10 classes."""
+    return write_digits(tmp_path_factory.mktemp("cluster_digits"), size=16, limit=600)
+
+
+# -- refusals: one line, exit code 2, no Ray needed ---------------------------------
+
+
+@pytest.mark.parametrize("address", ["local:0", "nowhere", "ray://head", "local:two"])
+def test_a_cluster_address_that_is_not_one_is_refused(digits, tmp_path, address):
+    code, _, err = run_cli("train", str(digits), "--cluster", address, "--out", str(tmp_path / "m"))
+    assert code == 2 and "--cluster" in err and "Expected auto" in err and len(err.strip().splitlines()) == 1
+
+
+def test_zero_workers_are_refused(digits, tmp_path):
+    code, _, err = run_cli(
+        "train", str(digits), "--cluster", "local:2", "--workers", "0", "--out", str(tmp_path)
+    )
+    assert code == 2 and "--workers" in err and len(err.strip().splitlines()) == 1
+
+
+def test_without_ray_installed_cluster_says_how_to_install_it(digits, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails as if it were not installed
+    code, _, err = run_cli("train", str(digits), "--cluster", "local:2", "--out", str(tmp_path / "m"))
+    assert code == 2 and 'pip install "deepstart[cluster]"' in err and "Traceback" not in err
+
+
+def test_an_address_where_nothing_answers_is_refused_at_once(digits, tmp_path):
+    start = time.perf_counter()
+    code, _, err = run_cli("train", str(digits), "--cluster", "127.0.0.1:9", "--out", str(tmp_path / "m"))
+    assert code == 2 and "nothing answers there" in err and time.perf_counter() - start < 30
+
+
+def test_predict_on_a_cluster_needs_a_parquet_out(tmp_path):
+    model = str(tmp_path / "model")  # refused before the model is read
+    code, _, err = run_cli("predict", model, "x.png", "--cluster", "local:2", "--out", "p.csv")
+    assert code == 2 and "--out preds.parquet" in err
+    code, _, err = run_cli("predict", model, "x.png", "--workers", "2")
+    assert code == 2 and "--workers is for --cluster" in err
+
+
+# -- on a local Ray ------------------------------------------------------------------
+
+
+def test_features_through_ray_data_equal_the_single_process_ones(ray_cluster, digits, tmp_path):
+    from deepstart.cluster.features import encode_on_cluster
+    from deepstart.data.images import Pixels
+    from deepstart.modalities.images.encoders import FeatureEncoder, PixelEncoder
+
+    files = sorted(digits.glob("*/*.png"))[:40]
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    items = [*files[:20], broken, *files[20:]]
+    settings = Settings(cluster=ray_cluster, workers=2, cache=False)
+    for encoder in (FeatureEncoder(cache=False), PixelEncoder(Pixels(16, 1, False), cache=False)):
+        here = encoder.encode(items, "here")
+        there = encode_on_cluster(encoder, items, "there", settings)
+        assert there.kept == here.kept and there.hashes == here.hashes and there.skipped == here.skipped
+        assert there.features.dtype == here.features.dtype
+        np.testing.assert_allclose(there.features, here.features, rtol=1e-5, atol=1e-5)
+    assert here.skipped and here.skipped[0][0] == str(broken)
+
+
+@pytest.fixture(scope="module")
+def two_models(ray_cluster, digits, tmp_path_factory):
+    """The CNN trained on one process and with DDP on 2 Ray workers, same data and settings."""
+    from deepstart import Predictor
+
+    root = tmp_path_factory.mktemp("cluster_models")
+    one = Predictor(**SETTINGS, epochs=12).fit(digits)
+    two = Predictor(**SETTINGS, epochs=12, cluster=ray_cluster, workers=2).fit(digits)
+    one.save(root / "one")
+    two.save(root / "two")
+    return root / "one", root / "two"
+
+
+def test_ddp_on_two_workers_trains_the_cnn_as_well_as_one_process(two_models):
+    import json
+
+    one, two = (json.loads((m / "manifest.json").read_text()) for m in two_models)
+    a, b = one["metrics"]["test"]["accuracy"], two["metrics"]["test"]["accuracy"]
+    n = one["metrics"]["test"]["n"]
+    # 120 test images: one image is 0.83 points, so "within 1 point" allows one image either way
+    assert abs(a - b) <= max(0.01, 1.01 / n), (a, b)
+    assert b > 0.9
+    assert two["training"]["cluster"]["workers"] == 2 and "cluster" not in one["training"]
+    code, out, _ = run_cli("info", str(two_models[1]))
+    assert code == 0 and "Trained on the Ray cluster local:2: 2 workers" in out
+
+
+def test_a_model_trained_on_the_cluster_predicts_without_ray(two_models, digits):
+    script = (
+        "import sys; from deepstart.cli import main; "
+        f"code = main(['predict', {str(two_models[1])!r}, {str(digits / '3')!r}]); "
+        "assert code == 0, code; assert 'ray' not in sys.modules, 'ray was imported'; print('no ray')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("no ray")
+
+
+def test_training_and_prediction_without_cluster_never_import_ray(digits_root, tmp_path):
+    script = (
+        "import sys; from deepstart.cli import main; "
+        f"assert main(['train', {str(digits_root)!r}, '--model', 'cnn', '--epochs', '2', "
+        f"'--out', {str(tmp_path / 'm')!r}]) == 0; "
+        f"assert main(['predict', {str(tmp_path / 'm')!r}, {str(digits_root / '0')!r}]) == 0; "
+        "print('ray imported' if 'ray' in sys.modules else 'no ray')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("no ray")
+
+
+def test_batch_prediction_writes_every_input_once(ray_cluster, two_models, digits, tmp_path):
+    import pyarrow.parquet as pq
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    files = sorted(digits.glob("*/*.png"))
+    for i in range(2000):  # 2,000 inputs: the digits again under new names
+        (inputs / f"{i:05d}.png").write_bytes(files[i % len(files)].read_bytes())
+    out = tmp_path / "preds.parquet"
+    code, _, err = run_cli(
+        "predict", str(two_models[1]), str(inputs), "--cluster", ray_cluster, "--out", str(out)
+    )
+    assert code == 0, err
+    table = pq.read_table(out)
+    names = table.column("input").to_pylist()
+    assert len(names) == 2000 and len(set(names)) == 2000
+    assert set(names) == {str(inputs / f"{i:05d}.png") for i in range(2000)}
+    assert table.column("error").null_count == 2000
+    probabilities = np.array(table.column("probabilities").to_pylist())
+    assert probabilities.shape == (2000, 10) and np.allclose(probabilities.sum(1), 1, atol=1e-4)
+    import json
+
+    classes = json.loads(table.schema.metadata[b"deepstart.classes"])
+    labels = table.column("label").to_pylist()
+    assert labels == [classes[k] for k in probabilities.argmax(1)]
+
+
+def _ray_train_workers() -> list[int]:
+    """Processes of this user whose title names a Ray Train worker."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if b"RayTrainWorker" in title and entry.stat().st_uid == os.getuid():
+                found.append(int(entry.name))
+    return found
+
+
+def _epochs_saved(storage: Path) -> int:
+    """The most epochs a checkpoint in storage holds (0 while there is none)."""
+    import json
+
+    found = [0]
+    for state in storage.glob("*/checkpoint_*/state/state.json"):
+        try:
+            found.append(len(json.loads(state.read_text())["history"]["epochs"]))
+        except (OSError, ValueError, KeyError):
+            continue  # being written
+    return max(found)
+
+
+def test_a_worker_killed_during_training_is_replaced_and_training_resumes(ray_cluster, digits, tmp_path):
+    from deepstart import Predictor
+
+    storage = tmp_path / "storage"
+    predictor = Predictor(
+        **SETTINGS, epochs=10, patience=100, cluster=ray_cluster, workers=2, cluster_storage=str(storage)
+    )
+    outcome = {}
+
+    def train():
+        try:
+            outcome["model"] = predictor.fit(digits)
+        except BaseException as e:  # noqa: BLE001 - the assertion below shows it
+            outcome["error"] = e
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    killed, deadline = None, time.monotonic() + 150
+    while killed is None and thread.is_alive() and time.monotonic() < deadline:
+        if _epochs_saved(storage) >= 3 and (workers := _ray_train_workers()):  # epoch 2's is Ray's now
+            killed = workers[-1]
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.2)
+    thread.join(timeout=240)
+    assert killed is not None, "no worker was seen to kill"
+    assert "error" not in outcome, outcome.get("error")
+    model = outcome["model"]
+    assert model.training_["cluster"]["restarts"] >= 1
+    assert [e["epoch"] for e in model.history_.epochs] == list(range(1, 11))  # each epoch once
+    assert model.metrics_["test"]["accuracy"] > 0.8
