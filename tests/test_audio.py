@@ -48,6 +48,8 @@ def test_recordings_train_predict_and_evaluate(recordings, tmp_path, model, enco
     assert code == 0, err
     manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
     assert manifest["modality"] == "audio" and manifest["encoder"]["name"] == encoder
+    refit = manifest["training"].get("refit")  # the classifier on embeddings, kept, is trained again
+    assert bool(refit) == (model == "auto" and manifest["choice"] == "deep"), manifest["leaderboard"]
     titles = [row["model"] for row in manifest["leaderboard"]]
     assert any(t.startswith("MFCC statistics + logistic regression") for t in titles), titles
     assert manifest["metrics"]["test"]["accuracy"] >= 0.8  # three kinds of sweep, easy to hear apart
@@ -107,3 +109,18 @@ def test_the_audio_recipe_refuses_models_for_other_data(recordings):
     examples = Examples("audio", [], [], str(recordings))
     with pytest.raises(Exception, match="transfer .*or cnn"):
         REGISTRY["audio"].recipe(examples, Settings(model="fine-tune"))
+
+
+def test_a_kept_classifier_on_embeddings_is_trained_again_on_learning_and_validation(tmp_path):
+    for kind in ("up", "down", "flat"):
+        (tmp_path / kind).mkdir()
+        for k in range(24):
+            soundfile.write(tmp_path / kind / f"{kind}_{k}.wav", tone(kind, k), RATE)
+    code, said, err = run_cli("train", str(tmp_path), "--out", str(tmp_path / "m"))
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["choice"] == "deep", manifest["leaderboard"]
+    refit, data = manifest["training"]["refit"], manifest["data"]
+    assert refit == {"examples": data["n_train"] + data["n_validation"], "epochs": refit["epochs"]}
+    assert refit["epochs"] == manifest["training"]["history"]["best_epoch"] > 0
+    assert f"Then trained again on all {refit['examples']} recordings" in said

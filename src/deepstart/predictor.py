@@ -22,7 +22,7 @@ from .log import say, warn
 from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
 from .models import check_net_reads, load_network
 from .pipeline.crossval import deep_out_of_fold, select_by_folds
-from .pipeline.fit import train_net
+from .pipeline.fit import refit_net, train_net
 from .pipeline.groups import grouping
 from .pipeline.prepare import Targets, check_fit_arguments, encode, identity, prepare, read_like
 from .pipeline.record import data_record, scale_of, test_records, worst_mistakes
@@ -106,7 +106,7 @@ class Predictor:
         files' names say their group (pipeline.groups; data.groups.NamePattern); data["groups"]
         records them, and the groups found in both the training and the test data.
         """
-        start, s = time.perf_counter(), self.settings
+        start, s, self.refit_ = time.perf_counter(), self.settings, None
         check_fit_arguments(task, checkpoint, resume)
         if resume and not Checkpoint(checkpoint, {}).exists():
             raise ConfigError(f"No checkpoint to resume from in {checkpoint}; train without --resume.")
@@ -141,6 +141,8 @@ class Predictor:
         # cross-validation would score repeated examples on their own copies: validation chooses instead
         cv = val is None and balance is None and not (by and by.split)  # folds would mix the groups
         out = self._select(modality, recipe, trained_on, time.perf_counter() - start, cv=cv)
+        if recipe.refit and self.choice_ == "deep" and self.history_.best_epoch and not s.cluster:
+            out = self._refit(recipe, trained_on, targets)
         if balance is not None:
             after = self._groups(weighed[1], split.test_positions, balance, split.test[1], out)
             self.metrics_["test"]["balance"] = {"column": balance, "before": before, "after": after}
@@ -160,6 +162,8 @@ class Predictor:
         self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
         if self.history_.cluster:  # trained on a Ray cluster: where, on how many workers
             self.training_["cluster"] = self.history_.cluster
+        if self.refit_:
+            self.training_["refit"] = self.refit_
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         return self
 
@@ -193,6 +197,21 @@ class Predictor:
         self.net_spec_ = recipe.net_spec(targets.n_outputs)
         self._checkpoint = ckpt  # removed once the model is saved, not before
         return plan
+
+    def _refit(self, recipe, split, targets: Targets) -> np.ndarray:
+        """The kept network trained again on the training and validation examples together,
+        for the epochs validation chose (recipe.refit); its outputs on the test part, which
+        the test metrics are then of. Validation's figures stay those of the first network."""
+        both = tuple(np.concatenate([a, b]) for a, b in zip(split.train, split.val))
+        epochs = self.history_.best_epoch
+        say(f"Training again on the {len(both[1]):,} training and validation examples, for {epochs} epochs:")
+        self.net_ = refit_net(
+            recipe, targets.n_outputs, self._scaled(both), self.settings, targets.task, epochs
+        )
+        out = self.network_outputs(split.test[0])
+        self.metrics_["test"] = self.score(split.test[1], out)
+        self.refit_ = {"examples": len(both[1]), "epochs": epochs}
+        return out
 
     def _select(self, modality: Modality, recipe, split, seconds: float, cv: bool = True) -> np.ndarray:
         """The deep model beside the modality's classical ones: the best on validation (or,

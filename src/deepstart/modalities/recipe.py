@@ -35,6 +35,9 @@ class Recipe:
     steps: int = HEAD_STEPS  # optimisation steps aimed at; epochs follow from the data size ...
     epoch_range: tuple[int, int] = (10, 200)  # ... within this range (equal bounds: a fixed number)
     clean_epochs: int = 0  # the last epochs without augment: the network ends on the inputs it will see
+    refit: bool = False  # a kept network is trained again on training + validation examples together,
+    # for the epochs validation chose (cheap for a classifier on frozen features; validation
+    # of whole speakers or patients otherwise leaves a group out of the final model)
     knobs: dict = field(default_factory=dict)  # settings beyond search_space's that matter for this recipe
 
     def search_space(self) -> dict[str, Knob]:

@@ -3,6 +3,8 @@ fine-tuning, and run the one training loop with checkpoints."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from torch import nn
 
@@ -54,6 +56,20 @@ def train_net(
             net, train, val, settings, plan, checkpoint, resume, keep_start=recipe.probe is not None
         )
     return net.cpu().eval(), history, plan
+
+
+def refit_net(recipe: Recipe, n_outputs: int, both: tuple, settings, task: str, epochs: int) -> nn.Module:
+    """The recipe's network trained again, on the training and validation examples
+    together (both = (X, y)), for the epochs validation chose. Nothing is left to pick an
+    epoch on: the one with the lowest loss on those examples is kept, which, as the
+    learning rate comes down at the end, is one of the last."""
+    both = as_tensors(both)
+    torch.manual_seed(settings.seed)
+    net = build_net(recipe.net_spec(n_outputs))
+    plan = plan_for(recipe, net, settings, len(both[1]), task)
+    plan.epochs = epochs
+    fit(net, both, both, replace(settings, patience=epochs), plan)
+    return net.cpu().eval()
 
 
 def _linear_probe(net: nn.Module, recipe: Recipe, train: tuple, val: tuple, settings, task: str) -> None:

@@ -88,6 +88,12 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         "pretrained network with a classifier on its features), which were kept.",
     ]
     lines += cluster_text(manifest["training"].get("cluster"))
+    if manifest["training"].get("refit"):
+        refit = manifest["training"]["refit"]
+        lines.append(
+            f"Then trained again on all {refit['examples']:,} {noun} (learning and validation together), "
+            f"for those {refit['epochs']} epochs; the test figures below are of that network."
+        )
     if data["skipped"]:
         what = modality.skipped_noun
         lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")

@@ -117,7 +117,7 @@ def _transfer(settings) -> Recipe:
         "embeddings is trained (transfer learning)"
     )
     net = {"name": "linear", "in_features": speech.FEATURE_DIM, "dropout": settings.dropout}
-    return Recipe("transfer", why, SpeechEncoder(cache=settings.cache), None, net)
+    return Recipe("transfer", why, SpeechEncoder(cache=settings.cache), None, net, refit=True)
 
 
 def _cnn(settings, instead: bool) -> Recipe:
