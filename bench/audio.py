@@ -7,7 +7,9 @@ are of a speaker not trained on either), for each model asked for: the default (
 classifier on pretrained speech embeddings) and the spectrogram CNN trained from
 scratch. Beside each, the classical approach the same run trained on the same split
 (MFCC statistics + logistic regression, from its leaderboard). Reports each fold's test
-accuracy, the means, and `train`'s wall time.
+accuracy of the saved model (the classifier on embeddings is trained again on all four
+speakers once validation has chosen its epochs) and of the network validation chose
+before that, the means, and `train`'s wall time.
 
     python bench/audio.py [--models auto,cnn]
 """
@@ -43,9 +45,11 @@ def fold(train: Path, test: Path, out: Path, model: str) -> dict:
     rows = {row["name"]: row for row in manifest["leaderboard"]}
     return {
         "encoder": manifest["encoder"]["name"],
-        "deep": rows["deep"]["test_accuracy"],
+        "deep_first": rows["deep"]["test_accuracy"],  # the network validation chose, before any refit
         "classical": next(r["test_accuracy"] for n, r in rows.items() if n not in ("deep", "ensemble")),
-        "kept": manifest["metrics"]["test"]["accuracy"],
+        "kept": manifest["metrics"]["test"]["accuracy"],  # the saved model (refitted, if it was)
+        "kept_model": manifest["choice"],
+        "refit": bool(manifest["training"].get("refit")),
         "train_s": round(seconds, 1),
     }
 
@@ -66,7 +70,7 @@ def main() -> None:
                 results.setdefault(model, []).append(found)
     summary = {
         model: {
-            "mean_deep": round(100 * statistics.mean(f["deep"] for f in folds), 1),
+            "mean_deep_first": round(100 * statistics.mean(f["deep_first"] for f in folds), 1),
             "mean_kept": round(100 * statistics.mean(f["kept"] for f in folds), 1),
             "mean_classical": round(100 * statistics.mean(f["classical"] for f in folds), 1),
             "median_train_s": statistics.median(f["train_s"] for f in folds),
@@ -74,7 +78,7 @@ def main() -> None:
         for model, folds in results.items()
     }
     print(json.dumps(summary))
-    targets = {"mean_deep": ">= 95", "train_s": "<= 60"}
+    targets = {"mean_kept": ">= 95", "train_s": "<= 60"}
     write_result("audio", {"folds": results, "summary": summary, "targets": targets})
 
 
