@@ -58,6 +58,13 @@ def test_zero_workers_are_refused(digits, tmp_path):
     assert code == 2 and "--workers" in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_time_limit_on_a_cluster_is_refused_before_any_work(digits, tmp_path):
+    code, _, err = run_cli(
+        "train", str(digits), "--cluster", "local:2", "--time-limit", "60", "--out", str(tmp_path / "m")
+    )
+    assert code == 2 and "--time-limit is not used with --cluster" in err
+
+
 def test_without_ray_installed_cluster_says_how_to_install_it(digits, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails as if it were not installed
     code, _, err = run_cli("train", str(digits), "--cluster", "local:2", "--out", str(tmp_path / "m"))

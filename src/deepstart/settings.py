@@ -204,6 +204,8 @@ class Settings:
                     f"Invalid value for {f.name} (--{f.name.replace('_', '-')}). "
                     f"Expected {f.metadata['expected']}. Received: {value!r}"
                 )
+        if self.cluster and self.time_limit:  # checked before any work, not when training starts
+            raise ConfigError("--time-limit is not used with --cluster yet; give --epochs instead.")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
