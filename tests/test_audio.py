@@ -124,3 +124,6 @@ def test_a_kept_classifier_on_embeddings_is_trained_again_on_learning_and_valida
     assert refit == {"examples": data["n_train"] + data["n_validation"], "epochs": refit["epochs"]}
     assert refit["epochs"] == manifest["training"]["history"]["best_epoch"] > 0
     assert f"Then trained again on all {refit['examples']} recordings" in said
+    # its export is checked on data it was not trained on, or says that it was
+    code, out, err = run_cli("export", str(tmp_path / "m"), "--out", str(tmp_path / "e"))
+    assert code == 0 and "which the network was trained again on" in out + err, out + err

@@ -82,7 +82,9 @@ def _paths_read(manifest: dict, data) -> dict:
             "with this user's key), so the data paths it names are not read; give --data with labelled "
             "data to check the export on."
         )
-    return manifest | {"data": manifest["data"] | {"source": None, "validation_source": None}}
+    return manifest | {
+        "data": manifest["data"] | {"source": None, "validation_source": None, "test_source": None}
+    }
 
 
 def _available(source) -> bool:
@@ -105,7 +107,10 @@ class ExamplesCheck:
 
     def __init__(self, p, manifest: dict, data, columns: dict):
         self.p, self.noun = p, p.modality.noun
-        source, given = manifest["data"].get("source"), data or manifest["data"].get("validation_source")
+        # a network trained again on its validation examples (refit) is checked on its test data
+        refit = bool((manifest.get("training") or {}).get("refit"))
+        held = manifest["data"].get("test_source" if refit else "validation_source")
+        source, given = manifest["data"].get("source"), data or held
         training = self._training_split(manifest, self._read(source, columns)) if _available(source) else None
         if given:
             self.examples = self._read(given, columns)
@@ -120,6 +125,10 @@ class ExamplesCheck:
                 )
             self.examples, self.calibration = training
             self.label = f"the validation split of {source} ({len(self.examples.labels):,} {self.noun})"
+            if refit:
+                self.label += (
+                    ", which the network was trained again on (give --data with other labelled data)"
+                )
             self.calibrated_on = f"{len(self.calibration.labels)} training {self.noun}"
         self.reference = self._outputs(p)
 
