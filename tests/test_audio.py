@@ -1,6 +1,7 @@
 """Sound: generated tones and chirps written as WAV, FLAC and OGG files; training,
 prediction, evaluation, the files that cannot be used, detection beside images."""
 
+import io
 import json
 
 import numpy as np
@@ -137,3 +138,34 @@ def test_a_kept_classifier_on_embeddings_is_trained_again_on_learning_and_valida
     # its export is checked on data it was not trained on, or says that it was
     code, out, err = run_cli("export", str(tmp_path / "m"), "--out", str(tmp_path / "e"))
     assert code == 0 and "which the network was trained again on" in out + err, out + err
+
+
+def test_serve_refuses_recordings_too_long_before_decoding_them(recordings, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from deepstart.serve import Limits, create_app
+
+    code, _, err = run_cli(
+        "train", str(recordings), "--model", "cnn", "--epochs", "1", "--out", str(tmp_path / "m")
+    )
+    assert code == 0, err
+
+    def wav(seconds: float) -> bytes:
+        buffer = io.BytesIO()
+        soundfile.write(buffer, tone("up", 1, seconds), RATE, format="WAV")
+        return buffer.getvalue()
+
+    limits = Limits(max_seconds=2.0, max_request_seconds=3.0)
+    with TestClient(create_app(tmp_path / "m", None, limits), raise_server_exceptions=False) as client:
+        for route in ("/predict", "/explain"):
+            answer = client.post(route, files=[("file", ("long.wav", wav(2.5), "audio/wav"))])
+            assert answer.status_code == 422 and "too long (2 s" in answer.json()["error"], answer.text
+        two = [("file", (f"{k}.wav", wav(1.8), "audio/wav")) for k in range(2)]
+        answer = client.post("/predict", files=two)
+        assert answer.status_code == 413 and "4 s in all" in answer.json()["error"], answer.text
+        answer = client.post("/predict", files=two[:1])
+        assert answer.status_code == 200, answer.text
+        answer = client.post("/predict", json={"image": "x"})
+        assert answer.status_code == 415 and "Send recordings as multipart" in answer.json()["error"], (
+            answer.text
+        )

@@ -178,6 +178,11 @@ class Modality:
         """The JSON fields a request holds, for messages."""
         return f"'{self.single}' or '{self.many}'"
 
+    def check_uploads(self, data: list[bytes], names: list[str], limits) -> None:
+        """serve: refuse (errors.Refused) uploads too costly to read, from what their headers
+        declare, before any is decoded (a recording's length; images' pixels are checked
+        for every upload already)."""
+
     def check_item(self, item, limits, info: dict):
         """One JSON input, checked (raise errors.Refused) and made ready for the model."""
         return item

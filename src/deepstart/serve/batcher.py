@@ -19,6 +19,8 @@ class Limits:
     max_request_pixels: int = 100_000_000  # all the images of one request (decoding time is shared)
     max_inputs: int = 64  # per request
     max_text: int = 10_000  # characters per text
+    max_seconds: float = 600.0  # per recording, read from its header before it is decoded
+    max_request_seconds: float = 1800.0  # all the recordings of one request
     max_queue: int = 256  # inputs waiting for the model
     max_batch: int = 32  # inputs per model call
     max_wait_ms: float = 5.0  # how long the first request waits for others to fill a batch

@@ -17,8 +17,10 @@ async def parse_inputs(request: Request, modality, limits, info: dict) -> tuple[
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if modality.uploads:
         if content_type != "multipart/form-data":
-            raise Refused(415, "Send images as multipart/form-data files in the field 'file'.")
-        return await _uploads(request, limits)
+            raise Refused(415, f"Send {modality.noun} as multipart/form-data files in the field 'file'.")
+        data, names = await _uploads(request, limits, modality.noun)
+        modality.check_uploads(data, names, limits)  # e.g. a recording's length, from its header
+        return data, names
     if content_type != "application/json":
         raise Refused(415, f"Send JSON (content-type application/json) with {modality.json_fields()}.")
     try:
@@ -30,7 +32,7 @@ async def parse_inputs(request: Request, modality, limits, info: dict) -> tuple[
     return modality.parse_json(body, limits, info)
 
 
-async def _uploads(request: Request, limits) -> tuple[list[bytes], list[str]]:
+async def _uploads(request: Request, limits, noun: str) -> tuple[list[bytes], list[str]]:
     try:
         form = await request.form(
             max_files=limits.max_inputs, max_fields=limits.max_inputs, max_part_size=limits.max_body
@@ -41,13 +43,13 @@ async def _uploads(request: Request, limits) -> tuple[list[bytes], list[str]]:
         if "too many files" in str(e).lower():
             raise Refused(413, f"At most {limits.max_inputs} files at once; send fewer.") from None
         raise Refused(
-            400, "The multipart body cannot be read; send image files in the field 'file'."
+            400, f"The multipart body cannot be read; send {noun} as files in the field 'file'."
         ) from None
     try:
         uploads = [value for key, value in form.multi_items() if key == "file"]
         others = sorted({key for key, _ in form.multi_items() if key != "file"})
         if others or not uploads:
-            raise Refused(422, "Send image files in the field 'file' (and no other fields).")
+            raise Refused(422, f"Send {noun} as files in the field 'file' (and no other fields).")
         if any(isinstance(u, str) for u in uploads):
             raise Refused(422, "The field 'file' must hold files, not text.")
         data = [await u.read() for u in uploads]  # in memory; never saved under the client's name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .encoder import N_FFT, Problem, _decode, _filters, _read
+from .encoder import N_FFT, Problem, decode, mel_filters, read_bytes
 
 HOP = 160  # 10 ms between frames
 N_MFCC = 20
@@ -29,13 +29,13 @@ def _statistics(item) -> np.ndarray:
     from scipy.fft import dct
 
     try:
-        sound = _decode(_read(item))
+        sound = decode(read_bytes(item))
     except Problem:
         return np.zeros(WIDTH)
     sound = np.pad(sound, (0, max(0, N_FFT + HOP - len(sound))))
     frames = np.lib.stride_tricks.sliding_window_view(sound, N_FFT)[::HOP]
     power = np.abs(np.fft.rfft(frames * np.hanning(N_FFT), axis=1)) ** 2
-    db = 10 * np.log10(np.maximum(power @ _filters().T, 1e-10))
+    db = 10 * np.log10(np.maximum(power @ mel_filters().T, 1e-10))
     db = np.maximum(db - db.max(), -80) / 80  # 0 to -1: 80 dB below the loudest, as the CNN reads them
     mfcc = dct(db, type=2, norm="ortho", axis=1)[:, :N_MFCC]
     mfcc[:, 0] /= 8  # the overall level, a sum over 64 bands: brought to the others' size

@@ -26,6 +26,7 @@ RANGE_DB = 80.0
 SILENT = 1e-4  # a recording whose loudest sample is below this holds nothing
 CLIPPED = 0.05  # a recording with more than this share of samples at full scale is distorted
 SECONDS = (0.25, 10.0)  # the length learned from the data stays within these
+CHUNK = 256  # recordings decoded before their features are computed (and the samples let go)
 
 
 class SoundEncoder(Encoder):
@@ -48,7 +49,7 @@ class SoundEncoder(Encoder):
         durations = []
         for item in list(items)[:: max(1, len(items) // 500)]:
             try:
-                durations.append(soundfile.info(io.BytesIO(_read(item))).duration)
+                durations.append(soundfile.info(io.BytesIO(read_bytes(item))).duration)
             except (OSError, RuntimeError, soundfile.LibsndfileError, Problem):
                 continue
         found = float(np.percentile(durations, 90)) if durations else 1.0
@@ -85,6 +86,15 @@ class SoundEncoder(Encoder):
     def cache_key(self) -> str:
         return f"{self.name}-{self.seconds}"
 
+    def _computed(self, todo: dict, cache: FeatureCache) -> dict:
+        """The features of the clips in todo (content hash -> clip), cached; todo emptied."""
+        if not todo:
+            return {}
+        computed = dict(zip(todo, self.features(list(todo.values()))))
+        cache.put(computed)
+        todo.clear()
+        return computed
+
     def encode(self, items, desc: str = "Reading recordings", new_data: bool = False) -> Encoded:
         cache = FeatureCache(self.cache_key(), enabled=self.use_cache)
         try:
@@ -92,21 +102,20 @@ class SoundEncoder(Encoder):
             for i, item in enumerate(progress(items, desc=desc, unit="file")):
                 name = f"upload {i + 1}" if isinstance(item, bytes) else str(item)
                 try:
-                    data = _read(item)
+                    data = read_bytes(item)
                     digest = hashlib.sha256(data).hexdigest()
                     if digest not in found and digest not in todo:
                         found |= cache.get([digest])
                     if digest not in found and digest not in todo:
-                        todo[digest] = self.clip(_decode(data))
+                        todo[digest] = self.clip(decode(data))
                 except Problem as problem:
                     skipped.append((name, str(problem)))
                     continue
                 kept.append(i)
                 hashes.append(digest)
-            if todo:
-                computed = dict(zip(todo, self.features(list(todo.values()))))
-                cache.put(computed)
-                found |= computed
+                if len(todo) >= CHUNK:  # features as they come: the decoded clips are not all kept
+                    found |= self._computed(todo, cache)
+            found |= self._computed(todo, cache)
         finally:
             cache.close()
         stacked = np.stack([found[h] for h in hashes]) if hashes else np.zeros((0, *self.out_shape()))
@@ -135,7 +144,7 @@ class SpectrogramEncoder(SoundEncoder):
         sound = np.pad(sound, (0, max(0, N_FFT + hop * (FRAMES - 1) - len(sound))))
         frames = np.lib.stride_tricks.sliding_window_view(sound, N_FFT)[::hop][:FRAMES]
         power = np.abs(np.fft.rfft(frames * np.hanning(N_FFT), axis=1)) ** 2
-        mel = _filters() @ power.T  # (BANDS, FRAMES)
+        mel = mel_filters() @ power.T  # (BANDS, FRAMES)
         db = 10 * np.log10(np.maximum(mel, 1e-12))
         db = np.clip(db - db.max(), -RANGE_DB, 0)
         db = db - db.mean(
@@ -148,7 +157,7 @@ class Problem(Exception):
     """Why a recording cannot be used, in a few words."""
 
 
-def _read(item) -> bytes:
+def read_bytes(item) -> bytes:
     if isinstance(item, bytes):
         return item
     try:
@@ -159,7 +168,18 @@ def _read(item) -> bytes:
         raise Problem("cannot be read") from None
 
 
-def _decode(data: bytes) -> np.ndarray:
+def declared_seconds(data: bytes) -> float | None:
+    """How long a recording says it is, from its header (nothing decoded); None when
+    soundfile cannot read it as sound."""
+    import soundfile
+
+    try:
+        return float(soundfile.info(io.BytesIO(data)).duration)
+    except (RuntimeError, soundfile.LibsndfileError, TypeError, ValueError):
+        return None
+
+
+def decode(data: bytes) -> np.ndarray:
     """Sound bytes -> float32 mono samples at RATE, or Problem."""
     import soundfile
     from scipy.signal import resample_poly
@@ -183,7 +203,7 @@ def _decode(data: bytes) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _filters() -> np.ndarray:
+def mel_filters() -> np.ndarray:
     """(BANDS, N_FFT // 2 + 1) triangular mel filters from 0 Hz to the Nyquist frequency."""
     mel = lambda hz: 2595 * np.log10(1 + hz / 700)  # noqa: E731
     hz = lambda m: 700 * (10 ** (m / 2595) - 1)  # noqa: E731

@@ -18,7 +18,7 @@ from PIL import Image
 from ...errors import ConfigError
 from ...explain.overlay import overlay
 from ...files import write_atomic
-from .encoder import RANGE_DB, RATE, _filters
+from .encoder import RANGE_DB, RATE, mel_filters
 from .occlusion import Occlusion, mel, occlude, sound_of, stft
 from .read import read_unlabeled
 
@@ -69,7 +69,7 @@ def _spectrogram(found: Occlusion) -> tuple[np.ndarray, np.ndarray]:
     """((mel bands, frames) uint8 log-mel picture, high pitches on top; the patches' heat
     at the same size)."""
     freqs, times, bins = stft(found.sound)
-    power = _filters() @ (np.abs(bins) ** 2)  # (64 mel bands, frames)
+    power = mel_filters() @ (np.abs(bins) ** 2)  # (64 mel bands, frames)
     db = 10 * np.log10(np.maximum(power, 1e-12))
     db = np.clip(db - db.max(), -RANGE_DB, 0)
     grey = np.round((db + RANGE_DB) / RANGE_DB * 255).astype(np.uint8)[::-1]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import DataError
-from .encoder import N_FFT, RATE, Problem, _decode, _read
+from .encoder import N_FFT, RATE, Problem, decode, read_bytes
 
 SEGMENTS = 10  # time segments across the whole recording
 BANDS = 8  # frequency bands, equally wide on the mel scale, from 0 Hz to RATE / 2
@@ -84,7 +84,7 @@ class Occlusion:
 def sound_of(item, name: str) -> np.ndarray:
     """A sound file or an upload's bytes, decoded as the model's encoder decodes it."""
     try:
-        return _decode(_read(item))
+        return decode(read_bytes(item))
     except Problem as problem:
         raise DataError(f"{name}: {problem}; give a readable recording.") from None
 
@@ -121,15 +121,12 @@ def occlude(predictor, sound: np.ndarray, class_index: int | None = None) -> Occ
 def _heard(encoder, sound: np.ndarray) -> tuple[float, np.ndarray]:
     """(where it starts in seconds, the part of the recording the model hears): encoders
     of recordings cut each to one length about its middle, so patches beyond it cannot
-    matter and the grid is spent on what can. The whole recording where that part is
-    silent (the encoder would refuse the variants) or the encoder cuts nothing."""
-    seconds = getattr(encoder, "seconds", None)
-    length = round(seconds * RATE) if seconds else len(sound)
+    matter and the grid is spent on what can (and a long recording costs no more)."""
+    length = encoder.samples()
     if len(sound) <= length:
         return 0.0, sound
     begin = (len(sound) - length) // 2  # as the encoder cuts it
-    heard = sound[begin : begin + length]
-    return (begin / RATE, heard) if np.abs(heard).max() >= 1e-3 else (0.0, sound)
+    return begin / RATE, sound[begin : begin + length]
 
 
 def _background(bins: np.ndarray, rows: np.ndarray) -> np.ndarray:
