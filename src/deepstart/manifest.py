@@ -106,19 +106,12 @@ class ClusterRun(Open):
     restarts: Count = 0
 
 
-class Refit(Open):
-    """The kept network trained again on training + validation examples (Recipe.refit)."""
-
-    examples: int
-    epochs: int
-
-
 class Training(Open):
     settings: dict = {}
     history: History | None = None
     seconds: float | None = None
     cluster: ClusterRun | None = None
-    refit: Refit | None = None
+    refit: dict | None = None  # what was trained again once chosen (a forecaster's, a recipe's refit)
 
 
 class Recipe(Open):
