@@ -134,6 +134,8 @@ def test_a_kept_classifier_on_embeddings_is_trained_again_on_learning_and_valida
     refit, data = manifest["training"]["refit"], manifest["data"]
     assert refit == {"examples": data["n_train"] + data["n_validation"], "epochs": refit["epochs"]}
     assert refit["epochs"] == manifest["training"]["history"]["best_epoch"] > 0
+    deep = next(row for row in manifest["leaderboard"] if row["name"] == "deep")
+    assert deep["test_accuracy"] == manifest["metrics"]["test"]["accuracy"]  # the network kept
     assert f"Then trained again on all {refit['examples']} recordings" in said
     # its export is checked on data it was not trained on, or says that it was
     code, out, err = run_cli("export", str(tmp_path / "m"), "--out", str(tmp_path / "e"))
