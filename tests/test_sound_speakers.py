@@ -157,6 +157,9 @@ def test_a_group_column_that_is_not_there_is_one_line(tmp_path):
     args = ["train", str(tmp_path / "rows.csv"), "--target", "label", "--group-split", "patient"]
     line = assert_refused([*args, "--out", str(out)], "--group-split patient is not a column of", out)
     assert "columns: x, y)" in line
+    rows = "".join(f"{i},{i % 3},{i % 2},{'' if i == 7 else i % 5}\n" for i in range(30))
+    (tmp_path / "rows.csv").write_text("x,y,label,patient\n" + rows)
+    assert_refused([*args, "--out", str(out)], "1 rows of", out)  # an empty cell is no group
 
 
 def test_two_speakers_are_too_few_to_split_by_speaker(tmp_path):
@@ -170,3 +173,5 @@ def test_two_speakers_are_too_few_to_split_by_speaker(tmp_path):
 
 def test_a_pattern_without_one_field_is_refused(recordings, tmp_path):
     assert_refused(["train", str(recordings), "--group-split", "{a}_{b}"], "Invalid value for --group-split")
+    many = "*_*_*_*_*{speaker}"  # a name tried in too many ways
+    assert_refused(["train", str(recordings), "--group-split", many], "at most 4 *")

@@ -15,6 +15,7 @@ from ..errors import ConfigError
 
 PART = re.compile(r"(\{[^{}]*\}|\*)")  # a pattern's {field} and * wildcards
 LAYOUT_SHARE = 0.9  # the share of file names that must follow {label}_{group}_{n} to be read so
+MAX_STARS = 4  # wildcards in a --group-split pattern
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,16 @@ class NamePattern:
         fields = re.findall(r"\{([^{}]*)\}", text)
         stray = PART.sub("", text)
         if not pattern.is_word and (
-            len(fields) != 1 or not fields[0].strip() or "{" in stray or "}" in stray
+            len(fields) != 1
+            or not fields[0].strip()
+            or "{" in stray
+            or "}" in stray
+            or text.count("*") > MAX_STARS  # each * multiplies the ways a name can be tried
         ):
             raise ConfigError(
                 "Invalid value for --group-split. Expected a column, a word such as speaker (names read as "
                 "{label}_{speaker}_{n}) or a pattern with one {field} and * for any text, such as "
-                f"'{{speaker}}_*'. Received: {text!r}"
+                f"'{{speaker}}_*' (at most {MAX_STARS} *). Received: {text!r}"
             )
         return pattern
 
@@ -63,7 +68,8 @@ class NamePattern:
         parts = []
         for token in PART.split(self.text):
             if token == "*":
-                parts.append(".*?")
+                if parts[-1:] != [".*?"]:  # ** is *
+                    parts.append(".*?")
             elif PART.fullmatch(token):
                 parts.append("(?P<group>.+?)")
             else:

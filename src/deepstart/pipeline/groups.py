@@ -95,6 +95,12 @@ def _read(modality, examples: Examples, given: str) -> tuple[np.ndarray, str, st
     columns = _columns(examples)
     if given in columns:
         values = modality.group_values(examples, given)
+        empty = int(values.isna().sum() + (values.astype(str).str.strip() == "").sum())
+        if empty:
+            raise DataError(
+                f"--group-split {given}: {empty} rows of {examples.origin} name no {given} (empty cells); "
+                "fill them in or leave those rows out."
+            )
         return values.astype(str).str.strip().to_numpy(object), f"the column {given}", given
     files = examples.items if _are_files(examples.items) else None
     if files is None:
