@@ -72,8 +72,8 @@ class Settings:
     )
     model: str = _setting(
         "auto",
-        "Which model: auto (small images: cnn; photos and texts: transfer), transfer (frozen "
-        "pretrained network + classifier), cnn (images; trained from scratch), fine-tune (the "
+        "Which model: auto (small images: cnn; photos, texts and recordings: transfer), transfer (frozen "
+        "pretrained network + classifier), cnn (images, recordings; trained from scratch), fine-tune (the "
         "pretrained network trained too), faces (photos of faces: each found, aligned and described "
         "by a network that knows faces; needs deepstart[faces]).",
         lambda v: v in MODELS,

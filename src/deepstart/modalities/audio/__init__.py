@@ -1,4 +1,4 @@
-"""Sound (recordings in class folders): a classifier on the embeddings of a network
+"""Sound (recordings in class folders, or listed by a table): a classifier on the embeddings of a network
 pretrained on spoken words (transfer learning), or a CNN over log-mel spectrograms
 trained from scratch, with augmentation that suits sound (time shifts, SpecAugment)."""
 
