@@ -38,6 +38,16 @@ def read_regular(path: str | Path, limit: int = MAX_DATA_FILE) -> bytes:
         os.close(fd)
 
 
+def files_sha256(paths) -> str:
+    """One SHA-256 over the files' bytes, in order (a package's weights, say)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
 def is_regular_or_absent(path: Path) -> bool:
     """Whether path is free to be written over: nothing there, or a regular file (not a
     link, folder, device or pipe)."""

