@@ -242,3 +242,54 @@ def test_a_worker_killed_during_training_is_replaced_and_training_resumes(ray_cl
     assert model.training_["cluster"]["restarts"] >= 1
     assert [e["epoch"] for e in model.history_.epochs] == list(range(1, 11))  # each epoch once
     assert model.metrics_["test"]["accuracy"] > 0.8
+
+
+def test_tune_on_a_cluster_runs_trials_in_parallel_on_ray_tune(ray_cluster, digits, tmp_path):
+    import json
+
+    out = tmp_path / "tuned"
+    code, said, err = run_cli(
+        "tune", str(digits), "--epochs", "2", "--trials", "4", "--cluster", ray_cluster, "--out", str(out)
+    )
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    tuning = manifest["tuning"]
+    assert tuning["engine"] == "ray-tune" and tuning["parallel"] == 2
+    assert tuning["n_trials"] == 4 and tuning["completed"] == 4, tuning["trials"]
+    trials = tuning["trials"]
+    assert all(t["ray_trial"] for t in trials) and trials[0]["params"] == tuning["defaults"]
+    assert all(t["reused"] >= 1 for t in trials)  # the pixels were encoded once, by the driver
+    spans = sorted((t["started"], t["ended"]) for t in trials)
+    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:])), spans  # two at once
+    best = max(t["value"] for t in trials)
+    assert next(t for t in trials if t["params"] == tuning["chosen"])["value"] == best
+    assert manifest["training"]["cluster"]["engine"] == "ray-tune"
+    assert "Why these settings" in (out / "tuning.html").read_text() and "Tuning: " in said
+    script = (
+        "import sys; from deepstart.cli import main; "
+        f"code = main(['predict', {str(out)!r}, {str(digits / '3')!r}]); "
+        "assert code == 0, code; assert 'ray' not in sys.modules, 'ray was imported'; print('no ray')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip().endswith("no ray"), done.stderr[-2000:]
+
+
+def test_ray_tune_trials_become_the_optuna_study_the_reasons_read():
+    import optuna
+
+    from deepstart.modalities.recipe import Knob
+    from deepstart.tune.parallel import _record, distributions
+
+    space = distributions({"lr": Knob("log", 1e-4, 1e-1), "augment": Knob("choice", choices=(True, False))})
+    done = {"value": 0.9, "seconds": 2.0, "found": [], "started": 1.0, "ended": 3.0, "reused": 1}
+    results = [
+        {"id": "a", "config": {"lr": 3e-3, "augment": True}, "metrics": done, "error": None},
+        {"id": "b", "config": {"lr": 1e-2, "augment": False}, "metrics": {}, "error": "ValueError: diverged"},
+        {"id": "c", "config": {"lr": 1e-3, "augment": True}, "metrics": {}, "error": None},  # out of budget
+    ]
+    study = optuna.create_study(direction="maximize")
+    _record(study, results, space)
+    states = [t.state.name for t in study.trials]
+    assert states == ["COMPLETE", "FAIL", "FAIL"] and study.best_trial.user_attrs["ray_trial"] == "a"
+    assert study.trials[1].user_attrs["failed"] == "ValueError: diverged"
+    assert "budget" in study.trials[2].user_attrs["failed"] and study.best_trial.params["lr"] == 3e-3

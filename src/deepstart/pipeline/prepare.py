@@ -5,7 +5,11 @@ the training rows only); and what a checkpoint must match to be resumed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -81,7 +85,7 @@ def encode(encoder, examples: Examples, desc: str, new_data: bool = False, setti
     """The examples through the encoder, saying which were skipped and why; refused
     when none is usable. With settings.cluster, files and texts are encoded on the cluster."""
     modality = REGISTRY[examples.kind]
-    encoded = _encoded(encoder, examples.items, desc, new_data, settings)
+    encoded = encode_items(encoder, examples.items, desc, new_data, settings)
     encoded.skipped = [(modality.skipped_in(examples.origin, item), why) for item, why in encoded.skipped]
     for file, reason in encoded.skipped[:10]:
         say(f"  skipped {file}: {reason}")
@@ -102,8 +106,42 @@ def encode(encoder, examples: Examples, desc: str, new_data: bool = False, setti
     )
 
 
-def _encoded(encoder, items, desc: str, new_data: bool, settings):
-    """encoder.encode(items), or the same computed by Ray Data on the cluster (--cluster)."""
+_REUSED: ContextVar[tuple[dict, list] | None] = ContextVar("deepstart_reused_encodings", default=None)
+
+
+def encoding_key(encoder, items) -> str | None:
+    """What names one encoding of inputs: the encoder's spec and the inputs themselves
+    (None where it cannot be reused: an encoder that learns from the data, or inputs that
+    are not a list of files or texts)."""
+    if encoder.learns or not isinstance(items, (list, tuple)):
+        return None
+    digest = hashlib.sha256(json.dumps(encoder.spec(), sort_keys=True, default=str).encode())
+    for item in items:
+        digest.update(str(item).encode() + b"\0")
+    return digest.hexdigest()
+
+
+@contextmanager
+def reusing(encodings: dict):
+    """Encodings computed once ({encoding_key: Encoded}; `tune --cluster` computes them on
+    its driver) used instead of encoding the same inputs again, for the time being. Yields
+    the keys reused."""
+    used: list[str] = []
+    token = _REUSED.set((encodings, used))
+    try:
+        yield used
+    finally:
+        _REUSED.reset(token)
+
+
+def encode_items(encoder, items, desc: str, new_data: bool = False, settings=None):
+    """encoder.encode(items), or the same computed by Ray Data on the cluster (--cluster),
+    or computed before (reusing)."""
+    given = _REUSED.get()
+    if given is not None and (key := encoding_key(encoder, items)) in given[0]:
+        found = given[0][key]
+        given[1].append(key)  # a copy: encode() rewrites its list of skipped inputs
+        return replace(found, kept=list(found.kept), hashes=list(found.hashes), skipped=list(found.skipped))
     if settings is not None and settings.cluster:
         from ..cluster.features import can_encode, encode_on_cluster
 

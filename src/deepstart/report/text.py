@@ -54,6 +54,11 @@ def cluster_text(cluster: dict | None) -> list[str]:
     if not cluster:
         return []
     where = "GPUs" if cluster.get("gpus") else "CPUs"
+    if cluster.get("engine") == "ray-tune":  # tune --cluster: each trial trained on one worker
+        return [
+            f"Tuned on the Ray cluster {cluster['address']}: {cluster.get('trials')} trials, "
+            f"{cluster['workers']} at a time on {where} (Ray Tune); each trial trained on one worker."
+        ]
     again = cluster.get("restarts", 0)
     resumed = f"; resumed from a checkpoint {again} time{'s' * (again != 1)} after a worker failed"
     resumed = resumed if again else ""

@@ -24,6 +24,8 @@ def record(search, n_validation: int | None) -> dict:
         "noise": reasons.noise(values, n_validation, metric) if len(values) > 1 else None,
         "seconds": round(search.seconds, 1),
         "direction": search.direction,
+        "engine": search.engine,
+        "parallel": search.parallel,
         "chosen": study.best_trial.params,
         "defaults": search.default,
         "log_scaled": search.log_scaled,
@@ -38,10 +40,17 @@ def record(search, n_validation: int | None) -> dict:
                 "seconds": t.user_attrs.get("seconds"),
                 "found": t.user_attrs.get("found", []),
                 "why": t.user_attrs.get("failed"),
+                **_ray(t.user_attrs),
             }
             for t in study.trials
         ],
     }
+
+
+def _ray(attrs: dict) -> dict:
+    """On Ray Tune: the trial's id, when it ran (seconds since the epoch) and how many of
+    its inputs' encodings it took from the driver's."""
+    return {key: attrs[key] for key in ("ray_trial", "started", "ended", "reused") if key in attrs}
 
 
 def summary_lines(tuning: dict) -> list[str]:
@@ -85,11 +94,17 @@ def verdict(tuning: dict) -> str:
 def tuning_html(tuning: dict) -> str:
     """The self-contained page (plots as data: URLs)."""
     metric = tuning["metric"]
+    how = (
+        f"Optuna's TPE sampler on Ray Tune, {tuning.get('parallel', 1)} trials at a time; the defaults were "
+        "the first trial"
+        if tuning.get("engine") == "ray-tune"
+        else "Optuna's TPE sampler; the defaults were the first trial; trials behind the others at the same "
+        "epoch were stopped early"
+    )
     parts = [
         "<h1>Why these settings</h1>",
         f"<p>{tuning['completed']} of {tuning['n_trials']} trials finished in {tuning['seconds']:.0f} s "
-        "(Optuna's TPE sampler; the defaults were the first trial; trials behind the others at the same "
-        "epoch were stopped early). Trials were compared on validation only.</p>",
+        f"({how}). Trials were compared on validation only.</p>",
         *_gain(tuning, metric),
         "<h2>What mattered</h2>",
         "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in tuning["reasons"]) + "</ul>",

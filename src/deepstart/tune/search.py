@@ -10,15 +10,15 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from ..errors import ConfigError, DeepstartError
+from ..errors import ConfigError
 from ..log import listening, quiet, say
 from ..modalities import REGISTRY, read_labeled
 from ..modalities.recipe import Knob
 from ..predictor import Predictor
 from ..settings import TASK_KINDS, Settings
+from .trial import FAILED, failure, run_trial
 
 STUDY = "deepstart"  # the study's name in its storage
-FAILED = (DeepstartError, MemoryError, RuntimeError, ValueError)  # a trial that fails is recorded, not fatal
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Search:
     metric: str = "accuracy"
     seconds: float = 0.0
     log_scaled: list = field(default_factory=list)  # the settings searched on a log scale (plots)
+    engine: str = "optuna"  # "ray-tune" with --cluster: trials in parallel on Ray Tune (cluster/tune.py)
+    parallel: int = 1  # trials run at a time
 
 
 def space_of(data, target, task: str, images, text, settings: dict) -> tuple[dict[str, Knob], dict, str]:
@@ -95,6 +97,16 @@ def search(
     )
     direction = "minimize" if metric == "rmse" else "maximize"
     study = _study(optuna, storage, resume, direction)
+    logs = [name for name, knob in knobs.items() if knob.kind == "log"]
+    if settings.get("cluster"):  # the same space, the trials in parallel on Ray Tune
+        from .parallel import search_in_parallel
+
+        start, job = time.perf_counter(), {"data": data, "fit_args": fit_args, "settings": settings}
+        best, parallel = search_in_parallel(study, knobs, defaults, budget, trials, job | {"metric": metric})
+        if not any(t.state.name == "COMPLETE" for t in study.trials):
+            raise ConfigError("No trial finished; give a longer --budget or more --trials.")
+        seconds = time.perf_counter() - start
+        return Search(study, best, defaults, direction, metric, seconds, logs, "ray-tune", parallel)
     if not study.trials:
         study.enqueue_trial(defaults)  # the defaults first: the search never ends worse than train
     kept: dict = {}  # the best trial's model, of this process
@@ -102,18 +114,14 @@ def search(
     def objective(trial) -> float:
         chosen = suggest(trial, knobs)
         say(f"Trial {trial.number + 1}: " + ", ".join(f"{k}={_short(v)}" for k, v in chosen.items()))
-        start = time.perf_counter()
         try:
-            with listening(_pruner(trial, metric)), quiet():
-                predictor = Predictor(**(settings | chosen)).fit(data, **fit_args)
+            with listening(_pruner(trial, metric)):
+                predictor, value, attrs = run_trial(data, fit_args, settings | chosen, metric)
         except FAILED as e:
-            trial.set_user_attr("failed", f"{type(e).__name__}: {e}"[:300])
+            trial.set_user_attr("failed", failure(e))
             raise
-        value = float(predictor.metrics_["validation"][metric])
-        trial.set_user_attr("seconds", round(time.perf_counter() - start, 2))
-        trial.set_user_attr("test", predictor.metrics_["test"].get(metric))  # read for two trials only
-        trial.set_user_attr("found", [d["check"] for d in predictor.diagnostics_ if d["found"]])
-        trial.set_user_attr("stopped_at", len(predictor.history_.epochs))
+        for name, found in attrs.items():
+            trial.set_user_attr(name, found)
         best = kept.get("value")
         if best is None or (value > best if direction == "maximize" else value < best):
             kept.update(value=value, number=trial.number, predictor=predictor)
@@ -129,7 +137,6 @@ def search(
     if not done:
         raise ConfigError("No trial finished; give a longer --budget or more --trials.")
     ours = kept.get("number") == study.best_trial.number
-    logs = [name for name, knob in knobs.items() if knob.kind == "log"]
     found = kept["predictor"] if ours else None
     return Search(study, found, defaults, direction, metric, time.perf_counter() - start, logs)
 
