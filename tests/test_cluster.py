@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from deepstart.examples import write_digits
@@ -85,6 +86,72 @@ def test_predict_on_a_cluster_needs_a_parquet_out(tmp_path):
     assert code == 2 and "--workers is for --cluster" in err
 
 
+def _sales(path: Path) -> Path:
+    """A daily series of 60 steps, as a CSV."""
+    days = np.arange(60)
+    dates = pd.date_range("2024-01-01", periods=60, freq="D").strftime("%Y-%m-%d")
+    pd.DataFrame({"date": dates, "units": 20 + days % 7 + 0.1 * days}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("option", [["--cluster", "local:2"], ["--cluster-storage", "ckpt"]])
+def test_a_forecaster_on_a_cluster_is_refused(tmp_path, option):
+    data, out = _sales(tmp_path / "s.csv"), tmp_path / "m"
+    series = ["--task", "timeseries", "--target", "units", "--time", "date", "--horizon", "3"]
+    code, _, err = run_cli("train", str(data), *series, *option, "--out", str(out))
+    assert code == 2 and option[0] in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()
+    from deepstart import Forecaster
+    from deepstart.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--cluster"):
+        Forecaster(**{option[0].removeprefix("--").replace("-", "_"): option[1]}).fit(
+            data, target="units", time_column="date", horizon=3
+        )
+
+
+def test_a_batch_where_every_input_is_skipped_keeps_the_features_shape(tmp_path):
+    from deepstart.cluster.features import EncodeActor
+    from deepstart.data.images import Pixels
+    from deepstart.modalities.images.encoders import FeatureEncoder, PixelEncoder
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    batch = {"i": np.arange(3), "item": np.array([str(broken)] * 3, dtype=object)}
+    for encoder, shape in ((PixelEncoder(Pixels(16, 1, False)), (1, 16, 16)), (FeatureEncoder(), (1280,))):
+        done = EncodeActor(encoder.kind, encoder.spec())(batch)
+        assert done["features"].shape == (3, *shape) and all(done["why"]), done["why"]
+
+
+def test_the_signing_key_is_not_handed_to_ray():
+    from deepstart.cluster.connect import _init_arguments
+
+    assert os.environ.get("DEEPSTART_KEY")  # set by conftest, as a user's may be
+    for address in ("local:2", "auto", "ray://head:10001"):
+        assert "DEEPSTART_KEY" not in str(_init_arguments(address))
+
+
+def test_why_a_cluster_failed_is_the_workers_own_error():
+    pytest.importorskip("ray", reason='the cluster extra is not installed (pip install "deepstart[cluster]")')
+    from ray.exceptions import RayActorError
+    from ray.train import WorkerGroupError
+
+    from deepstart.cluster.connect import why_failed
+    from deepstart.errors import TrainingError
+
+    group = WorkerGroupError(
+        "rank 0: ...", {1: RuntimeError("gloo: connection reset"), 0: ValueError("boom\nmore")}
+    )
+    assert why_failed(group) == "ValueError: boom"
+    assert why_failed(WorkerGroupError("", {0: TrainingError("Training diverged in epoch 1.")})) == (
+        "Training diverged in epoch 1."
+    )
+    traceback = (
+        "The actor died\nTraceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'pixels'"
+    )
+    assert why_failed(RayActorError(error_msg=traceback)) == "KeyError: 'pixels'"
+
+
 # -- on a local Ray ------------------------------------------------------------------
 
 
@@ -105,6 +172,37 @@ def test_features_through_ray_data_equal_the_single_process_ones(ray_cluster, di
         assert there.features.dtype == here.features.dtype
         np.testing.assert_allclose(there.features, here.features, rtol=1e-5, atol=1e-5)
     assert here.skipped and here.skipped[0][0] == str(broken)
+
+
+def test_token_ids_through_ray_data_equal_the_single_process_ones(ray_cluster):
+    from deepstart.cluster.features import BATCH, encode_on_cluster
+    from deepstart.modalities.texts.encoders import TokenEncoder
+
+    texts = [" ".join(["word"] * (1 + i // BATCH * 9)) for i in range(2 * BATCH + 40)]  # longer each batch
+    texts[5] = ""  # skipped
+    encoder = TokenEncoder(cache=False)
+    here = encoder.encode(texts, "here")
+    there = encode_on_cluster(encoder, texts, "there", Settings(cluster=ray_cluster, workers=2, cache=False))
+    assert there.kept == here.kept and there.skipped == here.skipped and there.hashes == here.hashes
+    assert there.features.dtype == here.features.dtype
+    np.testing.assert_array_equal(there.features, here.features)
+
+
+def test_an_encoder_the_workers_cannot_build_fails_in_one_line(ray_cluster, digits):
+    from deepstart.cluster.features import encode_on_cluster
+    from deepstart.data.images import Pixels
+    from deepstart.errors import DeepstartError
+    from deepstart.modalities.images.encoders import PixelEncoder
+
+    class Unknown(PixelEncoder):  # as a weights package missing on a node: the actors cannot build it
+        def spec(self) -> dict:
+            return super().spec() | {"name": "no-such-encoder"}
+
+    settings = Settings(cluster=ray_cluster, workers=2, cache=False)
+    files = sorted(digits.glob("*/*.png"))[:8]
+    with pytest.raises(DeepstartError, match="Encoding on the cluster failed: .*no-such-encoder") as failed:
+        encode_on_cluster(Unknown(Pixels(16, 1, False), cache=False), files, "there", settings)
+    assert "\n" not in str(failed.value)
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +228,12 @@ def test_ddp_on_two_workers_trains_the_cnn_as_well_as_one_process(two_models):
     assert abs(a - b) <= max(0.01, 1.01 / n), (a, b)
     assert b > 0.9
     assert two["training"]["cluster"]["workers"] == 2 and "cluster" not in one["training"]
+    from deepstart.cache import cache_dir
+
+    runs = [
+        p.name for p in (cache_dir() / "ray").glob("deepstart-*") if not p.name.startswith("deepstart-tune")
+    ]
+    assert runs == [], "the run's checkpoints were left in its storage"
     code, out, _ = run_cli("info", str(two_models[1]))
     assert code == 0 and "Trained on the Ray cluster local:2: 2 workers" in out
 
@@ -183,6 +287,58 @@ def test_batch_prediction_writes_every_input_once(ray_cluster, two_models, digit
     classes = json.loads(table.schema.metadata[b"deepstart.classes"])
     labels = table.column("label").to_pylist()
     assert labels == [classes[k] for k in probabilities.argmax(1)]
+
+
+def test_prediction_cut_short_leaves_no_file_behind(ray_cluster, two_models, digits, tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    import deepstart.cluster.predict as on_cluster
+    from deepstart.loading import load_model
+
+    @contextmanager
+    def interrupted(**_):  # Ctrl-C once the first batch is written
+        class Bar:
+            def update(self, n):
+                raise KeyboardInterrupt
+
+        yield Bar()
+
+    monkeypatch.setattr(on_cluster, "progress", interrupted)
+    out = tmp_path / "preds.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        on_cluster.predict_to_parquet(load_model, two_models[1], [digits / "3"], out, ray_cluster, 2)
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_a_run_that_fails_on_the_workers_ends_in_one_line(ray_cluster, digits, tmp_path):
+    out = tmp_path / "m"
+    code, _, err = run_cli(
+        "-q", "train", str(digits), "--model", "cnn", "--lr", "inf", "--epochs", "1",
+        "--cluster", ray_cluster, "--workers", "2", "--out", str(out),
+    )  # fmt: skip
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "diverged" in lines[0] and "Traceback" not in err, err
+    assert not out.exists() and not (tmp_path / ".m.checkpoint.ray").exists()  # nor the run's checkpoints
+
+
+def test_a_worker_group_that_fails_ends_in_one_line(ray_cluster, digits, tmp_path, monkeypatch):
+    import ray.train.torch
+    from ray.train import WorkerGroupError
+
+    class Failing:  # what TorchTrainer.fit raises on Train V2 once a worker's error outlasts the restarts
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def fit(self):
+            raise WorkerGroupError("rank 0 failed", {0: ValueError("the worker choked")})
+
+    monkeypatch.setattr(ray.train.torch, "TorchTrainer", Failing)
+    code, _, err = run_cli(
+        "-q", "train", str(digits), "--model", "cnn", "--epochs", "1", "--cluster", ray_cluster,
+        "--out", str(tmp_path / "m"),
+    )  # fmt: skip
+    expected = "deepstart: Training on the cluster failed: ValueError: the worker choked"
+    assert code == 2 and err.strip() == expected, err
 
 
 def _ray_train_workers() -> list[int]:
@@ -242,6 +398,7 @@ def test_a_worker_killed_during_training_is_replaced_and_training_resumes(ray_cl
     assert model.training_["cluster"]["restarts"] >= 1
     assert [e["epoch"] for e in model.history_.epochs] == list(range(1, 11))  # each epoch once
     assert model.metrics_["test"]["accuracy"] > 0.8
+    assert list(storage.glob("deepstart-*")) == [], "the run's checkpoints were left in --cluster-storage"
 
 
 def test_tune_on_a_cluster_runs_trials_in_parallel_on_ray_tune(ray_cluster, digits, tmp_path):

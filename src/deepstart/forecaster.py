@@ -66,6 +66,11 @@ class Forecaster:
     # -- training -------------------------------------------------------------
     def fit(self, data, *, target=None, time_column=None, id_column=None, horizon=None, season=None):
         start, s = time.perf_counter(), self.settings
+        if s.cluster or s.cluster_storage:  # checked before any work (the CLI's --cluster too)
+            raise ConfigError(
+                "A forecaster trains on one machine: --cluster and --cluster-storage are not used for time "
+                "series; drop them."
+            )
         horizon, season = _check_horizon(horizon, season)
         series = read_series_from(data, target, time_column, id_column)
         if all(np.ptp(v) == 0 for v in series.values):

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DeepstartError
 from ..log import say
 
 INSTALL = 'pip install "deepstart[cluster]"'
-PASSED_ON = ("DEEPSTART_CACHE", "DEEPSTART_KEY", "DEEPSTART_ENGINE", "HF_HUB_OFFLINE")  # to local workers
+# To a local Ray's workers. Never DEEPSTART_KEY: Ray keeps a runtime_env in its GCS, and workers
+# sign nothing that is kept (the driver signs the model folder it saves).
+PASSED_ON = ("DEEPSTART_CACHE", "DEEPSTART_ENGINE", "HF_HUB_OFFLINE")
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,9 @@ def _quieted() -> None:
     """deepstart's own progress and messages, not Ray's (its logs stay in /tmp/ray)."""
     import ray.data
 
-    for name in ("ray", "ray.data", "ray.train"):
+    for name in ("ray", "ray.train"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # a failure is said once, in one line
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = context.print_on_execution_start = False
 
@@ -111,6 +115,25 @@ def _init_arguments(address: str) -> dict:
     if address == "auto" and not os.environ.get("RAY_ADDRESS"):
         return quiet | {"address": "auto"}
     return quiet | {"address": None if address == "auto" else address}
+
+
+def why_failed(error: BaseException) -> str:
+    """Why work on the cluster failed, in one line: the error a worker raised (its own
+    message when it is deepstart's), not Ray's wrapping of it (a worker group's failures,
+    a task's cause, each with its traceback)."""
+    seen = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        failures = getattr(error, "worker_failures", None) or {}  # Ray Train: rank -> error
+        inner = failures.get(min(failures)) if failures else None
+        wrapped = (inner, getattr(error, "controller_failure", None), getattr(error, "cause", None))
+        error = next((e for e in wrapped if isinstance(e, BaseException)), error)
+    if isinstance(error, DeepstartError):
+        return str(error)
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if any(line.startswith(("Traceback (most recent call last)", 'File "')) for line in lines):
+        return re.sub(r"^deepstart\.errors\.\w+: ", "", lines[-1])[:300]  # a traceback's last line: the error
+    return f"{type(error).__name__}: {lines[0]}"[:300] if lines else type(error).__name__
 
 
 def disconnect() -> None:

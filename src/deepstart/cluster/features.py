@@ -13,9 +13,10 @@ import numpy as np
 
 from ..cache import FeatureCache
 from ..data.examples import Encoded
+from ..errors import DeepstartError
 from ..log import progress
 from ..settings import Settings
-from .connect import connect
+from .connect import connect, why_failed
 
 BATCH = 256  # inputs per actor call
 
@@ -33,7 +34,8 @@ class EncodeActor:
         items = [str(v) for v in batch["item"]]
         encoded = self.encoder.encode(items, "", new_data=True)
         n = len(items)
-        features = np.zeros((n, *encoded.features.shape[1:]), encoded.features.dtype)
+        shape = encoded.features.shape[1:] if encoded.kept else self.encoder.out_shape()  # all skipped
+        features = np.zeros((n, *shape), encoded.features.dtype)
         hashes, reasons = [""] * n, [""] * n
         for row, j in enumerate(encoded.kept):
             features[j], hashes[j] = encoded.features[row], encoded.hashes[row]
@@ -71,11 +73,14 @@ def encode_on_cluster(encoder, items, desc: str, settings) -> Encoded:
         num_cpus=1,
     )
     n, rows = len(names), {}
-    with progress(total=n, desc=f"{desc} on {actors} Ray workers", unit="input") as bar:
-        for batch in encoded.iter_batches(batch_size=BATCH, batch_format="numpy"):
-            for i, f, h, why in zip(batch["i"], batch["features"], batch["hash"], batch["why"]):
-                rows[int(i)] = (f, h, why)
-            bar.update(len(batch["i"]))
+    try:
+        with progress(total=n, desc=f"{desc} on {actors} Ray workers", unit="input") as bar:
+            for batch in encoded.iter_batches(batch_size=BATCH, batch_format="numpy"):
+                for i, f, h, why in zip(batch["i"], batch["features"], batch["hash"], batch["why"]):
+                    rows[int(i)] = (f, h, why)
+                bar.update(len(batch["i"]))
+    except ray.exceptions.RayError as e:  # e.g. an actor that cannot build the encoder on its node
+        raise DeepstartError(f"Encoding on the cluster failed: {why_failed(e)}") from None
     return _assembled(encoder, names, rows, files=isinstance(items[0], os.PathLike))
 
 
@@ -85,7 +90,7 @@ def _assembled(encoder, names: list[str], rows: dict, files: bool) -> Encoded:
     kept = [i for i in range(len(names)) if not rows[i][2]]
     skipped = sorted((names[i] if files else f"row {i + 1}", str(rows[i][2])) for i in rows if rows[i][2])
     if kept:
-        features = np.stack([rows[i][0] for i in kept])
+        features = _stacked([rows[i][0] for i in kept])
     else:
         features = np.zeros((0, *np.shape(next(iter(rows.values()))[0])), np.float32)
     hashes = [str(rows[i][1]) for i in kept]
@@ -96,3 +101,13 @@ def _assembled(encoder, names: list[str], rows: dict, files: bool) -> Encoded:
         finally:
             store.close()
     return Encoded(features, kept, hashes, skipped)
+
+
+def _stacked(arrays: list) -> np.ndarray:
+    """The rows as one array. Token ids come padded to the longest text of their batch:
+    they are padded again to the longest of all (0, the padding id), as one process pads them."""
+    widest = max(a.shape[-1] for a in arrays)
+    pad = [(0, 0)] * (arrays[0].ndim - 1)
+    return np.stack(
+        [a if a.shape[-1] == widest else np.pad(a, [*pad, (0, widest - a.shape[-1])]) for a in arrays]
+    )

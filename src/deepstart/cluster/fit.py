@@ -3,11 +3,14 @@ loop (train/loop.py) on N workers with DistributedDataParallel (gloo on CPUs, NC
 GPUs). Each worker learns from its share of the training examples, with batches of
 1/N the size, so that a step sees as many examples as on one machine; the first worker
 saves a checkpoint after every epoch to the run's storage, and when a worker dies Ray
-starts the group again and training resumes from the last checkpoint."""
+starts the group again and training resumes from the last checkpoint. The run's
+checkpoints are removed when it ends (nothing resumes from them then)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import tempfile
 import uuid
 from dataclasses import replace
@@ -18,15 +21,16 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ..cache import cache_dir
-from ..errors import ConfigError, TrainingError
+from ..errors import ConfigError, DataError, DeepstartError, TrainingError
 from ..log import quiet, say
 from ..models.runtime import device
 from ..train import History, fit
 from ..train.checkpoint import Checkpoint
-from .connect import connect, ray_module
+from .connect import connect, ray_module, why_failed
 
 MAX_FAILURES = 3  # workers that may die during one run before it fails
-FINAL_WEIGHTS, FINAL_HISTORY = "net.safetensors", "history.json"
+FINAL_WEIGHTS, FINAL_HISTORY, FAILED = "net.safetensors", "history.json", "failed.json"
+STOPPED = {e.__name__: e for e in (ConfigError, DataError, TrainingError)}  # as a worker raised it
 
 
 def fit_on_cluster(
@@ -39,11 +43,9 @@ def fit_on_cluster(
             "--resume is for a run on one machine; a run on --cluster resumes by itself from its last "
             "checkpoint when a worker fails. Drop --resume."
         )
-    if settings.time_limit:
-        raise ConfigError("--time-limit is not used with --cluster yet; give --epochs instead.")
     cluster = connect(settings.cluster)
     ray = ray_module()
-    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
+    from ray.train import ScalingConfig, TrainingFailedError  # Train V2's is not a RayError
     from ray.train.torch import TorchTrainer
 
     workers = cluster.workers(settings.workers)
@@ -52,40 +54,74 @@ def fit_on_cluster(
     identity = checkpoint.identity if checkpoint is not None else {}
     config = {"net": net, "train": train, "val": val, "settings": settings, "plan": plan}
     config |= {"keep_start": keep_start, "identity": identity}
-    run = RunConfig(
-        name=f"deepstart-{uuid.uuid4().hex[:12]}",
-        storage_path=_storage(settings, checkpoint),
-        failure_config=FailureConfig(max_failures=MAX_FAILURES),
-        checkpoint_config=CheckpointConfig(num_to_keep=2),
-    )
+    storage, own = _storage(settings, checkpoint)
+    run = _run_config(f"deepstart-{uuid.uuid4().hex[:12]}", storage)
     scaling = ScalingConfig(num_workers=workers, use_gpu=cluster.use_gpu(workers))
     say(f"Training on {workers} Ray workers (DistributedDataParallel)...")
     try:
         result = TorchTrainer(_worker, train_loop_config=config, scaling_config=scaling, run_config=run).fit()
-    except ray.exceptions.RayError as e:
-        raise TrainingError(
-            f"Training on the cluster failed: {str(e).strip().splitlines()[0][:200]}"
-        ) from None
-    history, restarts = _final(result.checkpoint, net)
+        history, restarts = _final(result.checkpoint, net)
+    except (ray.exceptions.RayError, TrainingFailedError) as e:
+        raise TrainingError(f"Training on the cluster failed: {why_failed(e)}") from None
+    finally:  # the weights are read (or the run failed): nothing resumes from its checkpoints
+        _remove(storage, run.name, own)
     history.cluster = cluster.record(workers) | {"restarts": restarts}
     return history
 
 
-def _storage(settings, checkpoint) -> str:
+def _run_config(name: str, storage: str):
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig
+
+    return RunConfig(
+        name=name,
+        storage_path=storage,
+        failure_config=FailureConfig(max_failures=MAX_FAILURES),
+        checkpoint_config=CheckpointConfig(num_to_keep=2),
+    )
+
+
+def _storage(settings, checkpoint) -> tuple[str, bool]:
     """Where the run's checkpoints go: --cluster-storage, or beside the model's own
-    checkpoint folder, or this machine's cache (one machine only)."""
-    if settings.cluster_storage:
-        return settings.cluster_storage
+    checkpoint folder, or this machine's cache (one machine only); and whether that
+    folder is deepstart's own (beside the checkpoint), to remove when it is left empty."""
+    given = settings.cluster_storage
+    if given:
+        return (given if "://" in given else str(Path(given).absolute())), False
     if checkpoint is not None:
-        return str(Path(checkpoint.folder).absolute().with_name(Path(checkpoint.folder).name + ".ray"))
-    return str(cache_dir() / "ray")
+        folder = Path(checkpoint.folder).absolute()
+        return str(folder.with_name(folder.name + ".ray")), True
+    return str(cache_dir() / "ray"), False
+
+
+def _remove(storage: str, name: str, own: bool) -> None:
+    """The run's folder in storage (a local folder or a pyarrow URI such as s3://), and
+    storage itself when it is deepstart's own and nothing else is left in it."""
+    try:
+        if "://" in storage:
+            import pyarrow.fs
+
+            files, root = pyarrow.fs.FileSystem.from_uri(storage)
+            files.delete_dir(f"{root.rstrip('/')}/{name}")
+        else:
+            shutil.rmtree(Path(storage) / name)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as e:
+        say(f"The run's checkpoints in {storage}/{name} could not be removed ({e}); remove them by hand.")
+    if own:
+        with contextlib.suppress(OSError):  # not empty: another run's
+            Path(storage).rmdir()
 
 
 def _final(found, net) -> tuple[History, int]:
-    """The best weights into net, and the history, from the run's last checkpoint."""
+    """The best weights into net, and the history, from the run's last checkpoint; or
+    the error every worker stopped on (one of deepstart's, not worth a restart)."""
     if found is None:
         raise TrainingError("Training on the cluster ended without a checkpoint; see the Ray logs.")
     with found.as_directory() as folder:
+        if (Path(folder) / FAILED).is_file():
+            failed = json.loads((Path(folder) / FAILED).read_text())
+            raise STOPPED.get(failed["kind"], TrainingError)(failed["message"])
         net.load_state_dict(load_file(Path(folder) / FINAL_WEIGHTS))
         saved = json.loads((Path(folder) / FINAL_HISTORY).read_text())
     restarts = saved.pop("restarts", 0)
@@ -141,12 +177,29 @@ def _worker(config: dict) -> None:
     plan = replace(plan, batch_size=max(1, plan.batch_size // world), agree=_first_workers)
     train = share(config["train"], rank, world, config["settings"].seed)
     checkpoint = RayCheckpoint(rank, config["identity"])
-    with quiet():
-        history = fit(
-            model, train, config["val"], config["settings"], plan, checkpoint, checkpoint.exists(),
-            keep_start=config["keep_start"],
-        )  # fmt: skip
+    try:
+        with quiet():
+            history = fit(
+                model, train, config["val"], config["settings"], plan, checkpoint, checkpoint.exists(),
+                keep_start=config["keep_start"],
+            )  # fmt: skip
+    except DeepstartError as e:  # a run that diverged: the same on every worker, and again if restarted
+        _report_failed(rank, e)
+        return
     _report_final(rank, net, history, checkpoint.restarts)
+
+
+def _report_failed(rank: int, error: DeepstartError) -> None:
+    """The error, handed to the driver as the run's last checkpoint: the run ends (a worker
+    that raised would make Ray start the group again, MAX_FAILURES times)."""
+    import ray.train
+
+    if rank != 0:
+        ray.train.report({"failed": 1})
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / FAILED).write_text(json.dumps({"kind": type(error).__name__, "message": str(error)}))
+        ray.train.report({"failed": 1}, checkpoint=ray.train.Checkpoint.from_directory(folder))
 
 
 def _report_final(rank: int, net, history: History, restarts: int) -> None:

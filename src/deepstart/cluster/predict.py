@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ConfigError, DeepstartError
 from ..log import progress, say
 from ..modalities import read_unlabeled
-from .connect import connect
+from .connect import connect, why_failed
 
 BATCH = 256  # inputs per actor call
 
@@ -47,11 +47,6 @@ def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, work
     """Predict every input on the cluster into the Parquet file out; returns the rows written.
     load: deepstart.loading.load_model, which each actor calls on the model's folder."""
     model = load(folder)  # checked once here, before the cluster loads it on every actor
-    cluster = connect(address)
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    import ray.data
-
     if model.task == "forecasting":
         raise ConfigError("A forecaster predicts from its series on one machine; drop --cluster.")
     examples = read_unlabeled(list(inputs), model.modality.name, dict(model.columns_ or {}))
@@ -60,6 +55,9 @@ def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, work
             "predict --cluster takes files, folders or texts; predict a table without --cluster."
         )
     names = model.modality.input_names(examples)
+    cluster = connect(address)
+    import ray.data
+
     actors = cluster.workers(workers)
     rows = [{"i": i, "item": str(item)} for i, item in enumerate(examples.items)]
     predicted = ray.data.from_items(rows).map_batches(
@@ -71,25 +69,50 @@ def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, work
         num_cpus=1,
     )
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
-    writer, written = None, 0
     try:
         with progress(total=len(rows), desc=f"Predicting on {actors} Ray workers", unit="input") as bar:
-            for batch in predicted.iter_batches(batch_size=BATCH, batch_format="numpy"):
-                table = _table(pa, batch, names, model.classes_)
-                writer = writer or pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table)
-                written += table.num_rows
-                bar.update(table.num_rows)
-    except ray.exceptions.RayError as e:
-        raise DeepstartError(
-            f"Predicting on the cluster failed: {str(e).strip().splitlines()[0][:200]}"
-        ) from None
+            written = _write(predicted, tmp, names, model.classes_, bar)
+        os.replace(tmp, out)
+    except BaseException as e:  # a failure or Ctrl-C: no half-written file is left behind
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, ray.exceptions.RayError):
+            raise DeepstartError(f"Predicting on the cluster failed: {why_failed(e)}") from None
+        raise
+    say(f"Wrote {written:,} predictions to {out}.")
+    return written
+
+
+def _write(predicted, tmp: Path, names: list[str], classes: list[str], bar) -> int:
+    """The predictions into the Parquet file tmp as their batches come; the rows written
+    (none: a valid file with no rows)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer, written = None, 0
+    try:
+        for batch in predicted.iter_batches(batch_size=BATCH, batch_format="numpy"):
+            table = _table(pa, batch, names, classes)
+            writer = writer or pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table)
+            written += table.num_rows
+            bar.update(table.num_rows)
+        if writer is None:
+            pq.write_table(_table(pa, _no_rows(classes), names, classes), tmp)
     finally:
         if writer is not None:
             writer.close()
-    os.replace(tmp, out)
-    say(f"Wrote {written:,} predictions to {out}.")
     return written
+
+
+def _no_rows(classes: list[str]) -> dict:
+    """A batch of no predictions, with the columns PredictActor gives."""
+    empty = {"i": np.zeros(0, np.int64), "error": np.zeros(0, object)}
+    if classes:
+        return empty | {
+            "label": np.zeros(0, object),
+            "probabilities": np.zeros((0, len(classes)), np.float32),
+        }
+    return empty | {"prediction": np.zeros(0, np.float64)}
 
 
 def _table(pa, batch: dict, names: list[str], classes: list[str]):
@@ -102,7 +125,7 @@ def _table(pa, batch: dict, names: list[str], classes: list[str]):
         columns["probabilities"] = pa.array(probabilities, pa.list_(pa.float32()))
     else:
         columns["prediction"] = pa.array(
-            [None if e else float(v) for v, e in zip(batch["prediction"], errors)]
+            [None if e else float(v) for v, e in zip(batch["prediction"], errors)], pa.float64()
         )
     columns["error"] = pa.array(errors, pa.string())
     metadata = {"deepstart.classes": json.dumps(classes)}

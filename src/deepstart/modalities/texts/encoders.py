@@ -84,10 +84,13 @@ class TokenEncoder(Encoder):
     def from_spec(cls, spec: dict, settings) -> TokenEncoder:
         return cls(settings.cache)
 
+    def out_shape(self) -> tuple[int, ...]:
+        return (self.dim,)  # token ids: at least 1 (padded to the longest text encoded with them)
+
     def encode(self, items, desc: str = "Reading texts", new_data: bool = False) -> Encoded:
         usable, skipped = clean_texts(items)
         texts = [t for _, t in usable]
-        features = self._features(texts, desc) if texts else np.zeros((0, self.dim), self.dtype)
+        features = self._features(texts, desc) if texts else np.zeros((0, *self.out_shape()), self.dtype)
         return Encoded(features, [i for i, _ in usable], [_hash(t) for t in texts], skipped)
 
     def _features(self, texts: list[str], desc: str) -> np.ndarray:
