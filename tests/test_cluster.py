@@ -86,6 +86,75 @@ def test_predict_on_a_cluster_needs_a_parquet_out(tmp_path):
     assert code == 2 and "--workers is for --cluster" in err
 
 
+def _objects(digits: Path, folder: Path) -> Path:
+    """A folder of digits as a store holds them: 2 prefixes, a name with a space, a broken
+    file, and hidden names that are not predicted."""
+    files = sorted(digits.glob("*/*.png"))
+    for i, source in enumerate(files[:60]):
+        (folder / f"part{i % 2}").mkdir(parents=True, exist_ok=True)
+        (folder / f"part{i % 2}" / f"{i:03d}{' copy' if i == 7 else ''}.png").write_bytes(source.read_bytes())
+    (folder / "part0" / "broken.png").write_bytes(b"not an image")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "x.png").write_bytes(files[0].read_bytes())
+    (folder / "part1" / ".x.png").write_bytes(files[0].read_bytes())
+    return folder
+
+
+def _refuse_ray(monkeypatch):
+    """Refusals come before the cluster is joined."""
+    import deepstart.cluster.predict as on_cluster
+
+    def no(*_):
+        raise AssertionError("Ray was joined")
+
+    monkeypatch.setattr(on_cluster, "connect", no)
+
+
+def test_a_uri_without_cluster_is_refused_in_one_line(trained, tmp_path):
+    code, _, err = run_cli("predict", str(trained), tmp_path.as_uri())
+    assert code == 2 and "--cluster" in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("no store", "pyarrow cannot open its storage"),  # a scheme pyarrow does not know
+        ("bad host", "pyarrow cannot open its storage"),  # a file:// URI naming another machine
+        ("empty", "No files found"),
+        ("mixed", "URIs or paths, not both"),
+    ],
+)
+def test_uris_that_cannot_be_read_are_refused_before_ray(trained, tmp_path, monkeypatch, case, expected):
+    pytest.importorskip("pyarrow")
+    _refuse_ray(monkeypatch)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".only-hidden.png").write_bytes(b"x")
+    inputs = {
+        "no store": ["nostore://bucket/images/"],
+        "bad host": ["file://elsewhere/images/"],
+        "empty": [empty.as_uri()],
+        "mixed": [empty.as_uri(), str(empty)],
+    }[case]
+    out = tmp_path / "preds.parquet"
+    code, _, err = run_cli("predict", str(trained), *inputs, "--cluster", "local:2", "--out", str(out))
+    assert code == 2 and expected in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()
+
+
+def test_an_object_is_read_as_stored_and_no_more_than_the_limit(tmp_path):
+    pytest.importorskip("pyarrow")
+    from deepstart.cluster.remote import file_system, read_object
+    from deepstart.files import NotReadable
+
+    (tmp_path / "a.png.gz").write_bytes(b"0123456789" * 3)  # not decompressed: the bytes as stored
+    fs, path = file_system((tmp_path / "a.png.gz").as_uri())
+    assert read_object(fs, path, 30) == b"0123456789" * 3
+    for size in (30, -1):  # refused from the listed size, or while reading when the store gave none
+        with pytest.raises(NotReadable, match="larger than 29 bytes"):
+            read_object(fs, path, size, limit=29)
+
+
 def _sales(path: Path) -> Path:
     """A daily series of 60 steps, as a CSV."""
     days = np.arange(60)
@@ -287,6 +356,33 @@ def test_batch_prediction_writes_every_input_once(ray_cluster, two_models, digit
     classes = json.loads(table.schema.metadata[b"deepstart.classes"])
     labels = table.column("label").to_pylist()
     assert labels == [classes[k] for k in probabilities.argmax(1)]
+
+
+def test_objects_named_by_a_uri_are_predicted_as_their_local_files(ray_cluster, two_models, digits, tmp_path):
+    from urllib.parse import unquote
+
+    import pyarrow.parquet as pq
+
+    from deepstart.loading import load_model
+
+    folder = _objects(digits, tmp_path / "store")
+    out = tmp_path / "preds.parquet"
+    code, _, err = run_cli(
+        "predict", str(two_models[0]), folder.as_uri() + "/", "--cluster", ray_cluster, "--out", str(out)
+    )
+    assert code == 0, err
+    here = {r["input"]: r for r in load_model(two_models[0]).predict_records([folder])}  # no Ray
+    table = pq.read_table(out).to_pylist()
+    uris = [row["input"] for row in table]
+    assert len(uris) == len(set(uris)) == len(here) == 61  # every object once; hidden ones not at all
+    assert f"{folder.as_uri()}/part1/007%20copy.png" in uris
+    for row in table:
+        local = here[unquote(row["input"].removeprefix("file://"))]
+        assert row["label"] == local.get("label") and bool(row["error"]) == ("error" in local)
+        if "error" not in local:
+            probabilities = list(local["probabilities"].values())
+            np.testing.assert_allclose(row["probabilities"], probabilities, rtol=1e-5, atol=1e-6)
+    assert [row["input"] for row in table if row["error"]] == [f"{folder.as_uri()}/part0/broken.png"]
 
 
 def test_prediction_cut_short_leaves_no_file_behind(ray_cluster, two_models, digits, tmp_path, monkeypatch):

@@ -62,7 +62,8 @@ def evaluate(model, data, target, text, images, as_json, group):
     metavar="ADDRESS",
     default=None,
     help="Predict on a Ray cluster (auto, ray://HOST:PORT, HOST:PORT or local:N) into one Parquet file, "
-    "--out preds.parquet; the model and the inputs must be where every node sees them.",
+    "--out preds.parquet; the model and the inputs must be where every node sees them (images and "
+    "sounds may be storage URIs: s3://bucket/images/, gs://, hdfs://, abfs://, file://).",
 )
 @click.option(
     "--workers",
@@ -81,6 +82,10 @@ def predict(model, inputs, out, text, as_json, cluster, workers):
     if out is not None and (not is_regular_or_absent(out) or not out.absolute().parent.is_dir()):
         raise ConfigError(f"--out {out} must be a new or plain file name in an existing folder.")
     predictor = load_model(model)
+    if any("://" in v for v in inputs):  # storage's URIs are read on a cluster only
+        from ..cluster.remote import without_cluster
+
+        without_cluster(inputs, predictor.modality)
     records = predictor.predict_records(inputs, text=text)
     if out is not None:
         try:

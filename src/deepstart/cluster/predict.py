@@ -1,8 +1,9 @@
-"""Batch prediction on a Ray cluster: the inputs (files every node sees, or texts) are
-listed here, streamed through the model by a pool of Ray Data actors, each holding the
-model loaded from its folder (an exported int8 ONNX model is the fast path), and the
-predictions are written to one Parquet file as they come: input, label, probabilities
-(in the order of the classes, which the file's metadata names), or the error."""
+"""Batch prediction on a Ray cluster: the inputs (files every node sees, objects in
+storage named by URIs, or texts) are listed here, streamed through the model by a pool of
+Ray Data actors, each holding the model loaded from its folder (an exported int8 ONNX
+model is the fast path) and reading the objects itself, and the predictions are written
+to one Parquet file as they come: input, label, probabilities (in the order of the
+classes, which the file's metadata names), or the error."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 from ..errors import ConfigError, DeepstartError
 from ..log import progress, say
 from ..modalities import read_unlabeled
+from . import remote
 from .connect import connect, why_failed
 
 BATCH = 256  # inputs per actor call
@@ -28,9 +30,13 @@ class PredictActor:
         self.model, self.text = load(folder), text
 
     def __call__(self, batch: dict) -> dict:
-        records = self.model.predict_records([str(v) for v in batch["item"]], text=self.text)
+        return self.columns(
+            batch["i"], self.model.predict_records([str(v) for v in batch["item"]], text=self.text)
+        )
+
+    def columns(self, i: np.ndarray, records: list[dict]) -> dict:
         classes = self.model.classes_
-        out = {"i": batch["i"], "error": np.array([r.get("error", "") for r in records], dtype=object)}
+        out = {"i": i, "error": np.array([r.get("error", "") for r in records], dtype=object)}
         if classes:
             out["label"] = np.array([r.get("label", "") for r in records], dtype=object)
             out["probabilities"] = np.array(
@@ -43,26 +49,60 @@ class PredictActor:
         return out
 
 
+class RemotePredictActor(PredictActor):
+    """Reads each object's bytes from its storage (roots: the URIs given, each opened once
+    through pyarrow's file systems with this node's credentials) and predicts them as
+    uploads are predicted."""
+
+    def __init__(self, load, folder: str, text: str | None, roots: list[str]):
+        super().__init__(load, folder, text)
+        self.roots, self.opened = roots, {}
+
+    def __call__(self, batch: dict) -> dict:
+        records, read = [], []  # read: (row, bytes) of the objects read
+        for row, (root, path, size) in enumerate(zip(batch["root"], batch["path"], batch["size"])):
+            if int(root) not in self.opened:
+                self.opened[int(root)] = remote.file_system(self.roots[int(root)])[0]
+            try:
+                read.append((row, remote.read_object(self.opened[int(root)], str(path), int(size))))
+                records.append({})
+            except OSError as e:
+                records.append({"error": remote.reason(e)})
+        if read:
+            for (row, _), record in zip(read, self.model.predict_records([data for _, data in read])):
+                records[row] = record
+        return self.columns(batch["i"], records)
+
+
 def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, workers: int, text=None) -> int:
     """Predict every input on the cluster into the Parquet file out; returns the rows written.
     load: deepstart.loading.load_model, which each actor calls on the model's folder."""
     model = load(folder)  # checked once here, before the cluster loads it on every actor
     if model.task == "forecasting":
         raise ConfigError("A forecaster predicts from its series on one machine; drop --cluster.")
-    examples = read_unlabeled(list(inputs), model.modality.name, dict(model.columns_ or {}))
-    if not isinstance(examples.items, (list, tuple)):
-        raise ConfigError(
-            "predict --cluster takes files, folders or texts; predict a table without --cluster."
-        )
-    names = model.modality.input_names(examples)
+    actor, uris = PredictActor, [v for v in inputs if remote.is_uri(v)]
+    if uris and model.modality.uploads:  # objects in storage, listed here, read by the actors
+        if len(uris) != len(inputs):
+            raise ConfigError(
+                "predict --cluster takes URIs or paths, not both; predict each kind on its own."
+            )
+        listed = remote.list_objects(uris)
+        rows, names, actor, roots = listed.rows, listed.names, RemotePredictActor, (listed.roots,)
+    else:
+        examples = read_unlabeled(list(inputs), model.modality.name, dict(model.columns_ or {}))
+        if not isinstance(examples.items, (list, tuple)):
+            raise ConfigError(
+                "predict --cluster takes files, folders or texts; predict a table without --cluster."
+            )
+        names, roots = model.modality.input_names(examples), ()
+        rows = [{"i": i, "item": str(item)} for i, item in enumerate(examples.items)]
     cluster = connect(address)
     import ray.data
 
     actors = cluster.workers(workers)
-    rows = [{"i": i, "item": str(item)} for i, item in enumerate(examples.items)]
     predicted = ray.data.from_items(rows).map_batches(
-        PredictActor,
-        fn_constructor_args=(load, str(Path(folder).absolute()), text),
+        actor,
+        fn_constructor_args=(load, str(Path(folder).absolute()), text, *roots),
         batch_size=BATCH,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=actors),
