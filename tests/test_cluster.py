@@ -500,11 +500,11 @@ def test_a_worker_killed_during_training_is_replaced_and_training_resumes(ray_cl
 def test_tune_on_a_cluster_runs_trials_in_parallel_on_ray_tune(ray_cluster, digits, tmp_path):
     import json
 
-    out = tmp_path / "tuned"
-    code, said, err = run_cli(
-        "tune", str(digits), "--epochs", "2", "--trials", "4", "--cluster", ray_cluster, "--out", str(out)
-    )
+    out, storage = tmp_path / "tuned", tmp_path / "store"
+    args = ["--trials", "4", "--cluster", ray_cluster, "--cluster-storage", str(storage), "--out", str(out)]
+    code, said, err = run_cli("tune", str(digits), "--epochs", "2", *args)
     assert code == 0, err
+    assert list(storage.glob("deepstart-tune-*")) == []  # the trials' folders, once the best is read
     manifest = json.loads((out / "manifest.json").read_text())
     tuning = manifest["tuning"]
     assert tuning["engine"] == "ray-tune" and tuning["parallel"] == 2

@@ -4,11 +4,14 @@ one line that says what to do."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import shutil
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import ConfigError, DeepstartError
 from ..log import say
@@ -142,3 +145,23 @@ def disconnect() -> None:
 
     if ray.is_initialized():
         ray.shutdown()
+
+
+def remove_run(storage: str, name: str, own: bool) -> None:
+    """The run's folder in storage (a local folder or a pyarrow URI such as s3://), and
+    storage itself when it is deepstart's own and nothing else is left in it."""
+    try:
+        if "://" in storage:
+            import pyarrow.fs
+
+            files, root = pyarrow.fs.FileSystem.from_uri(storage)
+            files.delete_dir(f"{root.rstrip('/')}/{name}")
+        else:
+            shutil.rmtree(Path(storage) / name)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as e:
+        say(f"The run's checkpoints in {storage}/{name} could not be removed ({e}); remove them by hand.")
+    if own:
+        with contextlib.suppress(OSError):  # not empty: another run's
+            Path(storage).rmdir()

@@ -8,9 +8,7 @@ checkpoints are removed when it ends (nothing resumes from them then)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
 import tempfile
 import uuid
 from dataclasses import replace
@@ -26,7 +24,7 @@ from ..log import quiet, say
 from ..models.runtime import device
 from ..train import History, fit
 from ..train.checkpoint import Checkpoint
-from .connect import connect, ray_module, why_failed
+from .connect import connect, ray_module, remove_run, why_failed
 
 MAX_FAILURES = 3  # workers that may die during one run before it fails
 FINAL_WEIGHTS, FINAL_HISTORY, FAILED = "net.safetensors", "history.json", "failed.json"
@@ -64,7 +62,7 @@ def fit_on_cluster(
     except (ray.exceptions.RayError, TrainingFailedError) as e:
         raise TrainingError(f"Training on the cluster failed: {why_failed(e)}") from None
     finally:  # the weights are read (or the run failed): nothing resumes from its checkpoints
-        _remove(storage, run.name, own)
+        remove_run(storage, run.name, own)
     history.cluster = cluster.record(workers) | {"restarts": restarts}
     return history
 
@@ -91,26 +89,6 @@ def _storage(settings, checkpoint) -> tuple[str, bool]:
         folder = Path(checkpoint.folder).absolute()
         return str(folder.with_name(folder.name + ".ray")), True
     return str(cache_dir() / "ray"), False
-
-
-def _remove(storage: str, name: str, own: bool) -> None:
-    """The run's folder in storage (a local folder or a pyarrow URI such as s3://), and
-    storage itself when it is deepstart's own and nothing else is left in it."""
-    try:
-        if "://" in storage:
-            import pyarrow.fs
-
-            files, root = pyarrow.fs.FileSystem.from_uri(storage)
-            files.delete_dir(f"{root.rstrip('/')}/{name}")
-        else:
-            shutil.rmtree(Path(storage) / name)
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as e:
-        say(f"The run's checkpoints in {storage}/{name} could not be removed ({e}); remove them by hand.")
-    if own:
-        with contextlib.suppress(OSError):  # not empty: another run's
-            Path(storage).rmdir()
 
 
 def _final(found, net) -> tuple[History, int]:

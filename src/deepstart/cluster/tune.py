@@ -14,13 +14,14 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..cache import cache_dir
 from ..errors import TrainingError
 from ..log import say
-from .connect import connect, ray_module
+from .connect import connect, ray_module, remove_run
 
 
 class TrialFailed(RuntimeError):
@@ -35,6 +36,7 @@ class Ran:
     results: list[dict]
     parallel: int
     where: dict
+    remove: Callable[[], None]  # the trials' checkpoints in storage, once the best is read back
 
 
 def run_trials(trial, shared: dict, space: dict, direction: str, first: list, budget: tuple, settings) -> Ran:
@@ -58,9 +60,10 @@ def run_trials(trial, shared: dict, space: dict, direction: str, first: list, bu
         reuse_actors=True,  # one process per worker for all its trials: PyTorch is imported once
         trial_dirname_creator=_folder_name,
     )
+    name, storage = f"deepstart-tune-{uuid.uuid4().hex[:12]}", _storage(settings.cluster_storage)
     run = tune.RunConfig(
-        name=f"deepstart-tune-{uuid.uuid4().hex[:12]}",
-        storage_path=_storage(settings.cluster_storage),
+        name=name,
+        storage_path=storage,
         verbose=0,
         callbacks=[_said(tune)],
         checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
@@ -71,10 +74,11 @@ def run_trials(trial, shared: dict, space: dict, direction: str, first: list, bu
         with contextlib.redirect_stdout(io.StringIO()):  # Ray Tune's own banner, whatever verbose says
             grid = tune.Tuner(trainable, tune_config=config, run_config=run).fit()
     except (ray.exceptions.RayError, tune.TuneError) as e:
+        remove_run(storage, name, False)
         why = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
         raise TrainingError(f"The search on the cluster failed: {why}") from None
     results = sorted((_result(r) for r in grid), key=lambda r: r["folder"])  # in the order they began
-    return Ran(results, parallel, cluster.record(parallel))
+    return Ran(results, parallel, cluster.record(parallel), lambda: remove_run(storage, name, False))
 
 
 def _searcher(space: dict, direction: str, first: list):

@@ -43,8 +43,11 @@ def search_in_parallel(study, knobs: dict[str, Knob], defaults: dict, budget, tr
         (trials, budget),
         settings,
     )
-    _record(study, ran.results, space)
-    return _best(study, ran.results, ran.where), ran.parallel
+    try:
+        _record(study, ran.results, space)
+        return _best(study, ran.results, ran.where), ran.parallel
+    finally:
+        ran.remove()  # every trial's model folder, the best one read back
 
 
 def distributions(knobs: dict[str, Knob]) -> dict:
