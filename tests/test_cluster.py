@@ -358,6 +358,25 @@ def test_batch_prediction_writes_every_input_once(ray_cluster, two_models, digit
     assert labels == [classes[k] for k in probabilities.argmax(1)]
 
 
+def test_batch_prediction_where_nothing_can_be_read_exits_2_as_on_one_machine(
+    ray_cluster, two_models, tmp_path
+):
+    import pyarrow.parquet as pq
+
+    inputs = tmp_path / "broken"
+    inputs.mkdir()
+    for i in range(3):
+        (inputs / f"{i}.png").write_bytes(b"not an image")
+    out = tmp_path / "preds.parquet"
+    code, _, err = run_cli(
+        "predict", str(two_models[1]), str(inputs), "--cluster", ray_cluster, "--out", str(out)
+    )
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and last.startswith("deepstart: ") and "says why for each" in last, err
+    assert "Traceback" not in err
+    assert pq.read_table(out).column("error").null_count == 0  # each row says why
+
+
 def test_objects_named_by_a_uri_are_predicted_as_their_local_files(ray_cluster, two_models, digits, tmp_path):
     from urllib.parse import unquote
 

@@ -111,7 +111,7 @@ def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, work
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
     try:
         with progress(total=len(rows), desc=f"Predicting on {actors} Ray workers", unit="input") as bar:
-            written = _write(predicted, tmp, names, model.classes_, bar)
+            written, failed = _write(predicted, tmp, names, model.classes_, bar)
         os.replace(tmp, out)
     except BaseException as e:  # a failure or Ctrl-C: no half-written file is left behind
         tmp.unlink(missing_ok=True)
@@ -119,29 +119,32 @@ def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, work
             raise DeepstartError(f"Predicting on the cluster failed: {why_failed(e)}") from None
         raise
     say(f"Wrote {written:,} predictions to {out}.")
+    if written and failed == written:  # as on one machine: nothing could be read, exit code 2
+        raise DeepstartError(f"{model.modality.none_read} ({out} says why for each.)")
     return written
 
 
-def _write(predicted, tmp: Path, names: list[str], classes: list[str], bar) -> int:
+def _write(predicted, tmp: Path, names: list[str], classes: list[str], bar) -> tuple[int, int]:
     """The predictions into the Parquet file tmp as their batches come; the rows written
-    (none: a valid file with no rows)."""
+    (none: a valid file with no rows), and how many of them are errors."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    writer, written = None, 0
+    writer, written, failed = None, 0, 0
     try:
         for batch in predicted.iter_batches(batch_size=BATCH, batch_format="numpy"):
             table = _table(pa, batch, names, classes)
             writer = writer or pq.ParquetWriter(tmp, table.schema)
             writer.write_table(table)
             written += table.num_rows
+            failed += sum(bool(str(e)) for e in batch["error"])
             bar.update(table.num_rows)
         if writer is None:
             pq.write_table(_table(pa, _no_rows(classes), names, classes), tmp)
     finally:
         if writer is not None:
             writer.close()
-    return written
+    return written, failed
 
 
 def _no_rows(classes: list[str]) -> dict:
