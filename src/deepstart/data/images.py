@@ -144,6 +144,24 @@ def list_image_files(folder: Path) -> list[Path]:
     )
 
 
+def files_named(inputs: list, noun: str, expand=None) -> list[Path]:
+    """The files named, and every file below the folders named (list_image_files);
+    expand(path), when given, turns a file into others (a table that lists them). Refused
+    in one line: a path that is not there, or not a regular file (a device, a pipe)."""
+    items: list[Path] = []
+    for value in inputs:
+        path = Path(value)
+        if path.is_dir():
+            items += list_image_files(path)
+        elif path.is_file():
+            items += expand(path) if expand is not None else [path]
+        elif path.exists():  # a device, a pipe, a socket (or a link to one): never read
+            raise DataError(f"{path} is not a regular file; give {noun} or folders of them.")
+        else:
+            raise DataError(f"{path} does not exist; give {noun} or folders of them.")
+    return items
+
+
 def looks_like_image_path(value: str) -> bool:
     return Path(value).suffix.lower() in IMAGE_EXTENSIONS
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...data.examples import Examples
-from ...data.images import file_column, is_hidden, list_image_files
+from ...data.images import file_column, files_named, is_hidden, list_image_files
 from ...data.labels import label_column
 from ...data.tables import is_table_file, read_table
 from ...errors import DataError
@@ -70,23 +70,18 @@ def read_unlabeled(inputs) -> Examples:
     if inputs and all(isinstance(value, bytes) for value in inputs):
         names = [f"upload {i + 1}" for i in range(len(inputs))]
         return Examples("audio", list(inputs), None, f"{len(inputs)} uploaded recordings", names=names)
-    items: list[Path] = []
-    for value in inputs:
-        path = Path(value)
-        if path.is_dir():
-            items += list_image_files(path)
-        elif path.is_file() and is_table_file(path):
-            table = read_table(path)
-            items += _listed(table, path, _sound_column(table, path), path.parent)
-        elif path.is_file():
-            items.append(path)
-        elif path.exists():
-            raise DataError(f"{path} is not a regular file; give sound files or folders of them.")
-        else:
-            raise DataError(f"{path} does not exist; give sound files or folders of them.")
+    items = files_named(inputs, "sound files", _listed_by)
     if not items:
         raise DataError(f"No files found in {', '.join(map(str, inputs))[:200]}; name sound files.")
     return Examples("audio", items, None, ", ".join(str(v) for v in inputs)[:200])
+
+
+def _listed_by(path: Path) -> list[Path]:
+    """A sound file, or the sound files a table lists (relative to its folder)."""
+    if not is_table_file(path):
+        return [path]
+    table = read_table(path)
+    return _listed(table, path, _sound_column(table, path), path.parent)
 
 
 def _read_table(given: Given) -> Examples:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ...data.columns import detect_task
 from ...data.examples import Examples
-from ...data.images import check_image_array, is_hidden, list_image_files
+from ...data.images import check_image_array, files_named, is_hidden, list_image_files
 from ...data.labels import label_column, label_names
 from ...errors import DataError
 from ...log import say, warn
@@ -51,17 +51,7 @@ def read_unlabeled(inputs) -> Examples:
     if inputs and all(isinstance(value, bytes) for value in inputs):  # uploads, kept in memory
         names = [f"upload {i + 1}" for i in range(len(inputs))]
         return Examples("image", list(inputs), None, f"{len(inputs)} uploaded images", names=names)
-    items: list[Path] = []
-    for value in inputs:
-        path = Path(value)
-        if path.is_dir():
-            items.extend(list_image_files(path))
-        elif path.is_file():
-            items.append(path)
-        elif path.exists():  # a device, a pipe, a socket (or a link to one): never read
-            raise DataError(f"{path} is not a regular file; give image files or folders of images.")
-        else:
-            raise DataError(f"{path} does not exist; give image files or folders of images.")
+    items = files_named(inputs, "image files")
     if not items:
         raise DataError(
             f"No files found in {', '.join(map(str, inputs))[:200]}; name image files or folders of images."
