@@ -143,7 +143,10 @@ class Predictor:
         out = self._select(modality, recipe, trained_on, time.perf_counter() - start, cv=cv)
         self.diagnostics_ = self._diagnose(trained_on, plan)  # of the network validation chose
         if recipe.refit and self.choice_ == "deep" and self.history_.best_epoch:
-            out = self._refit(recipe, trained_on, targets)
+            if s.cluster:
+                say("The network is not trained again on the validation examples on a cluster (not yet).")
+            else:
+                out = self._refit(recipe, trained_on, targets)
         if balance is not None:
             after = self._groups(weighed[1], split.test_positions, balance, split.test[1], out)
             self.metrics_["test"]["balance"] = {"column": balance, "before": before, "after": after}
@@ -202,9 +205,6 @@ class Predictor:
         """The kept network trained again on the training and validation examples together,
         for the epochs validation chose (recipe.refit); its outputs on the test part, which
         the test metrics are then of. Validation's figures stay those of the first network."""
-        if self.settings.cluster:
-            say("The network is not trained again on the validation examples on a cluster (not yet).")
-            return self.network_outputs(split.test[0])
         both = tuple(np.concatenate([a, b]) for a, b in zip(split.train, split.val))
         epochs = self.history_.best_epoch
         say(f"Training again on the {len(both[1]):,} training and validation examples, for {epochs} epochs:")
