@@ -52,6 +52,14 @@ def plain(answer, status: int) -> str:
     return body["error"]
 
 
+def entered(client: TestClient) -> TestClient:
+    """The client, in the studio as a browser gets in: through the printed link's token,
+    exchanged for the session cookie."""
+    answer = client.get(f"/?token={client.app.state.session.token}")
+    assert answer.status_code == 200 and "set-cookie" in answer.headers
+    return client
+
+
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
     root = tmp_path_factory.mktemp("studio")
@@ -59,7 +67,7 @@ def studio(tmp_path_factory):
         create_studio(root, limits=Limits(max_upload=20_000_000)), raise_server_exceptions=False
     ) as client:
         client.root = root
-        yield client
+        yield entered(client)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +117,7 @@ def test_try_a_photo_and_see_why(studio, image_run, digits_root):
     assert len(why["heatmap_png"]) > 100
 
 
-def test_download_export_and_serve(studio, image_run):
+def test_download_export_and_serve(studio, image_run, digits_root):
     _, run = image_run
     folder = zipfile.ZipFile(io.BytesIO(studio.get(f"/api/runs/{run['id']}/download").content))
     assert {"manifest.json", "model.safetensors", "report.html"} <= set(folder.namelist())
@@ -119,12 +127,16 @@ def test_download_export_and_serve(studio, image_run):
     exported = zipfile.ZipFile(io.BytesIO(studio.get(f"/api/runs/{job['id']}/download-export").content))
     assert "model.onnx" in exported.namelist()
     served = studio.post(f"/api/runs/{run['id']}/serve").json()
-    try:
-        import urllib.request
+    try:  # as protected as the studio: a token of its own, in the curl line the page shows
+        import httpx
 
-        with urllib.request.urlopen(served["url"] + "health", timeout=5) as answer:
-            assert json.loads(answer.read())["status"] == "ok"
-        assert served["curl"].startswith("curl -F file=@")
+        photo = ("a.png", (digits_root / "7").iterdir().__next__().read_bytes(), "image/png")
+        assert httpx.get(served["url"] + "health").json()["status"] == "ok"
+        assert httpx.post(served["url"] + "predict", files={"file": photo}).status_code == 401
+        auth = {"Authorization": f"Bearer {served['token']}"}
+        assert httpx.get(served["url"] + "metadata", headers=auth).json()["auth"] is True
+        assert httpx.post(served["url"] + "predict", files={"file": photo}, headers=auth).status_code == 200
+        assert served["curl"].startswith(f"curl -H 'Authorization: Bearer {served['token']}' -F file=@")
     finally:
         studio.delete(f"/api/runs/{run['id']}/serve")
 
@@ -217,6 +229,7 @@ def test_settings_are_checked_before_a_run_is_queued(studio, image_run):
 
 def test_a_restarted_studio_lists_the_same_projects_and_runs(studio):
     with TestClient(create_studio(studio.root)) as again:
+        entered(again)
         assert again.get("/api/projects").json() == studio.get("/api/projects").json()
         first = studio.get("/api/projects").json()[-1]["id"]
         assert (
@@ -231,7 +244,8 @@ def test_loopback_refuses_other_hosts_and_a_token_is_asked(tmp_path):
     ) as client:
         assert client.get("/api/projects").status_code == 401
         assert client.get("/api/projects", headers={"Authorization": "Bearer s3cret"}).json() == []
-        assert client.get("/").status_code == 200  # the page, which asks for the token
+        gate = client.get("/")  # the bare address: how to get in, in one line
+        assert gate.status_code == 401 and "printed when it started" in gate.text
         assert client.get("/health", headers={"host": "evil.example"}).status_code == 400
 
 
@@ -262,11 +276,14 @@ def test_the_command_serves_and_a_killed_studio_marks_its_run_interrupted(tmp_pa
             str(port),
         ]
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        printed = process.stdout.readline().decode()  # deepstart studio: http://127.0.0.1:PORT/?token=...
+        link = printed.split()[2]
+        assert link.startswith(f"http://127.0.0.1:{port}/?token="), printed
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
         deadline = time.monotonic() + 60
         while True:
             try:
-                if client.get("/health").status_code == 200:
+                if client.get(link).status_code == 200:  # in, as a browser gets in: the cookie
                     return process, client
             except httpx.TransportError:
                 assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
@@ -281,7 +298,7 @@ def test_the_command_serves_and_a_killed_studio_marks_its_run_interrupted(tmp_pa
 
     process, client = start()
     try:
-        assert "deepstart studio" in client.get("/").text
+        assert "studio.js" in client.get("/").text  # the page itself, not the way in
         csv = reviews(60).to_csv(index=False).encode()
         project = client.post("/api/projects", files=[("files", ("r.csv", csv, "text/csv"))]).json()
         done = client.post(f"/api/projects/{project['id']}/runs", json={"epochs": 2}).json()

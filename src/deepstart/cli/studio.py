@@ -29,7 +29,8 @@ from .options import limit_option
     "--token",
     envvar="DEEPSTART_TOKEN",
     default=None,
-    help="Require this token (the page asks for it); or set DEEPSTART_TOKEN.",
+    help="The studio's secret (default: a new random one at each start, in the link it prints). "
+    "Prefer setting DEEPSTART_TOKEN: a command line is visible to every user of this machine (ps).",
 )
 @limit_option("--max-upload", Limits.max_upload, "Bytes per upload.")
 @click.option(

@@ -5,6 +5,7 @@ they are."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import time
 from .store import Store
 from .workspace import Workspace
 
+log = logging.getLogger("deepstart.studio")
 POLL = 0.3  # seconds between looks at the queue
 GRACE = 10.0  # seconds a cancelled worker has to stop before it is killed
 
@@ -31,7 +33,7 @@ class Jobs:
     def start(self) -> None:
         for run in self.store.runs(status="running"):  # its studio stopped: so does the run
             self.store.set_status(run["id"], "interrupted", error="The studio stopped while this ran.")
-            _stop_orphan(run.get("pid"))
+            _stop_orphan(run.get("pid"), self.workspace, run["id"])
         self.thread.start()
 
     def stop(self) -> None:
@@ -67,11 +69,14 @@ class Jobs:
 
     def _loop(self) -> None:
         while not self.stopping.wait(POLL):
-            with self.lock:
-                self._reap()
-                queued = self.store.runs(status="queued")
-                while queued and len(self.workers) < self.at_once:
-                    self._launch(queued.pop(0)["id"])
+            try:
+                with self.lock:
+                    self._reap()
+                    queued = self.store.runs(status="queued")
+                    while queued and len(self.workers) < self.at_once:
+                        self._launch(queued.pop(0)["id"])
+            except Exception:  # the queue goes on: one run's trouble must not stop the others
+                log.exception("the studio's queue met an error; it goes on")
 
     def _launch(self, run_id: int) -> None:
         log = open(self.workspace.run_dir(run_id).with_suffix(".log"), "ab")  # noqa: SIM115
@@ -87,10 +92,14 @@ class Jobs:
             if worker.poll() is None:
                 continue
             del self.workers[run_id]
-            status = self.store.run(run_id)["status"]
+            found = self.store.run(run_id)
+            if found is None:  # its project (or the run) was deleted while it ran: cancelled
+                self.cancelled.discard(run_id)
+                self.workspace.remove_run(run_id)  # what the worker wrote after the deletion
+                continue
             if run_id in self.cancelled:
                 self.store.set_status(run_id, "cancelled")
-            elif status == "running":  # it died before saying how it ended (killed, out of memory)
+            elif found["status"] == "running":  # it died before saying how it ended (killed, out of memory)
                 self.store.set_status(
                     run_id, "failed", error=f"The worker ended unexpectedly ({worker.returncode})."
                 )
@@ -109,16 +118,19 @@ def _kill_later(worker: subprocess.Popen) -> None:
         worker.kill()
 
 
-def _stop_orphan(pid: int | None) -> None:
-    """A worker left running by a studio that was killed: stopped (it is one of ours only
-    if its command line says so)."""
+def _stop_orphan(pid: int | None, workspace: Workspace, run_id: int) -> None:
+    """A worker left running by a studio that was killed: stopped, if it is this run's
+    worker on this workspace (its command line says so: the pid may be another process's
+    now, or another studio's worker)."""
     if not pid:
         return
     try:
-        command = open(f"/proc/{pid}/cmdline", "rb").read()
+        with open(f"/proc/{pid}/cmdline", "rb") as found:
+            command = found.read().split(b"\0")
     except OSError:
         return
-    if b"deepstart.studio.worker" in command:
+    ours = [b"-m", b"deepstart.studio.worker", str(workspace.root).encode(), str(run_id).encode()]
+    if command[1:5] == ours:
         try:
             os.kill(pid, signal.SIGTERM)
         except OSError:

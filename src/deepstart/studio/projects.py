@@ -4,6 +4,7 @@ and delete it. A refused upload leaves nothing behind."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -13,8 +14,10 @@ from starlette.datastructures import UploadFile
 
 from ..data.split import check_class_sizes
 from ..errors import DataError, Refused
+from .access import json_body
+from .archive import extract_zip
 from .inspect import describe
-from .workspace import class_name, clean_parts, common_root, extract_zip, source_of
+from .workspace import class_name, clean_parts, common_root, left_out, source_of
 
 OPTIONS = {"target", "task", "time", "horizon", "id"}  # what the page may choose of how to read the data
 
@@ -30,26 +33,16 @@ def router() -> APIRouter:
     @routes.post("")
     async def create(request: Request):
         """A project from uploaded files (field "files", each named by its path in the
-        dropped folder), or an empty one to fill from the webcam; field "name"."""
+        dropped folder), or an empty one to fill from the webcam; field "name". Saved and
+        read in a thread: a large upload never stops the studio from answering."""
         studio = request.app.state.studio
         form = await _form(request, studio.limits)
         try:
             name = str(form.get("name") or "").strip()[:100] or "Untitled"
             uploads = [f for k, f in form.multi_items() if k == "files" and isinstance(f, UploadFile)]
-            project_id = studio.store.add_project(name)
-            try:
-                if uploads:
-                    _save_uploads(studio, project_id, uploads)
-                else:
-                    studio.workspace.data_dir(project_id).mkdir(parents=True)
-                    studio.store.update_project(project_id, source="data")
-            except BaseException:
-                studio.store.delete_project(project_id)
-                studio.workspace.remove(studio.workspace.project_dir(project_id))
-                raise
+            return await asyncio.to_thread(_create, studio, name, uploads)
         finally:
             await form.close()
-        return _full(studio, project_id, fresh=True)
 
     @routes.get("/{project_id}")
     async def project(request: Request, project_id: int):
@@ -60,11 +53,11 @@ def router() -> APIRouter:
         """How to read the data: {"target": column, "task": "auto" | "timeseries", ...}."""
         studio = request.app.state.studio
         found = _existing(studio, project_id)
-        body = await request.json()
+        body = await json_body(request)
         if not isinstance(body, dict) or not set(body) <= OPTIONS:
             raise Refused(422, f"Send a JSON object with some of: {', '.join(sorted(OPTIONS))}.")
         studio.store.update_project(project_id, options={**found["options"], **body})
-        return _full(studio, project_id, fresh=True)
+        return await asyncio.to_thread(_full, studio, project_id, True)
 
     @routes.delete("/{project_id}")
     async def delete(request: Request, project_id: int):
@@ -72,7 +65,9 @@ def router() -> APIRouter:
         _existing(studio, project_id)
         for run in studio.store.runs(project_id):
             studio.jobs.cancel(run["id"])
-            studio.workspace.remove(studio.workspace.run_dir(run["id"]))
+            studio.serving.stop(run["id"])
+            studio.models.forget(run["id"])
+            studio.workspace.remove_run(run["id"])
         studio.store.delete_project(project_id)
         studio.workspace.remove(studio.workspace.project_dir(project_id))
         return {"deleted": project_id}
@@ -94,7 +89,7 @@ def router() -> APIRouter:
                     shutil.copyfileobj(upload.file, out)
         finally:
             await form.close()
-        return _full(studio, project_id, fresh=True)
+        return await asyncio.to_thread(_full, studio, project_id, True)
 
     @routes.get("/{project_id}/files/{name:path}")
     async def data_file(request: Request, project_id: int, name: str):
@@ -106,7 +101,8 @@ def router() -> APIRouter:
         path = studio.workspace.inside(root.joinpath(*clean_parts(name)))
         if not path.is_relative_to(root.resolve()) or not path.is_file():
             raise Refused(404, "No such file in this project.")
-        return FileResponse(path, headers={"Content-Security-Policy": "default-src 'none'"})
+        policy = "default-src 'none'; frame-ancestors 'none'"
+        return FileResponse(path, headers={"Content-Security-Policy": policy})
 
     return routes
 
@@ -120,6 +116,22 @@ async def _form(request: Request, limits):
         raise
     except Exception:  # noqa: BLE001 - the multipart parser's errors differ by version
         raise Refused(400, "The upload cannot be read; send files as multipart/form-data.") from None
+
+
+def _create(studio, name: str, uploads: list[UploadFile]) -> dict:
+    """The project, its files saved and what they hold detected; nothing left if refused."""
+    project_id = studio.store.add_project(name)
+    try:
+        if uploads:
+            _save_uploads(studio, project_id, uploads)
+        else:
+            studio.workspace.data_dir(project_id).mkdir(parents=True)
+            studio.store.update_project(project_id, source="data")
+        return _full(studio, project_id, fresh=True)
+    except BaseException:
+        studio.store.delete_project(project_id)
+        studio.workspace.remove(studio.workspace.project_dir(project_id))
+        raise
 
 
 def _save_uploads(studio, project_id: int, uploads: list[UploadFile]) -> None:
@@ -136,6 +148,7 @@ def _save_uploads(studio, project_id: int, uploads: list[UploadFile]) -> None:
         finally:
             archive.unlink(missing_ok=True)
     else:
+        uploads = [u for u in uploads if not left_out(u.filename or "")]
         names = [clean_parts(u.filename or f"file{i}") for i, u in enumerate(uploads)]
         drop = common_root(names)
         for upload, parts in zip(uploads, names):
@@ -181,6 +194,9 @@ def detection(studio, project: dict, fresh: bool = False) -> dict:
             check_class_sizes(names, sorted({*names}), 3, "to train, validate and test", found["noun"])
     except DataError as e:
         found["problem"] = str(e)
+    if "problem" in found:
+        found["problem"] = studio.workspace.shown(found["problem"])
+    found["notes"] = [studio.workspace.shown(n) for n in found.get("notes", [])]
     saved.write_text(json.dumps(found))
     return found
 

@@ -10,14 +10,19 @@ import shutil
 import tempfile
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from starlette.background import BackgroundTask
 
 from ..errors import Refused
 from ..serve.inputs import parse_inputs
 from ..settings import Settings
+from .access import json_body
+from .events import follow
 
-REPORT_POLICY = "default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; sandbox"
+REPORT_POLICY = (
+    "default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; sandbox; "
+    "frame-ancestors 'none'"
+)
 SETTINGS = {"time_limit", "fine_tune", "test_size", "epochs", "seed"}  # what the page may set
 
 
@@ -65,11 +70,11 @@ def router() -> APIRouter:
         if found["status"] in ("queued", "running"):
             raise Refused(409, "This run has not finished; cancel it first.")
         for child in [r for r in studio.store.runs(found["project_id"]) if r["parent_id"] == run_id]:
-            studio.workspace.remove(studio.workspace.run_dir(child["id"]))
+            studio.workspace.remove_run(child["id"])
         studio.serving.stop(run_id)
         studio.models.forget(run_id)
         studio.store.delete_run(run_id)
-        studio.workspace.remove(studio.workspace.run_dir(run_id))
+        studio.workspace.remove_run(run_id)
         return {"deleted": run_id}
 
     @routes.get("/runs/{run_id}/events")
@@ -77,7 +82,7 @@ def router() -> APIRouter:
         """The run's events as they come (Server-Sent Events), from line `after` on."""
         studio = request.app.state.studio
         _run(studio, run_id)
-        return StreamingResponse(_follow(studio, run_id, after, request), media_type="text/event-stream")
+        return follow(studio, run_id, max(0, after), request)
 
     @routes.get("/runs/{run_id}/report")
     async def report(request: Request, run_id: int):
@@ -160,10 +165,7 @@ def router() -> APIRouter:
 
 
 async def _settings(request: Request) -> dict:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise Refused(400, "The body is not valid JSON.") from None
+    body = await json_body(request)
     if not isinstance(body, dict) or not set(body) <= SETTINGS:
         raise Refused(422, f"Send a JSON object with some of: {', '.join(sorted(SETTINGS))}.")
     settings = {k: v for k, v in body.items() if v is not None}
@@ -191,23 +193,6 @@ def _model(studio, run_id: int):
     if found["kind"] != "train" or found["status"] != "done" or not folder.is_dir():
         raise Refused(409, "This run has no model (it has not finished training).")
     return folder
-
-
-async def _follow(studio, run_id: int, after: int, request: Request):
-    """Lines of the run's events file as SSE messages, until the run has finished and
-    every line is sent (or the page goes away)."""
-    path = studio.workspace.run_dir(run_id) / "events.jsonl"
-    sent = 0
-    while not await request.is_disconnected():
-        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-        for number, line in enumerate(lines[max(sent, after) :], start=max(sent, after)):
-            yield f"id: {number + 1}\ndata: {line}\n\n"
-        sent = max(sent, after, len(lines))
-        status = studio.store.run(run_id)["status"]
-        if status not in ("queued", "running"):
-            yield f"event: end\ndata: {json.dumps({'status': status})}\n\n"
-            return
-        await asyncio.sleep(0.25)
 
 
 async def _zipped(folder, name: str) -> FileResponse:

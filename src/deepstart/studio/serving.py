@@ -1,10 +1,14 @@
 """Serving a studio model: `deepstart serve` started on a free port of this machine
-(127.0.0.1), stopped from the page or when the studio stops; and the curl line that
-calls it."""
+(127.0.0.1) with a token of its own (as protected as the studio: any web page could
+otherwise call it), stopped from the page or when the studio stops; and the curl line
+that calls it."""
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shlex
 import socket
 import subprocess
 import sys
@@ -18,26 +22,30 @@ STARTUP = 60.0  # seconds a service has to answer /health
 
 
 class Serving:
-    def __init__(self):
-        self.services: dict[int, tuple[subprocess.Popen, str, str]] = {}
+    def __init__(self, workspace):
+        self.workspace = workspace
+        self.services: dict[int, tuple[subprocess.Popen, dict]] = {}
 
     def start(self, run_id: int, folder) -> dict:
+        """{"url", "token", "curl"} of the run's service, started if it is not running."""
         if run_id in self.services and self.services[run_id][0].poll() is None:
-            _, url, curl = self.services[run_id]
-            return {"url": url, "curl": curl}
-        port = _free_port()
+            return self.services[run_id][1]
+        port, token = _free_port(), secrets.token_urlsafe(24)
         args = [
             sys.executable,
             "-m",
             "deepstart",
             "serve",
-            str(folder),
+            str(folder.relative_to(self.workspace.root)),  # what it says names no path of this machine
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
         ]
-        worker = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env = {**os.environ, "DEEPSTART_TOKEN": token}  # never on its command line, which ps shows
+        worker = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=self.workspace.root
+        )
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + STARTUP
         while not _answers(url + "health"):
@@ -46,11 +54,12 @@ class Serving:
                 said = (worker.stderr.read() or b"").decode(errors="replace").strip().splitlines()
                 raise Refused(500, f"The service did not start ({said[-1] if said else 'no answer'}).")
             time.sleep(0.2)
-        with urllib.request.urlopen(url + "metadata", timeout=5) as answer:
+        asked = urllib.request.Request(url + "metadata", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(asked, timeout=5) as answer:
             info = json.loads(answer.read())
-        curl = curl_line(REGISTRY[info["modality"]], info, url)
-        self.services[run_id] = (worker, url, curl)
-        return {"url": url, "curl": curl}
+        found = {"url": url, "token": token, "curl": curl_line(REGISTRY[info["modality"]], info, url, token)}
+        self.services[run_id] = (worker, found)
+        return found
 
     def stop(self, run_id: int) -> None:
         found = self.services.pop(run_id, None)
@@ -66,12 +75,13 @@ class Serving:
             self.stop(run_id)
 
 
-def curl_line(modality, info: dict, url: str) -> str:
+def curl_line(modality, info: dict, url: str, token: str) -> str:
     """How to call the service from a terminal."""
+    auth = f"-H 'Authorization: Bearer {token}'"
     if modality.uploads:
-        return f"curl -F file=@your-file {url}predict"
+        return f"curl {auth} -F file=@your-file {url}predict"
     body = json.dumps(modality.example_body(info))
-    return f"curl -H 'content-type: application/json' -d '{body}' {url}predict"
+    return f"curl {auth} -H 'content-type: application/json' -d {shlex.quote(body)} {url}predict"
 
 
 def _free_port() -> int:

@@ -18,6 +18,7 @@ import time
 import traceback
 from pathlib import Path
 
+from ..data.confine import data_folder
 from ..errors import DeepstartError
 from ..log import emit, listening, logger
 from ..modalities import REGISTRY
@@ -44,7 +45,7 @@ class Messages(logging.Handler):
 
 
 def train(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
-    source = workspace.project_dir(project["id"]) / project["source"]
+    source = Path(project["source"])  # relative to the project's folder, the worker's own
     options, settings = project["options"], run["settings"]
     if options.get("task") == "timeseries":
         from ..forecaster import Forecaster
@@ -67,11 +68,14 @@ def train(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
     return summary_of(model.manifest())
 
 
-def _relative(name: str, data: Path) -> str:
+def _relative(name, data: Path):
     """A test input's file as the project's files route names it (texts, rows as they are)."""
-    path = Path(name)
-    inside = path.is_absolute() and path.resolve().is_relative_to(data)
-    return path.resolve().relative_to(data).as_posix() if inside else name
+    try:
+        path = Path(name).resolve()
+        inside = path.is_relative_to(data) and path.is_file()
+    except (TypeError, ValueError, OSError):  # not a path: a text, a row
+        return name
+    return path.relative_to(data).as_posix() if inside else name
 
 
 def summary_of(manifest: dict) -> dict:
@@ -101,7 +105,7 @@ def export(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
 def compare(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
     from ..compare import curve_png, learning_curves
 
-    source = workspace.project_dir(project["id"]) / project["source"]
+    source = Path(project["source"])
     result = learning_curves(
         source, project["options"].get("target") or None, seed=run["settings"].get("seed", 0)
     )
@@ -126,22 +130,25 @@ def main(argv: list[str]) -> int:
     workspace = Workspace(Path(argv[0]))
     store, run_id = Store(workspace.database), int(argv[1])
     run = store.run(run_id)
-    project = store.project(run["project_id"])
+    project = store.project(run["project_id"]) if run is not None else None
+    if project is None:  # deleted before its turn came
+        return 130
     out = workspace.run_dir(run_id)
     out.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, _stop)
     os.nice(10)  # the studio's page first: it must answer while this trains
+    os.chdir(workspace.project_dir(project["id"]))  # what the run writes names its files from there
     logger.handlers[:] = [Messages()]
     logger.setLevel(logging.INFO)
     logger.propagate = False
     events = Events(out / "events.jsonl")
     store.set_status(run_id, "running", started=time.time(), pid=os.getpid())
-    with listening(events):
+    with listening(events), data_folder(workspace.data_dir(project["id"])):
         emit("started", kind=run["kind"])
         try:
             summary = JOBS[run["kind"]](workspace, project, run, out)
         except KeyboardInterrupt:  # Cancel, or the studio stopping (which then says so itself)
-            if store.run(run_id)["status"] == "running":
+            if (store.run(run_id) or {}).get("status") == "running":  # None: deleted meanwhile
                 store.set_status(run_id, "cancelled")
             emit("cancelled")
             return 130
@@ -151,7 +158,10 @@ def main(argv: list[str]) -> int:
             return 2
         except Exception as e:  # noqa: BLE001 - recorded for the page, the traceback for the log
             (out / "worker.log").write_text(traceback.format_exc())
-            said = f"Something went wrong ({type(e).__name__}); the details are in {out / 'worker.log'}."
+            said = (
+                f"Something went wrong ({type(e).__name__}); the details are in "
+                f"runs/{run_id}/worker.log in the studio's workspace."
+            )
             store.set_status(run_id, "failed", error=said)
             emit("failed", error=said)
             return 1

@@ -1,14 +1,13 @@
 """The studio's folder: every path it reads or writes is made here, from numbers (project
 and run ids) and from cleaned names, and checked to stay inside the workspace. Uploads
 are saved here, within limits: a folder's files, a table, a .zip (checked for paths
-that climb out, links and bombs before anything is extracted), webcam captures."""
+that climb out, links and bombs before anything is extracted: archive.py), webcam
+captures."""
 
 from __future__ import annotations
 
 import re
 import shutil
-import stat
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -16,6 +15,7 @@ from ..data.tables import is_table_file
 from ..errors import DataError, Refused
 
 CHUNK = 1 << 20
+LEFT_OUT = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini")  # what file managers add
 
 
 @dataclass
@@ -53,8 +53,19 @@ class Workspace:
             raise Refused(400, "That path leads out of the studio's workspace.")
         return resolved
 
+    def shown(self, text: str) -> str:
+        """A message for the page, with no path of this machine in it: a project's files
+        named as the project names them (data/wine.csv), others from the workspace."""
+        root = re.escape(str(self.root))
+        return re.sub(root + r"/", "", re.sub(root + r"/projects/\d+/", "", text))
+
     def remove(self, path: Path) -> None:
         shutil.rmtree(self.inside(path), ignore_errors=True)
+
+    def remove_run(self, run_id: int) -> None:
+        """A run's folder and its worker's log."""
+        self.remove(self.run_dir(run_id))
+        self.run_dir(run_id).with_suffix(".log").unlink(missing_ok=True)
 
 
 def clean_parts(name: str) -> list[str]:
@@ -69,6 +80,13 @@ def clean_parts(name: str) -> list[str]:
     if not parts:
         raise Refused(422, "A file has no name.")
     return parts
+
+
+def left_out(name: str) -> bool:
+    """What a file manager adds to a folder or an archive (__MACOSX/, ._name, .DS_Store,
+    Thumbs.db): not data, left out without a word."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    return any(p in LEFT_OUT or p.startswith("._") for p in parts)
 
 
 def class_name(name: str) -> str:
@@ -97,47 +115,3 @@ def source_of(data: Path) -> Path:
     if len(tables) > 1:
         raise DataError(f"The upload holds {len(tables)} tables at its top; send one table at a time.")
     return data
-
-
-def extract_zip(archive: Path, into: Path, limits: Limits) -> None:
-    """The archive's files into the folder, after checking every entry: no absolute
-    paths or '..', no links, at most limits.max_files files, at most limits.max_upload
-    bytes in all and limits.max_ratio times each file's compressed size (bombs); the
-    bytes written are counted too, whatever the archive claims."""
-    try:
-        zipped = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError):
-        raise DataError("The .zip file cannot be read; send a valid .zip archive.") from None
-    with zipped:
-        entries = [e for e in zipped.infolist() if not e.is_dir()]
-        _check_entries(entries, limits)
-        written = 0
-        for entry in entries:
-            parts = clean_parts(entry.filename)
-            if any(p.startswith(".") or p == "__MACOSX" for p in parts):
-                continue
-            target = into.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zipped.open(entry) as source, open(target, "wb") as out:
-                while chunk := source.read(CHUNK):
-                    written += len(chunk)
-                    if written > limits.max_upload:
-                        raise DataError("The .zip file expands to more than the limit; send less data.")
-                    out.write(chunk)
-
-
-def _check_entries(entries: list, limits: Limits) -> None:
-    if len(entries) > limits.max_files:
-        raise DataError(f"The .zip file holds {len(entries):,} files, more than {limits.max_files:,}.")
-    total = 0
-    for e in entries:
-        name = e.filename.replace("\\", "/")
-        if name.startswith("/") or ".." in PurePosixPath(name).parts or re.match(r"^[A-Za-z]:", name):
-            raise DataError(f"The .zip file holds a path that leads out of its folder ({name[:80]!r}).")
-        if stat.S_ISLNK(e.external_attr >> 16):
-            raise DataError(f"The .zip file holds a link ({name[:80]!r}); send plain files.")
-        total += e.file_size
-        if e.file_size > limits.max_ratio * max(e.compress_size, 1) and e.file_size > CHUNK:
-            raise DataError("The .zip file expands far beyond its size (a zip bomb?); it was not opened.")
-    if total > limits.max_upload:
-        raise DataError("The .zip file expands to more than the limit; send less data.")

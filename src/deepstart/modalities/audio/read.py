@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...data.confine import keep_inside
 from ...data.examples import Examples
 from ...data.images import file_column, files_named, is_hidden, list_image_files
 from ...data.labels import label_column
@@ -81,7 +82,7 @@ def _listed_by(path: Path) -> list[Path]:
     if not is_table_file(path):
         return [path]
     table = read_table(path)
-    return _listed(table, path, _sound_column(table, path), path.parent)
+    return _listed(table, path, _sound_column(table, path), path.parent)[0]
 
 
 def _read_table(given: Given) -> Examples:
@@ -104,7 +105,9 @@ def _read_table(given: Given) -> Examples:
     base = Path(given.images) if given.images is not None else path.parent
     if not base.is_dir():
         raise DataError(f"--images {base} is not a folder; give the folder that holds the sound files.")
-    files = _listed(table, path, column, base)
+    files, kept = _listed(table, path, column, base)
+    if not all(kept):
+        table, labels = table[kept], labels[kept]
     return Examples(
         "audio",
         files,
@@ -127,10 +130,13 @@ def _sound_column(table: pd.DataFrame, path: Path) -> str:
     return column
 
 
-def _listed(table: pd.DataFrame, path: Path, column: str, base: Path) -> list[Path]:
-    """The files a table lists, as the table names them, relative to base; those that are
-    not there are named here and skipped with the undecodable ones when read."""
-    files = [base / name.strip() for name in table[column] if name.strip()]
+def _listed(table: pd.DataFrame, path: Path, column: str, base: Path) -> tuple[list[Path], list[bool]]:
+    """The files a table lists that may be read (keep_inside), as the table names them,
+    relative to base, and which of its rows they are; those that are not there are named
+    here and skipped with the undecodable ones when read."""
+    listed = [base / name.strip() for name in table[column] if name.strip()]
+    kept = keep_inside(listed, path.name)
+    files = [f for f, k in zip(listed, kept) if k]
     missing = [str(f) for f in files if not f.exists()]
     if missing and len(missing) == len(files):
         raise DataError(
@@ -142,4 +148,4 @@ def _listed(table: pd.DataFrame, path: Path, column: str, base: Path) -> list[Pa
             f"{len(missing)} of the {len(files)} files listed in {path.name} are not found "
             f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}): they are skipped."
         )
-    return files
+    return files, kept

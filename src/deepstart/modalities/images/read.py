@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.columns import detect_task
+from ...data.confine import keep_inside
 from ...data.examples import Examples
 from ...data.images import check_image_array, files_named, is_hidden, list_image_files
 from ...data.labels import label_column, label_names
@@ -107,6 +108,10 @@ def _read_image_table(
         )
     base = _find_image_folder(path, list(names), images)
     files = [base / n for n in names]
+    kept = pd.Series(keep_inside(files, path.name), index=table.index)
+    if not kept.all():
+        table, names, labels = table[kept], names[kept], labels[kept]
+        files = [f for f, k in zip(files, kept) if k]
     missing = [n for n, f in zip(names, files) if not f.is_file()]
     if missing:
         raise DataError(

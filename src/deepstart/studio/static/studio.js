@@ -2,7 +2,7 @@
 // text (textContent), never as HTML.
 
 const main = document.getElementById("main");
-let token = sessionStorage.getItem("deepstart-token");
+if (location.search) history.replaceState(null, "", location.pathname + location.hash);  // the link's token
 let leaving = () => {};  // stops what the current view follows (events) when the view changes
 
 // -- helpers --------------------------------------------------------------------------
@@ -28,29 +28,22 @@ function say(text) {
   say.timer = setTimeout(() => (box.textContent = ""), 8000);
 }
 
-function headers(extra = {}) {
-  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
-}
-
-async function askToken() {
-  const dialog = document.getElementById("token-dialog");
-  dialog.showModal();
-  await new Promise((done) => dialog.addEventListener("close", done, { once: true }));
-  token = document.getElementById("token-input").value;
-  sessionStorage.setItem("deepstart-token", token);
+// The studio's secret travels in an HttpOnly cookie (set when its printed link was opened),
+// which the browser sends with this page's own requests only. Without it (a restarted
+// studio has a new one), the bare address says how to get in.
+function enterAgain() {
+  location.reload();
+  return new Promise(() => {});
 }
 
 async function api(path, { method = "GET", json, form } = {}) {
-  const options = { method, headers: headers() };
+  const options = { method, headers: {} };
   if (json !== undefined) {
     options.headers["content-type"] = "application/json";
     options.body = JSON.stringify(json);
   } else if (form) options.body = form;
   const answer = await fetch(path, options);
-  if (answer.status === 401) {
-    await askToken();
-    return api(path, { method, json, form });
-  }
+  if (answer.status === 401) return enterAgain();
   const type = answer.headers.get("content-type") || "";
   const body = type.includes("json") ? await answer.json() : await answer.blob();
   if (!answer.ok) throw new Error(body.error || `The studio answered ${answer.status}.`);
@@ -62,9 +55,9 @@ function upload(path, form, progressBar) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open("POST", path);
-    if (token) request.setRequestHeader("Authorization", `Bearer ${token}`);
     request.upload.onprogress = (e) => e.lengthComputable && (progressBar.style.width = `${(100 * e.loaded) / e.total}%`);
     request.onload = () => {
+      if (request.status === 401) return enterAgain();
       let body = {};
       try { body = JSON.parse(request.responseText); } catch { body = {}; }
       if (request.status >= 200 && request.status < 300) resolve(body);
@@ -119,7 +112,7 @@ async function showQueue() {
     const running = queue.running.map((r) => `run ${r.id}`).join(", ");
     document.getElementById("queue").textContent =
       (running ? `training: ${running}` : "nothing training") + (queue.queued.length ? `; waiting: ${queue.queued.length}` : "");
-  } catch { /* the token dialog, or the studio stopped */ }
+  } catch { /* the studio stopped */ }
 }
 
 // -- home: new project, projects --------------------------------------------------------
@@ -233,6 +226,7 @@ function detectionCard(project, d, rerun) {
         el("td", {}, el("div", { class: "bar", style: { width: `${(100 * c.count) / top}%` } }))))));
   }
   if (d.imbalance) card.append(el("p", { class: "warn" }, `Imbalanced: ${d.imbalance}`));
+  for (const note of d.notes || []) card.append(el("p", { class: "warn" }, note));
   if (d.numbers) card.append(el("p", {}, `Numbers to predict, from ${d.numbers.min} to ${d.numbers.max} (mean ${d.numbers.mean.toPrecision(4)}).`));
   if (d.samples) card.append(samples(project.id, d.samples));
   if (d.sample_rows && d.sample_rows.length) card.append(rowsTable(d.sample_rows));
@@ -432,27 +426,38 @@ async function runView(id) {
 }
 
 function follow(path, onEvent, onEnd) {
-  // Server-Sent Events over fetch, so that the token can go in a header
+  // Server-Sent Events read with fetch. The studio closes a stream after a few minutes
+  // (and refuses one too many, 429): it is opened again from the last event seen.
   const controller = new AbortController();
+  let seen = 0;
+  const pause = (ms) => new Promise((done) => setTimeout(done, ms));
   (async () => {
     try {
-      const answer = await fetch(path, { headers: headers(), signal: controller.signal });
-      const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let cut;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-          if (block.includes("event: end")) return onEnd();
-          if (data) onEvent(JSON.parse(data));
+        const answer = await fetch(`${path}?after=${seen}`, { signal: controller.signal });
+        if (answer.status === 401) return enterAgain();
+        if (answer.status === 429) { await pause(5000); continue; }
+        if (!answer.ok) throw new Error((await answer.json()).error || `The studio answered ${answer.status}.`);
+        const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let cut;
+          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            if (block.includes("event: end")) return onEnd();
+            const lines = block.split("\n");
+            const id = lines.find((l) => l.startsWith("id: "));
+            if (id) seen = Number(id.slice(4));
+            const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+            if (data) onEvent(JSON.parse(data));
+          }
         }
+        await pause(500);  // the stream's time was up: open it again
       }
-      onEnd();
     } catch (e) {
       if (e.name !== "AbortError") say(e.message);
     }
@@ -646,7 +651,8 @@ async function shipPanel(run) {
     serveBox.replaceChildren(el("p", { class: "muted" }, "Starting the service…"));
     try {
       const found = await api(`/api/runs/${run.id}/serve`, { method: "POST" });
-      serveBox.replaceChildren(el("p", {}, "Serving at ", el("a", { href: found.url, target: "_blank", rel: "noopener" }, found.url)),
+      serveBox.replaceChildren(el("p", {}, "Serving at ", el("a", { href: `${found.url}#token=${found.token}`, target: "_blank", rel: "noopener" }, found.url),
+        " (its page and the line below carry its own token)"),
         el("code", { class: "curl", id: "curl" }, found.curl),
         el("button", { class: "danger", onclick: async () => { await api(`/api/runs/${run.id}/serve`, { method: "DELETE" }); serveBox.replaceChildren(el("p", {}, "Stopped.")); } }, "Stop serving"));
     } catch (e) { serveBox.replaceChildren(el("p", { class: "problem" }, e.message)); }
