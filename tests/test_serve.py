@@ -124,7 +124,7 @@ def test_body_and_pixel_limits(trained, digits_root):
         streamed = client.post("/predict", content=chunks, headers=multipart)
         plain_error(streamed, 413)
         small = {"file": ("d.png", digit(digits_root), "image/png")}  # 8x8 = 64 pixels > 50
-        assert "too large" in plain_error(client.post("/predict", files=small), 422)
+        assert "too large" in plain_error(client.post("/predict", files=small), 413)
 
 
 def test_every_route_reads_the_declared_size_before_decoding(trained, digits_root, monkeypatch):
@@ -141,7 +141,7 @@ def test_every_route_reads_the_declared_size_before_decoding(trained, digits_roo
     big = {"file": ("big.png", plain.getvalue(), "image/png")}
     with client_for(trained, max_pixels=1_000_000) as client:
         for route in ("/predict", "/explain"):
-            assert "3000x3000 pixels" in plain_error(client.post(route, files=big), 422)
+            assert "3000x3000 pixels" in plain_error(client.post(route, files=big), 413)
     assert decoded == []
     two = [("file", (f"{k}.png", digit(digits_root, k=k), "image/png")) for k in range(2)]
     with client_for(trained, max_request_pixels=1500) as client:  # two 32x32 digits: 2,048 pixels

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,17 +42,16 @@ class Pixels:
 def decode(data: bytes | np.ndarray, pixels: Pixels, max_pixels: int) -> np.ndarray:
     """Image bytes (or an array from the Python API) -> (size, size, channels) uint8.
 
-    Raises ImageProblem for anything that is not a usable image.
+    Raises ImageProblem for anything that is not a usable image; one whose header declares
+    more pixels than the limit (too_large) is refused before any pixel is decoded.
     """
     try:
-        with warnings.catch_warnings():
+        image = open_image(data)
+        reason = too_large(*image.size, max_pixels)
+        if reason is not None:
+            raise ImageProblem(reason)
+        with warnings.catch_warnings():  # a frame or tile larger than the image says (GIF, TIFF)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = from_array(data) if isinstance(data, np.ndarray) else Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageProblem(
-                    f"too large ({width}x{height} pixels, limit {max_pixels:,}; a decompression bomb?)"
-                )
             if pixels.crop:
                 image.draft("RGB", (pixels.size * 8 // 7, pixels.size * 8 // 7))  # fast JPEG downscale
             image = _convert(ImageOps.exif_transpose(image), "L" if pixels.channels == 1 else "RGB")
@@ -65,12 +65,46 @@ def decode(data: bytes | np.ndarray, pixels: Pixels, max_pixels: int) -> np.ndar
 
 
 def probe(data: bytes | np.ndarray) -> tuple[int, int, bool] | None:
-    """(width, height, is_grey) from the header alone; None if it is not an image."""
+    """(width, height, is_grey) from the header alone, however large (a decompression bomb
+    included: compare with too_large); None if it is not an image."""
     try:
-        image = from_array(data) if isinstance(data, np.ndarray) else Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError, TypeError, ImageProblem):
+        image = open_image(data)
+    except (UnidentifiedImageError, OSError, ValueError, TypeError, SyntaxError, ImageProblem):
         return None
     return image.size[0], image.size[1], image.mode in GREY_MODES
+
+
+_LIFTING = threading.Lock()  # Image.MAX_IMAGE_PIXELS is one global: lifted for one header at a time
+
+
+def open_image(data: bytes | np.ndarray) -> Image.Image:
+    """The image with only its header read, whatever size it declares. Pillow refuses to
+    open an image above twice its own limit (DecompressionBombError), which would hide the
+    size; callers compare the size with too_large before decoding anything."""
+    if isinstance(data, np.ndarray):
+        return from_array(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # too_large decides
+            return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        with _LIFTING:  # only the header is read while the limit is lifted
+            limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                return Image.open(io.BytesIO(data))
+            finally:
+                Image.MAX_IMAGE_PIXELS = limit
+
+
+def too_large(width: int, height: int, max_pixels: int) -> str | None:
+    """Why an image of this size is refused ("too large (WxH pixels, limit N)"), or None:
+    above max_pixels, or above Pillow's own limit where that is lower."""
+    with _LIFTING:
+        pillow = Image.MAX_IMAGE_PIXELS
+    limit = min(max_pixels, pillow) if pillow else max_pixels
+    if width * height <= limit:
+        return None
+    return f"too large ({width}x{height} pixels, limit {limit:,})"
 
 
 def from_array(array: np.ndarray) -> Image.Image:
@@ -93,7 +127,7 @@ def _short_reason(error: Exception) -> str:
     if "truncated" in text.lower() or isinstance(error, EOFError):
         return "truncated image"
     if isinstance(error, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
-        return "too many pixels (a decompression bomb?)"
+        return "too large (a decompression bomb?)"
     return "unreadable image (" + text.split("\n")[0][:80] + ")"
 
 

@@ -8,7 +8,7 @@ import json
 
 from starlette.requests import Request
 
-from ..data.images import probe
+from ..data.images import probe, too_large
 from ..errors import Refused
 
 
@@ -62,20 +62,18 @@ async def _uploads(request: Request, limits, noun: str) -> tuple[list[bytes], li
 
 def _check_pixels(data: list[bytes], names: list[str], limits) -> None:
     """Every route, before anything is decoded: each image's size as its header declares
-    it (422 above max_pixels), and all of the request's together (413 above
-    max_request_pixels), so that one request cannot hold the model's thread for long."""
+    it (413 above max_pixels or Pillow's own limit, a decompression bomb included), and all
+    of the request's together (413 above max_request_pixels), so that one request cannot
+    hold the model's thread for long."""
     total = 0
     for name, item in zip(names, data):
         size = probe(item)  # header only; None: not an image, which the model's reading reports
         if size is None:
             continue
         width, height, _ = size
-        if width * height > limits.max_pixels:
-            raise Refused(
-                422,
-                f"{name}: too large ({width}x{height} pixels, limit {limits.max_pixels:,}); "
-                "send a smaller image.",
-            )
+        reason = too_large(width, height, limits.max_pixels)
+        if reason is not None:
+            raise Refused(413, f"{name}: {reason}; send a smaller image.")
         total += width * height
     if total > limits.max_request_pixels:
         raise Refused(
