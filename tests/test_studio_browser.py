@@ -24,8 +24,9 @@ def workspace(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def studio(workspace):
-    with live_server(create_studio(workspace, host="127.0.0.1")) as url:
-        yield url
+    app = create_studio(workspace, host="127.0.0.1")
+    with live_server(app) as url:
+        yield app.state.session.link(url)  # the printed link: the way in
 
 
 @pytest.fixture
@@ -170,8 +171,9 @@ def test_refusals_are_plain_and_markup_stays_text(studio, page, digits_root, tmp
 
 
 def test_a_restarted_studio_shows_the_same_projects(workspace, page):
-    with live_server(create_studio(workspace, host="127.0.0.1")) as url:
-        page.goto(url)
+    app = create_studio(workspace, host="127.0.0.1")
+    with live_server(app) as url:
+        page.goto(app.state.session.link(url))
         expect(page.locator("#projects")).to_contain_text("digits")
         expect(page.locator("#projects")).to_contain_text("churn")
         page.locator("#projects a", has_text="digits").click()

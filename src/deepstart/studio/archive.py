@@ -60,7 +60,7 @@ def directory_size(archive: Path) -> tuple[int, int]:
         if entries == 0xFFFF or size == 0xFFFFFFFF:  # ZIP64: the real counts are elsewhere
             locator = tail[at - 20 : at] if at >= 20 else b""
             if locator[:4] == END64_LOCATOR:
-                f.seek(struct.unpack("<Q", locator[4:12])[0])
+                f.seek(struct.unpack("<Q", locator[8:16])[0])
                 record = f.read(56)
                 if record[:4] == END64 and len(record) == 56:
                     entries, size = struct.unpack("<QQ", record[32:48])
