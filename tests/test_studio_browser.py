@@ -178,3 +178,40 @@ def test_a_restarted_studio_shows_the_same_projects(workspace, page):
         expect(page.locator("#projects")).to_contain_text("churn")
         page.locator("#projects a", has_text="digits").click()
         expect(page.locator("#runs")).to_contain_text("done")
+
+
+@pytest.mark.parametrize("elsewhere", ["another site", "another port here"])
+def test_a_foreign_page_can_neither_drive_nor_frame_the_studio(studio, page, elsewhere):
+    """The user is in the studio (its cookie is set) and opens a page elsewhere: another
+    site, or another port of this machine (the same site: the browser sends the studio's
+    SameSite=Strict cookie with its requests). It frames the studio, sends it JSON as
+    text/plain and posts a form to it; none of that reaches the studio's data."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    page.goto(studio)
+    expect(page.locator("#project-name")).to_be_visible(timeout=ANSWER_MS)
+    base = studio.split("?")[0]
+    before = page.request.get(base + "api/projects").json()
+    hostile = f"""<!doctype html><html><body>
+<iframe id="framed" src="{base}"></iframe>
+<form id="f" method="post" enctype="multipart/form-data" action="{base}api/projects">
+<input name="name" value="planted"></form>
+<script>
+fetch("{base}api/projects", {{method: "POST", mode: "no-cors", credentials: "include",
+  headers: {{"content-type": "text/plain"}}, body: "{{}}"}}).catch(() => {{}});  // blocked or refused
+setTimeout(() => document.getElementById("f").submit(), 1500);
+</script></body></html>"""
+    served = Starlette(routes=[Route("/{path:path}", lambda request: HTMLResponse(hostile))])
+    with live_server(served) as there:
+        if elsewhere == "another site":  # the browser itself keeps public pages off 127.0.0.1
+            there = "http://evil.example/"
+            page.route(there, lambda route: route.fulfill(body=hostile, content_type="text/html"))
+        page.goto(there)
+        page.wait_for_timeout(1000)
+        framed = page.frames[-1]
+        assert framed.locator("#enter, #main").count() == 0, "another page showed the studio in a frame"
+        page.wait_for_url(base + "api/projects", timeout=ANSWER_MS)  # where the form went
+    assert "other web sites" in page.content()
+    assert page.request.get(base + "api/projects").json() == before
