@@ -105,7 +105,7 @@ class Forecaster:
             "test": cut.metrics(self, series, val_end, self.choice_, self.k_),
         }
         self.data_ = self._data_record(data, series, train_end)
-        self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
+        self.training_ = {"settings": s.recorded(), "history": self.history_.to_dict()}
         self.training_["refit"] = self._refit(series, (x_val, y_val))
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
         return self

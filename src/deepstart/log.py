@@ -6,6 +6,7 @@ terminal's progress bars are one, the studio's live page another."""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -39,14 +40,36 @@ def printable(text, lines: bool = True) -> str:
     return str(text).translate(_LINES if lines else _ONE_LINE)
 
 
+# scheme://user:password@, the password up to the last @ of the word (it may hold / or @);
+# a scheme begins where no scheme's letter precedes it, so that no word is scanned twice
+_PASSWORD = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*):\S{0,512}@")
+_PARAMETER = re.compile(r"([?&;])([\w.-]+)=([^&#\s]*)")  # ?name=value, &name=value
+_SECRET_NAMES = ("pass", "pwd", "secret", "token", "key", "sig", "credential")  # password=, secret_key=...
+
+
+def redacted(text) -> str:
+    """Text with the password of every URL in it written as *** (scheme://user:***@host/db,
+    ?password=***), for messages, logs and files people read: a --storage or --cluster
+    URL may hold one."""
+    text = _PASSWORD.sub(r"\1:***@", str(text))
+    return _PARAMETER.sub(_hidden_parameter, text) if "=" in text else text
+
+
+def _hidden_parameter(found: re.Match) -> str:
+    secret = found[3] and any(word in found[2].lower() for word in _SECRET_NAMES)
+    return f"{found[1]}{found[2]}=***" if secret else found[0]
+
+
 class _Printable(logging.Formatter):
+    """One message as printed: control characters written out, URLs' passwords hidden."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return printable(super().format(record))
+        return printable(redacted(super().format(record)))
 
 
 def setup(verbose: bool = True) -> None:
     """Print deepstart's messages plainly on stderr, and progress bars on a terminal
-    (called by the CLI); control characters from data are written out."""
+    (called by the CLI); control characters from data are written out, passwords hidden."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Printable("%(message)s"))
     logger.handlers[:] = [handler]

@@ -162,7 +162,7 @@ class Predictor:
         self.data_ = data_record(examples, split, test, val)
         if by is not None:
             self.data_["groups"] = by.recorded(split)
-        self.training_ = {"settings": s.to_dict(), "history": self.history_.to_dict()}
+        self.training_ = {"settings": s.recorded(), "history": self.history_.to_dict()}
         if self.history_.cluster:  # trained on a Ray cluster: where, on how many workers
             self.training_["cluster"] = self.history_.cluster
         if self.refit_:

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
+from .log import redacted
 
 MODELS = ("auto", "transfer", "cnn", "fine-tune", "faces")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
@@ -202,13 +203,18 @@ class Settings:
             if not f.metadata["check"](value):
                 raise ConfigError(
                     f"Invalid value for {f.name} (--{f.name.replace('_', '-')}). "
-                    f"Expected {f.metadata['expected']}. Received: {value!r}"
+                    f"Expected {f.metadata['expected']}. Received: {_shown(value)!r}"
                 )
         if self.cluster and self.time_limit:  # checked before any work, not when training starts
             raise ConfigError("--time-limit is not used with --cluster yet; give --epochs instead.")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def recorded(self) -> dict:
+        """The settings as a model's manifest keeps them: a URL's password in any of them
+        (--cluster, --cluster-storage s3://KEY:SECRET@bucket/path) written as ***."""
+        return {name: _shown(value) for name, value in self.to_dict().items()}
 
     def requested_model(self) -> str:
         """--model, or fine-tune with --fine-tune (which goes with --model auto or fine-tune)."""
@@ -242,6 +248,11 @@ def describe() -> list[SettingInfo]:
         SettingInfo(f.name, f.default, f.metadata["help"], str(f.type), f.metadata["choices"])
         for f in dataclasses.fields(Settings)
     ]
+
+
+def _shown(value):
+    """A value as messages and manifests show it: a URL's password in a string hidden."""
+    return redacted(value) if isinstance(value, str) else value
 
 
 def is_cluster_address(value) -> bool:

@@ -45,7 +45,8 @@ for command in (train, tune, evaluate, predict, info, explain, compare, export, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; bad input ends with one line on stderr and exit code 2."""
+    """Run the CLI; bad input ends with one line on stderr and exit code 2 (a URL's
+    password in it written as ***)."""
     log.setup()
     args = sys.argv[1:] if argv is None else argv
     try:
@@ -59,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except click.UsageError as e:
         where = f" (see: {e.ctx.command_path} --help)" if e.ctx else ""
-        click.echo(f"deepstart: {e.format_message()}{where}", err=True)
+        click.echo(log.redacted(f"deepstart: {e.format_message()}{where}"), err=True)
         return 2
-    except DeepstartError as e:  # one line, whatever names from data it quotes
-        click.echo(f"deepstart: {log.printable(e, lines=False)}", err=True)
+    except DeepstartError as e:  # one line, whatever names from data it quotes, no password in it
+        click.echo(f"deepstart: {log.printable(log.redacted(e), lines=False)}", err=True)
         return 2
     except TrainingInterrupted as stop:
         click.echo(
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("deepstart: interrupted; nothing was written.", err=True)
         return 130
     except click.ClickException as e:  # e.g. a file click could not open
-        click.echo(f"deepstart: {e.format_message()}", err=True)
+        click.echo(log.redacted(f"deepstart: {e.format_message()}"), err=True)
         return 2
     return result if isinstance(result, int) else 0
 

@@ -12,7 +12,7 @@ import click
 
 from ..errors import ConfigError, DeepstartError
 from ..files import is_regular_or_absent, write_atomic
-from ..log import printable
+from ..log import printable, redacted
 from .options import csv_options, show
 
 
@@ -122,7 +122,7 @@ def _predict_on_cluster(load_model, model, inputs, out, text, as_json, cluster, 
     if not is_cluster_address(cluster):
         raise ConfigError(
             "Invalid value for --cluster. Expected auto, ray://HOST:PORT, HOST:PORT or local:N. "
-            f"Received: {cluster!r}"
+            f"Received: {redacted(cluster)!r}"
         )
     if as_json or out is None or out.suffix != ".parquet":
         raise ConfigError(

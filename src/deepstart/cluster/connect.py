@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError, DeepstartError
-from ..log import say
+from ..log import redacted, say
 
 INSTALL = 'pip install "deepstart[cluster]"'
 # To a local Ray's workers. Never DEEPSTART_KEY: Ray keeps a runtime_env in its GCS, and workers
@@ -39,11 +39,11 @@ class Cluster:
         return self.gpus >= 1 and self.gpus >= min(wanted, self.cpus)
 
     def record(self, workers: int) -> dict:
-        """What the manifest keeps of a run on this cluster."""
+        """What the manifest keeps of a run on this cluster (the address's password hidden)."""
         import ray
 
         return {
-            "address": self.address,
+            "address": redacted(self.address),
             "workers": workers,
             "gpus": self.use_gpu(workers),
             "ray": ray.__version__,
@@ -67,15 +67,15 @@ def connect(address: str) -> Cluster:
         try:
             ray.init(**_init_arguments(address))
         except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
-            why = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+            why = redacted(str(e).strip().splitlines()[0])[:160] if str(e).strip() else type(e).__name__
             raise ConfigError(
-                f"--cluster {address}: no Ray cluster could be reached ({why}); start one (`ray start "
-                "--head`), check the address, or try --cluster local:2."
+                f"--cluster {redacted(address)}: no Ray cluster could be reached ({why}); start one "
+                "(`ray start --head`), check the address, or try --cluster local:2."
             ) from None
     _quieted()
     found = ray.cluster_resources()
     cluster = Cluster(address, int(found.get("CPU", 0)), int(found.get("GPU", 0)))
-    say(f"On the Ray cluster {address}: {cluster.cpus} CPUs, {cluster.gpus} GPUs.")
+    say(f"On the Ray cluster {redacted(address)}: {cluster.cpus} CPUs, {cluster.gpus} GPUs.")
     return cluster
 
 
@@ -88,8 +88,8 @@ def _reachable(address: str, seconds: float = 5.0) -> None:
         socket.create_connection((host.strip("[]"), int(port)), timeout=seconds).close()
     except OSError as e:
         raise ConfigError(
-            f"--cluster {address}: nothing answers there ({e.strerror or type(e).__name__}); start the "
-            "cluster's head (`ray start --head`), check the address and port, or try --cluster local:2."
+            f"--cluster {redacted(address)}: nothing answers there ({e.strerror or type(e).__name__}); start "
+            "the cluster's head (`ray start --head`), check the address and port, or try --cluster local:2."
         ) from None
 
 
@@ -123,7 +123,7 @@ def _init_arguments(address: str) -> dict:
 def why_failed(error: BaseException) -> str:
     """Why work on the cluster failed, in one line: the error a worker raised (its own
     message when it is deepstart's), not Ray's wrapping of it (a worker group's failures,
-    a task's cause, each with its traceback)."""
+    a task's cause, each with its traceback); a URL's password in it hidden."""
     seen = set()
     while id(error) not in seen:
         seen.add(id(error))
@@ -132,8 +132,8 @@ def why_failed(error: BaseException) -> str:
         wrapped = (inner, getattr(error, "controller_failure", None), getattr(error, "cause", None))
         error = next((e for e in wrapped if isinstance(e, BaseException)), error)
     if isinstance(error, DeepstartError):
-        return str(error)
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        return redacted(error)
+    lines = [line.strip() for line in redacted(error).splitlines() if line.strip()]
     if any(line.startswith(("Traceback (most recent call last)", 'File "')) for line in lines):
         return re.sub(r"^deepstart\.errors\.\w+: ", "", lines[-1])[:300]  # a traceback's last line: the error
     return f"{type(error).__name__}: {lines[0]}"[:300] if lines else type(error).__name__
@@ -161,7 +161,8 @@ def remove_run(storage: str, name: str, own: bool) -> None:
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as e:
-        say(f"The run's checkpoints in {storage}/{name} could not be removed ({e}); remove them by hand.")
+        where = redacted(f"{storage}/{name} could not be removed ({e})")
+        say(f"The run's checkpoints in {where}; remove them by hand.")
     if own:
         with contextlib.suppress(OSError):  # not empty: another run's
             Path(storage).rmdir()

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from ..errors import ConfigError, DataError
 from ..files import MAX_DATA_FILE, NotReadable
+from ..log import redacted
 
 URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 SAFE = "/~!$&'()*+,;=:@"  # kept as they are in an object's URI; spaces, %, ?, # and others escaped
@@ -31,7 +32,7 @@ def without_cluster(inputs, modality) -> None:
     uri = next((v for v in inputs if is_uri(v)), None)
     if uri is not None and modality.uploads:
         raise ConfigError(
-            f"{uri[:200]} is a URI: predict reads objects from storage only on a cluster; add --cluster "
+            f"{_named(uri)} is a URI: predict reads objects from storage only on a cluster; add --cluster "
             "(e.g. --cluster local:2 --out preds.parquet), or copy them here and give their folder."
         )
 
@@ -61,12 +62,13 @@ def list_objects(uris: list[str]) -> Listed:
             else:
                 found = [found]
         except (OSError, ValueError) as e:  # pyarrow's errors are OSError (I/O) or ValueError
-            raise ConfigError(f"{uri[:200]} cannot be listed ({_first_line(e)}); {_check(uri)}") from None
-        base = uri.split("?", 1)[0].rstrip("/")  # a query (?region=...) chooses the store, not the object
+            raise ConfigError(f"{_named(uri)} cannot be listed ({_first_line(e)}); {_check(uri)}") from None
+        base = _named(uri.split("?", 1)[0].rstrip("/"), None)  # a query (?region=...) chooses the store
         objects = sorted((f.path, f.size) for f in found if f.type == FileType.File and _shown(f.path, top))
         if not objects:
             raise DataError(
-                f"No files found at {uri[:200]} (hidden names are skipped); name a prefix or folder of files."
+                f"No files found at {_named(uri)} (hidden names are skipped); name a prefix or folder of "
+                "files."
             )
         for path, size in objects:
             inside = path[len(top) :].strip("/") if path.startswith(top) else ""
@@ -83,7 +85,7 @@ def file_system(uri: str):
         return FileSystem.from_uri(uri)
     except (OSError, ValueError, NotImplementedError) as e:  # unknown scheme, no credentials, no client
         raise ConfigError(
-            f"{uri[:200]}: pyarrow cannot open its storage ({_first_line(e)}); {_check(uri)}"
+            f"{_named(uri)}: pyarrow cannot open its storage ({_first_line(e)}); {_check(uri)}"
         ) from None
 
 
@@ -115,6 +117,12 @@ def _shown(path: str, top: str) -> bool:
     return not any(is_hidden(PurePosixPath(part)) for part in PurePosixPath(inside).parts if part != "/")
 
 
+def _named(uri: str, most: int | None = 200) -> str:
+    """A URI as messages and the predictions name it: its password (s3://KEY:SECRET@bucket)
+    written as ***, at most most characters."""
+    return redacted(uri)[:most]
+
+
 def _check(uri: str) -> str:
     scheme = uri.split("://", 1)[0].lower()
     return (
@@ -125,4 +133,4 @@ def _check(uri: str) -> str:
 
 def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
-    return lines[0][:160] if lines else type(error).__name__
+    return redacted(lines[0])[:160] if lines else type(error).__name__

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..cache import cache_dir
 from ..errors import TrainingError
-from ..log import say
+from ..log import redacted, say
 from .connect import connect, ray_module, remove_run
 
 
@@ -75,7 +75,7 @@ def run_trials(trial, shared: dict, space: dict, direction: str, first: list, bu
             grid = tune.Tuner(trainable, tune_config=config, run_config=run).fit()
     except (ray.exceptions.RayError, tune.TuneError) as e:
         remove_run(storage, name, False)
-        why = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        why = redacted(str(e).strip().splitlines()[0])[:200] if str(e).strip() else type(e).__name__
         raise TrainingError(f"The search on the cluster failed: {why}") from None
     results = sorted((_result(r) for r in grid), key=lambda r: r["folder"])  # in the order they began
     return Ran(results, parallel, cluster.record(parallel), lambda: remove_run(storage, name, False))

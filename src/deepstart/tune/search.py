@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
-from ..log import listening, quiet, say
+from ..log import listening, quiet, redacted, say
 from ..modalities import REGISTRY, read_labeled
 from ..modalities.recipe import Knob
 from ..predictor import Predictor
@@ -141,10 +141,10 @@ def search(
     return Search(study, found, defaults, direction, metric, time.perf_counter() - start, logs)
 
 
-def _study(optuna, storage: str | None, resume: bool, direction: str):
+def _study(optuna, url: str | None, resume: bool, direction: str):
     sampler = optuna.samplers.TPESampler(seed=0, n_startup_trials=5)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
-    storage = _opened(optuna, storage)
+    storage = _opened(optuna, url)
     if storage is not None and not resume:
         try:
             optuna.load_study(study_name=STUDY, storage=storage)
@@ -152,7 +152,8 @@ def _study(optuna, storage: str | None, resume: bool, direction: str):
             pass
         else:
             raise ConfigError(
-                f"{storage} already holds a search; add --resume to continue it, or give another --storage."
+                f"The study storage at {redacted(url)} already holds a search; add --resume to continue "
+                "it, or give another --storage."
             )
     return optuna.create_study(
         study_name=STUDY,
@@ -165,7 +166,8 @@ def _study(optuna, storage: str | None, resume: bool, direction: str):
 
 
 def _opened(optuna, url: str | None):
-    """The study's database (None: kept in memory), or one line saying why it cannot be used."""
+    """The study's database (None: kept in memory), or one line saying why it cannot be used
+    (its password, if the URL holds one, written as ***)."""
     if url is None:
         return None
     from sqlalchemy.exc import SQLAlchemyError
@@ -173,9 +175,10 @@ def _opened(optuna, url: str | None):
     try:
         return optuna.storages.RDBStorage(url)
     except (SQLAlchemyError, ImportError, ValueError) as e:
-        why = str(e).splitlines()[0][:120]
+        why = redacted((str(e).splitlines() or [type(e).__name__])[0])[:120]  # it may quote the URL
         raise ConfigError(
-            f"--storage {url} cannot be used ({why}); give e.g. sqlite:///study.db or postgresql://host/db."
+            f"--storage {redacted(url)} cannot be used ({why}); give e.g. sqlite:///study.db or "
+            "postgresql://host/db."
         ) from None
 
 
