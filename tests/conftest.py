@@ -27,7 +27,8 @@ def private_cache(tmp_path_factory):
     path = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEEPSTART_CACHE", str(path))
-        mp.setenv("DEEPSTART_KEY", str(path / "model.key"))  # never the user's signing key
+        mp.setenv("DEEPSTART_KEY_FILE", str(path / "model.key"))  # never the user's signing key
+        mp.delenv("DEEPSTART_KEY", raising=False)  # its former name, which a user may still set
         mp.setenv("HF_HUB_OFFLINE", "1")
         yield path
 

@@ -151,6 +151,6 @@ def test_a_manifest_is_signed_with_this_users_key_and_an_edit_shows(trained, tmp
     assert artifact.signed_here(manifest)
     assert not artifact.signed_here(manifest | {"classes": manifest["classes"][::-1]})
     assert not artifact.signed_here({k: v for k, v in manifest.items() if k != "signature"})
-    monkeypatch.setenv("DEEPSTART_KEY", str(tmp_path / "another.key"))  # another user, or machine
+    monkeypatch.setenv("DEEPSTART_KEY_FILE", str(tmp_path / "another.key"))  # another user, or machine
     assert not artifact.signed_here(manifest)
     assert not (tmp_path / "another.key").exists()  # checking never makes a key

@@ -195,9 +195,9 @@ def test_a_batch_where_every_input_is_skipped_keeps_the_features_shape(tmp_path)
 def test_the_signing_key_is_not_handed_to_ray():
     from deepstart.cluster.connect import _init_arguments
 
-    assert os.environ.get("DEEPSTART_KEY")  # set by conftest, as a user's may be
+    assert os.environ.get("DEEPSTART_KEY_FILE")  # set by conftest, as a user's may be
     for address in ("local:2", "auto", "ray://head:10001"):
-        assert "DEEPSTART_KEY" not in str(_init_arguments(address))
+        assert "DEEPSTART_KEY" not in str(_init_arguments(address))  # DEEPSTART_KEY_FILE neither
 
 
 def test_why_a_cluster_failed_is_the_workers_own_error():

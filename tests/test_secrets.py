@@ -1,11 +1,16 @@
 """Secrets stay secret: a URL's password never reaches a message, a log line or a
-manifest."""
+manifest, and the signing key's variable names a file, by an absolute path, that only
+its user may read."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import os
 
-from deepstart import log
+import pytest
+import torch
+
+from deepstart import artifact, log
 from deepstart.errors import ConfigError, DeepstartError
 from deepstart.log import redacted
 from deepstart.settings import Settings
@@ -108,6 +113,55 @@ def test_storage_uris_are_named_without_their_password():
     with pytest.raises(ConfigError) as refused:
         file_system(f"nosuchfs://AKIA:{SECRET}@bucket/photos")
     assert SECRET not in str(refused.value) and "nosuchfs://AKIA:***@bucket/photos" in str(refused.value)
+
+
+# -- the signing key -------------------------------------------------------------------
+def _save(folder):
+    artifact.save(folder, {"task": "classification"}, {"w": torch.ones(2)})
+
+
+@pytest.mark.parametrize("variable", ["DEEPSTART_KEY_FILE", "DEEPSTART_KEY"])
+def test_a_relative_key_path_is_refused_in_one_line(variable, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DEEPSTART_KEY_FILE", raising=False)
+    monkeypatch.setenv(variable, "correct-horse")
+    customers(60).to_csv(tmp_path / "c.csv", index=False)
+    code, _, err = run_cli("train", "c.csv", "--target", "churned", "--out", "m")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "DEEPSTART_KEY_FILE" in err and "absolute path" in err
+    assert "correct-horse" not in err  # it may be a key, not a path: never echoed
+    assert not (tmp_path / "correct-horse").exists() and not (tmp_path / "m").exists()
+
+
+def test_the_former_variable_still_names_an_absolute_key_file_with_a_warning(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DEEPSTART_KEY_FILE", raising=False)
+    monkeypatch.setenv("DEEPSTART_KEY", str(tmp_path / "old.key"))
+    monkeypatch.setattr(artifact, "_warned", set())
+    log.setup()
+    _save(tmp_path / "m")
+    assert (tmp_path / "old.key").is_file()
+    warned = capsys.readouterr().err.splitlines()
+    assert warned == [
+        "DEEPSTART_KEY is now DEEPSTART_KEY_FILE (the path of your signing key file); rename it."
+    ]
+
+
+def test_a_key_file_others_can_read_is_warned_about_once(tmp_path, monkeypatch, capsys):
+    key = tmp_path / "shared.key"
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o644)
+    monkeypatch.setenv("DEEPSTART_KEY_FILE", str(key))
+    monkeypatch.setattr(artifact, "_warned", set())
+    log.setup()
+    _save(tmp_path / "m")
+    manifest = json.loads((tmp_path / "m" / artifact.MANIFEST).read_text())
+    assert artifact.signed_here(manifest)  # still used: the warning says how to fix it
+    warned = capsys.readouterr().err.splitlines()
+    assert len(warned) == 1 and "open to other users (mode 644)" in warned[0]
+    assert warned[0].endswith(f"Run: chmod 600 {key}")
+    key.chmod(0o600)
+    monkeypatch.setattr(artifact, "_warned", set())
+    assert artifact.signed_here(manifest) and capsys.readouterr().err == ""
 
 
 def test_redacted_takes_linear_time_on_long_words():

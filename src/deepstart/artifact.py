@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import secrets
+import shlex
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ from safetensors.torch import load_file, save_file
 from . import manifest as schema
 from .errors import ConfigError, ModelFileError, TrainingError
 from .files import clear_stale, swap_in
+from .log import warn
 from .version import __version__
 
 FORMAT_VERSION = 1
@@ -35,6 +37,9 @@ CURVE = "training_curve.png"
 REPORT = "report.html"
 TUNING = "tuning.html"  # after deepstart tune: why its settings
 OWN_FILES = {MANIFEST, WEIGHTS, CURVE, REPORT, ONNX, TUNING}
+KEY_FILE = "DEEPSTART_KEY_FILE"  # the absolute path of this user's signing key file
+OLD_KEY = "DEEPSTART_KEY"  # its former name, which read as if it held the key itself
+_warned: set[str] = set()  # a warning about the key is said once per process
 
 
 def is_model_dir(path: Path) -> bool:
@@ -72,6 +77,7 @@ def check_out_dir(out: Path) -> None:
             f"--out {out} is a folder that holds other files, not a deepstart model; "
             "give a new or empty folder."
         )
+    key_path()  # a wrong DEEPSTART_KEY_FILE is refused now, not when the model is signed
 
 
 def save(
@@ -157,13 +163,35 @@ def load(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
 
 
 def key_path() -> Path:
-    """This user's signing key: DEEPSTART_KEY, or ~/.config/deepstart/model.key."""
-    return Path(os.environ.get("DEEPSTART_KEY") or Path.home() / ".config" / "deepstart" / "model.key")
+    """This user's signing key file: DEEPSTART_KEY_FILE, or ~/.config/deepstart/model.key.
+    A relative path is refused (it would name another key in every folder); the former
+    name DEEPSTART_KEY is read only when it holds an absolute path, with a warning."""
+    name = KEY_FILE if os.environ.get(KEY_FILE) else OLD_KEY
+    given = os.environ.get(name)
+    if not given:
+        return Path.home() / ".config" / "deepstart" / "model.key"
+    path = Path(given).expanduser()
+    if not path.is_absolute():  # the value is not echoed: it may be a key, not a path
+        renamed = f" ({OLD_KEY} is now {KEY_FILE})" if name == OLD_KEY else ""
+        raise ConfigError(
+            f"Invalid value for {name}{renamed}. Expected the absolute path of your signing key file "
+            "(e.g. ~/.config/deepstart/model.key). Received: a relative path."
+        )
+    if name == OLD_KEY:
+        _warn_once(f"{OLD_KEY} is now {KEY_FILE} (the path of your signing key file); rename it.")
+    return path
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        warn(message)
 
 
 def _key(create: bool) -> bytes | None:
     """The key (32 random bytes, readable by this user only), made on first use; None where
-    there is none and none can be made (a read-only home): the model is then not signed."""
+    there is none and none can be made (a read-only home): the model is then not signed.
+    A key file that the group or others may read or write is used, with a warning."""
     path = key_path()
     try:
         if create and not path.exists():
@@ -172,9 +200,14 @@ def _key(create: bool) -> bytes | None:
                 handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(handle, "wb") as out:
                     out.write(secrets.token_bytes(32))
-        key = path.read_bytes()
+        key, mode = path.read_bytes(), path.stat().st_mode
     except OSError:
         return None
+    if mode & 0o077 and os.name == "posix":
+        _warn_once(
+            f"The signing key {path} is open to other users (mode {mode & 0o777:o}): they could sign "
+            f"models as you. Run: chmod 600 {shlex.quote(str(path))}"
+        )
     return key if len(key) >= 16 else None
 
 

@@ -17,7 +17,7 @@ from ..errors import ConfigError, DeepstartError
 from ..log import redacted, say
 
 INSTALL = 'pip install "deepstart[cluster]"'
-# To a local Ray's workers. Never DEEPSTART_KEY: Ray keeps a runtime_env in its GCS, and workers
+# To a local Ray's workers. Never DEEPSTART_KEY_FILE: Ray keeps a runtime_env in its GCS, and workers
 # sign nothing that is kept (the driver signs the model folder it saves).
 PASSED_ON = ("DEEPSTART_CACHE", "DEEPSTART_ENGINE", "HF_HUB_OFFLINE")
 
