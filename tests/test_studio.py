@@ -245,7 +245,7 @@ def test_loopback_refuses_other_hosts_and_a_token_is_asked(tmp_path):
         assert client.get("/api/projects").status_code == 401
         assert client.get("/api/projects", headers={"Authorization": "Bearer s3cret"}).json() == []
         gate = client.get("/")  # the bare address: how to get in, in one line
-        assert gate.status_code == 401 and "printed when it started" in gate.text
+        assert gate.status_code == 401 and "link printed where it was started" in gate.text
         assert client.get("/health", headers={"host": "evil.example"}).status_code == 400
 
 

@@ -62,7 +62,7 @@ def count_projects(studio) -> int:
 def test_without_the_secret_nothing_is_read_or_changed(studio):
     stranger = TestClient(studio.app)  # no cookie, no token: a page elsewhere, another local user
     gate = stranger.get("/")
-    assert gate.status_code == 401 and "the link `deepstart studio` printed" in gate.text
+    assert gate.status_code == 401 and "the link printed where it was started" in gate.text
     assert "studio.js" not in gate.text
     assert stranger.get("/api/projects").status_code == 401
     csv = reviews(20).to_csv(index=False).encode()

@@ -22,6 +22,7 @@ ENTER = """<!doctype html>
 <title>deepstart studio</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/studio.css">
 </head><body><main>
+<h1>deepstart studio</h1>
 <p id="enter">{message}</p>
 <form method="get" action="/"><label>Token <input name="token" type="password" autocomplete="off"
 required></label> <button>Open the studio</button></form>
@@ -33,8 +34,8 @@ class Session:
     """The studio's secret: the token, and the cookie a browser keeps in its place."""
 
     how_to_enter = (
-        "Open the studio through the link `deepstart studio` printed when it started "
-        "(it ends in ?token=…), or enter its token."
+        "Open the studio through the link printed where it was started "
+        "(the link ends in ?token=…), or enter its token."
     )
 
     def __init__(self, token: str | None = None):
