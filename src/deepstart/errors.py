@@ -21,6 +21,14 @@ class NotFittedError(ModelFileError):
     """A model is used before it was trained or loaded (scikit-learn's NotFittedError)."""
 
 
+class RequestError(DeepstartError, ValueError):
+    """A request's input cannot be used as sent (a service answers 422)."""
+
+
+class TooLarge(RequestError):
+    """A request asks for more than the service's limits allow (a service answers 413)."""
+
+
 class Refused(DeepstartError):
     """A request the service answers with an HTTP status and one plain message."""
 

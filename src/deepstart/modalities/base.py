@@ -179,12 +179,12 @@ class Modality:
         return f"'{self.single}' or '{self.many}'"
 
     def check_uploads(self, data: list[bytes], names: list[str], limits) -> None:
-        """serve: refuse (errors.Refused) uploads too costly to read, from what their headers
+        """serve: refuse (errors.RequestError, TooLarge) uploads too costly to read, from what their headers
         declare, before any is decoded (a recording's length; images' pixels are checked
         for every upload already)."""
 
     def check_item(self, item, limits, info: dict):
-        """One JSON input, checked (raise errors.Refused) and made ready for the model."""
+        """One JSON input, checked (raise errors.RequestError or TooLarge) and made ready for the model."""
         return item
 
     def item_schema(self, info: dict) -> dict:
@@ -192,19 +192,19 @@ class Modality:
 
     def parse_json(self, body, limits, info: dict) -> tuple[list, list[str]]:
         """(inputs, names) from a JSON body {single: item} or {many: [items]}."""
-        from ..errors import Refused
+        from ..errors import RequestError, TooLarge
 
         one, many = self.single, self.many
         if not isinstance(body, dict) or len(body) != 1 or not ({one, many} & set(body)):
-            raise Refused(422, f"Send a JSON object with one field, '{one}' or '{many}'.")
+            raise RequestError(f"Send a JSON object with one field, '{one}' or '{many}'.")
         if one in body:
             items = [body[one]]
         else:
             items = body[many]
             if not isinstance(items, list) or not items:
-                raise Refused(422, f"'{many}' must be a list with at least one {one}.")
+                raise RequestError(f"'{many}' must be a list with at least one {one}.")
         if len(items) > limits.max_inputs:
-            raise Refused(413, f"At most {limits.max_inputs} inputs per request; send the rest in another.")
+            raise TooLarge(f"At most {limits.max_inputs} inputs per request; send the rest in another.")
         items = [self.check_item(item, limits, info) for item in items]
         return items, [f"{one} {i + 1}" for i in range(len(items))]
 

@@ -10,7 +10,7 @@ import pandas as pd
 from ..data.columns import MISSING, numbers
 from ..data.prose import clean_text
 from ..data.tables import MAX_COLUMNS
-from ..errors import Refused
+from ..errors import RequestError, TooLarge
 
 
 def json_type(value) -> str:
@@ -26,25 +26,25 @@ def check_row(item, limits, info: dict) -> dict:
     model's columns are kept, so the work a request asks for is bounded by its rows
     (--max-queue, 64 at most) times the model's columns."""
     if not isinstance(item, dict):
-        raise Refused(422, f"A row must be a JSON object of column: value, not {json_type(item)}.")
+        raise RequestError(f"A row must be a JSON object of column: value, not {json_type(item)}.")
     if len(item) > MAX_COLUMNS:
-        raise Refused(413, f"A row may have at most {MAX_COLUMNS:,} columns; send those the model reads.")
+        raise TooLarge(f"A row may have at most {MAX_COLUMNS:,} columns; send those the model reads.")
     missing = [c["name"] for c in info["columns"] if c["name"] not in item]
     if missing:
         shown = ", ".join(repr(m) for m in missing[:8])
-        raise Refused(
-            422, f"A row lacks the column{'s' * (len(missing) > 1)} {shown}; send it (null if unknown)."
+        raise RequestError(
+            f"A row lacks the column{'s' * (len(missing) > 1)} {shown}; send it (null if unknown)."
         )
     row = {}
     for name, value in item.items():
         if not isinstance(name, str) or len(name) > 200:
-            raise Refused(422, "Column names must be strings of at most 200 characters.")
+            raise RequestError("Column names must be strings of at most 200 characters.")
         if value is not None and not isinstance(value, (str, int, float, bool)):
-            raise Refused(422, f"The value of '{name[:50]}' must be a string, a number, true/false or null.")
+            raise RequestError(f"The value of '{name[:50]}' must be a string, a number, true/false or null.")
         if isinstance(value, str) and len(value) > limits.max_text:
-            raise Refused(413, f"The value of '{name[:50]}' is too long.")
+            raise TooLarge(f"The value of '{name[:50]}' is too long.")
         if isinstance(value, float) and not math.isfinite(value):
-            raise Refused(422, f"The value of '{name[:50]}' is not a finite number.")
+            raise RequestError(f"The value of '{name[:50]}' is not a finite number.")
         text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
         row[clean_text(name)] = clean_text(text)
     for column in info["columns"]:  # a number column takes numbers (or nothing)
@@ -52,5 +52,5 @@ def check_row(item, limits, info: dict) -> dict:
         if column["type"] == "numeric" and value.strip().lower() not in MISSING:
             number = numbers(pd.Series([value], dtype=str))[0]  # read as the model reads it
             if not math.isfinite(number):
-                raise Refused(422, f"'{column['name'][:50]}' takes a finite number, not {value[:30]!r}.")
+                raise RequestError(f"'{column['name'][:50]}' takes a finite number, not {value[:30]!r}.")
     return {c["name"]: row[c["name"]] for c in info["columns"]}  # a request costs rows x the model's columns

@@ -20,13 +20,15 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from ..errors import ConfigError, DeepstartError, Refused
+from ..errors import ConfigError, DeepstartError, Refused, RequestError, TooLarge
 from ..loading import Model, load_model
 from .batcher import Batcher, Limits
 from .guard import Guard, error
 from .routes import router
 
 log = logging.getLogger("deepstart.serve")
+# a request's input that cannot be used (raised by the modality's service), as an HTTP status: first match
+STATUSES = {TooLarge: 413, RequestError: 422}
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")  # what requests to a loopback service may name
 
 
@@ -88,6 +90,10 @@ def add_error_handlers(app: FastAPI, limits: Limits) -> None:
     @app.exception_handler(Refused)
     async def refused(request, e):
         return error(e.status, str(e), e.headers)
+
+    @app.exception_handler(RequestError)
+    async def unusable_request(request, e):
+        return error(next(status for kind, status in STATUSES.items() if isinstance(e, kind)), str(e))
 
     @app.exception_handler(TimeoutError)
     async def slow(request, e):

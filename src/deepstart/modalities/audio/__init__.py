@@ -78,22 +78,20 @@ class Audio(Modality):
         )
 
     def check_uploads(self, data: list[bytes], names: list[str], limits) -> None:
-        from ...errors import Refused
+        from ...errors import RequestError, TooLarge
         from .encoder import declared_seconds
 
         total = 0.0
         for name, item in zip(names, data):
             seconds = declared_seconds(item)  # None: not a sound file, which reading reports
             if seconds is not None and seconds > limits.max_seconds:
-                raise Refused(
-                    422,
+                raise RequestError(
                     f"{name}: too long ({seconds:,.0f} s, limit {limits.max_seconds:,.0f} s); "
                     "send a shorter recording.",
                 )
             total += seconds or 0.0
         if total > limits.max_request_seconds:
-            raise Refused(
-                413,
+            raise TooLarge(
                 f"The recordings of this request last {total:,.0f} s in all "
                 f"(limit {limits.max_request_seconds:,.0f} s); send fewer at once.",
             )

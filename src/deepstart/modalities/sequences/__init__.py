@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ...errors import ConfigError, Refused
+from ...errors import ConfigError, RequestError
 from ..base import RowsOfNumbers
 from ..given import Given
 from ..recipe import Recipe
@@ -62,14 +62,14 @@ class Sequences(RowsOfNumbers):
         if not isinstance(item, list) or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) or v is None for v in item
         ):
-            raise Refused(422, "A sequence must be a JSON list of numbers (null where missing).")
+            raise RequestError("A sequence must be a JSON list of numbers (null where missing).")
         if steps and len(item) != steps:
-            raise Refused(
-                422, f"A sequence must have {steps} steps, like the training data; it has {len(item)}."
+            raise RequestError(
+                f"A sequence must have {steps} steps, like the training data; it has {len(item)}."
             )
         values = [math.nan if v is None else float(v) for v in item]
         if any(math.isinf(v) for v in values):
-            raise Refused(422, "A sequence holds an infinite number.")
+            raise RequestError("A sequence holds an infinite number.")
         return values
 
     def item_schema(self, info: dict) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...errors import Refused
+from ...errors import RequestError
 from ..base import Modality
 from ..requests import check_row
 
@@ -23,9 +23,9 @@ class Series(Modality):
     def parse_json(self, body, limits, info: dict) -> tuple[list, list[str]]:
         """One series' history (or several, with an id column): rows of time, value (and id)."""
         if not isinstance(body, dict) or set(body) != {"rows"} or not isinstance(body["rows"], list):
-            raise Refused(422, "Send a JSON object with one field, 'rows': the history, one object per step.")
+            raise RequestError("Send a JSON object with one field, 'rows': the history, one object per step.")
         if not body["rows"]:
-            raise Refused(422, "'rows' is empty; send the recent history, one object per step.")
+            raise RequestError("'rows' is empty; send the recent history, one object per step.")
         return [[check_row(item, limits, info) for item in body["rows"]]], ["history"]
 
     def request_schema(self, info: dict) -> dict:

@@ -100,15 +100,15 @@ class Texts(Modality):
 
     def check_item(self, item, limits, info: dict) -> str:
         from ...data.prose import clean_text
-        from ...errors import Refused
+        from ...errors import RequestError, TooLarge
 
         if not isinstance(item, str):
-            raise Refused(422, f"A text must be a JSON string, not {json_type(item)}.")
+            raise RequestError(f"A text must be a JSON string, not {json_type(item)}.")
         item = clean_text(item)
         if not item.strip():
-            raise Refused(422, "A text is empty; send some words.")
+            raise RequestError("A text is empty; send some words.")
         if len(item) > limits.max_text:
-            raise Refused(413, f"A text is longer than {limits.max_text:,} characters.")
+            raise TooLarge(f"A text is longer than {limits.max_text:,} characters.")
         return item
 
     def example_body(self, info: dict) -> dict:
