@@ -54,3 +54,24 @@ LINT = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
 def test_import_contracts_hold():
     done = subprocess.run([LINT, "--no-cache"], cwd=SOURCE.parents[1], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+PAGE_FILES = sorted(p for p in (SOURCE / "studio" / "static").rglob("*") if p.is_file())
+PAGE_FILES += [SOURCE / "serve" / "page.html"]
+PAGE_FILES_TO_SPLIT = {SOURCE / "serve" / "page.html"}  # 463 lines; its split is still to come (issue 27)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="not split yet"))
+        if p in PAGE_FILES_TO_SPLIT
+        else p
+        for p in PAGE_FILES
+    ],
+    ids=lambda p: str(p.relative_to(SOURCE)),
+)
+def test_page_files_are_at_most_300_lines(path):
+    """The pages' files stay small enough to read (STYLE.md: files of at most ~300 lines)."""
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= 300, f"{path.relative_to(SOURCE)} has {lines} lines; split it (at most 300)"
