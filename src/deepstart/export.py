@@ -20,8 +20,8 @@ from .errors import ConfigError
 from .loading import load_model
 from .log import say
 from .modalities import read_labeled
-from .onnx.graph import quantize_dynamic, quantize_static
-from .onnx.session import sha256
+from .onnx.graph import int8_weights, quantize_dynamic, quantize_static
+from .onnx.session import PRECISE_INT8, sha256
 from .pipeline.groups import split_groups
 from .pipeline.prepare import split_rows
 
@@ -56,6 +56,12 @@ def export_model(
             small = _trial(manifest, kept, encoder, runtime, graph, Path(tmp) / "int8")
             runtime |= {"int8": True, "quantization": method}
             runtime["check"]["int8"] = check.compare(small)
+    if int8_weights(graph):
+        runtime["notes"].append(
+            f"the network has int8 weights: outside deepstart, open it with the ONNX Runtime session option "
+            f"{PRECISE_INT8}=1, as deepstart does, or on x86 CPUs without VNNI (AVX2) its int8 kernels "
+            "can overflow and predict otherwise than checked here"
+        )
     artifact.save(out, _manifest(manifest, encoder, runtime, graph), kept, {artifact.ONNX: graph})
     return runtime
 

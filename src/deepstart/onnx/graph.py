@@ -80,6 +80,13 @@ def _rename(model, old: str, new: str) -> None:
             value.name = new
 
 
+def int8_weights(graph: bytes) -> bool:
+    """Whether the network holds int8 weights (quantised, or an int8 part such as a text network)."""
+    import onnx
+
+    return any(t.data_type == onnx.TensorProto.INT8 for t in onnx.load_from_string(graph).graph.initializer)
+
+
 def quantize_dynamic(graph: bytes) -> bytes:
     """int8 weights; activations quantised on the fly."""
     from onnxruntime.quantization import QuantType
