@@ -14,7 +14,7 @@ from deepstart import Predictor
 from deepstart.data.tables import as_text_table
 from deepstart.modalities.tables.explain import explain_table, row_attributions
 
-from conftest import run_cli
+from conftest import customers, run_cli
 
 
 def two_columns_matter(n: int = 500, seed: int = 0) -> pd.DataFrame:
@@ -158,3 +158,19 @@ def test_report_names_the_values_behind_each_worst_mistake(model, tmp_path):
     ]
     assert all(said), lists
     assert sum(found[0] in ("x1", "colour") for found in said) >= len(said) - 1  # the deciding columns lead
+
+
+def test_worst_mistakes_are_explained_when_a_column_holds_times_of_day(tmp_path, caplog):
+    """ISO timestamps give the model an hour to learn from; hiding the column (as row
+    explanations do) leaves no hour in the cells, and the model must still read them."""
+    table = customers(200).drop(columns=["spend_next"])
+    start = pd.Timestamp("2012-01-01T06:16:41Z")
+    table["time"] = (start + pd.to_timedelta(np.arange(200) * 3671, unit="s")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    model = Predictor(epochs=3).fit(table, target="churned")
+    assert any(f["part"] == "hour" for f in model.encoder_.numeric) and model.worst_
+    model.save(tmp_path / "m")
+    assert "without explanations" not in caplog.text  # was: (KeyError: 'hour')
+    page = (tmp_path / "m" / "report.html").read_text()
+    assert len(re.findall(r"<ul class='effects'>", page)) == len(model.worst_)
+    midnight = as_text_table(table.drop(columns="churned")[:1].assign(time="2012-01-01T00:00:00Z"))
+    assert model.predict(midnight)  # a single row at midnight holds no hour other than 0

@@ -119,7 +119,8 @@ class TableEncoder(Encoder):
         columns, sources = [], {}
         for f in self.numeric:
             if f["column"] not in sources:
-                sources[f["column"]] = _numeric_sources(table[f["column"]], self.types[f["column"]])
+                kind = self.types[f["column"]]
+                sources[f["column"]] = _numeric_sources(table[f["column"]], kind, every_part=True)
             values = sources[f["column"]][f["part"]].to_numpy(np.float64)
             bad = ~np.isfinite(values)
             values = np.where(bad, f["median"], values)
@@ -215,10 +216,16 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
-def _numeric_sources(values: pd.Series, kind: str) -> dict:
-    """The numbers a column gives: itself (part None), or a date's parts."""
+def _numeric_sources(values: pd.Series, kind: str, every_part: bool = False) -> dict:
+    """The numbers a column gives: itself (part None), or a date's parts. date_parts
+    gives the hour only where some cell's hour is not 0, which is what fit learns from;
+    every_part gives it always, as encode needs: a model that learned the hour must read
+    a row at midnight, or the emptied cells that explanations hide a value with."""
     if kind == "datetime":
-        return date_parts(values)
+        parts = date_parts(values)
+        if every_part and "hour" not in parts:
+            parts["hour"] = parts["year"] * 0  # 0 where a date was read, NaN (missing) where not
+        return parts
     if kind == "boolean":
         return {None: boolean_values(values)}
     return {None: numbers(values)}
