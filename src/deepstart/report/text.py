@@ -69,13 +69,32 @@ def cluster_text(cluster: dict | None) -> list[str]:
 
 
 def train_summary(manifest: dict, out: str | None = None) -> str:
-    data, test, model = manifest["data"], manifest["metrics"]["test"], manifest["model"]
-    history = manifest["training"]["history"]
-    classes, n_epochs = manifest["classes"], len(history["epochs"])
-    n_total = data["n_train"] + data["n_validation"]
-    kind = manifest["modality"]
-    modality = REGISTRY[kind]
-    noun = modality.noun
+    """What was trained and how, which model was kept, its test figures and where it is."""
+    modality = REGISTRY[manifest["modality"]]
+    lines = _trained_text(manifest, modality) + _training_text(manifest, modality)
+    lines += diagnostics_text(manifest.get("diagnostics", []), about_kept(manifest))
+    lines += leaderboard_text(manifest.get("leaderboard") or [], manifest.get("selection"))
+    if manifest.get("choice", "deep") != "deep":
+        kept = manifest["leaderboard"][0]["model"]
+        best = chosen_by(manifest.get("selection"))[2]
+        lines.append(f"The saved model is {kept}, {best}; the test figures below are its.")
+    lines += _test_text(manifest, modality.noun)
+    if out:
+        seconds = manifest["training"].get("seconds")
+        took = f" in {seconds:.0f} s" if seconds else ""
+        lines.append(
+            f"Model saved to {out}{took} (training curve: {out}/training_curve.png; "
+            f"the whole story, for a browser: {out}/report.html)."
+        )
+        lines.append(f"Try: deepstart predict {out} {modality.try_input}")
+    return "\n".join(lines)
+
+
+def _trained_text(manifest: dict, modality) -> list[str]:
+    """What was trained on how many examples, the model and why, and its epochs."""
+    data, model, kind = manifest["data"], manifest["model"], manifest["modality"]
+    history, classes = manifest["training"]["history"], manifest["classes"]
+    n_total, n_epochs = data["n_train"] + data["n_validation"], len(history["epochs"])
     what = (
         f"a regression model for '{(manifest.get('columns') or {}).get('target')}'"
         if manifest.get("task") == "regression"
@@ -83,8 +102,8 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''})"
     )
     chooses = " and model" if manifest.get("leaderboard") and not manifest.get("selection") else ""
-    lines = [
-        f"Trained {what} on {n_total:,} {noun} "
+    return [
+        f"Trained {what} on {n_total:,} {modality.noun} "
         f"({data['n_train']:,} to learn from, {data['n_validation']:,} to pick the best epoch{chooses}).",
         f"Model: {modality.model_name(model['name'])}, because {model['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {n_epochs} ({history['stopped']})."
@@ -92,7 +111,12 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         else f"Training: {n_epochs} epoch{'s' * (n_epochs != 1)}; none beat the starting weights (the "
         "pretrained network with a classifier on its features), which were kept.",
     ]
-    lines += cluster_text(manifest["training"].get("cluster"))
+
+
+def _training_text(manifest: dict, modality) -> list[str]:
+    """Where it trained (a Ray cluster), a refit on all the data, the examples skipped."""
+    data, noun = manifest["data"], modality.noun
+    lines = cluster_text(manifest["training"].get("cluster"))
     if manifest["training"].get("refit"):
         refit = manifest["training"]["refit"]
         lines.append(
@@ -103,12 +127,12 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         what = modality.skipped_noun
         lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
-    lines += diagnostics_text(manifest.get("diagnostics", []), about_kept(manifest))
-    lines += leaderboard_text(manifest.get("leaderboard") or [], manifest.get("selection"))
-    if manifest.get("choice", "deep") != "deep":
-        kept = manifest["leaderboard"][0]["model"]
-        best = chosen_by(manifest.get("selection"))[2]
-        lines.append(f"The saved model is {kept}, {best}; the test figures below are its.")
+    return lines
+
+
+def _test_text(manifest: dict, noun: str) -> list[str]:
+    """The groups compared, then the test figures and on what they were measured."""
+    data, test = manifest["data"], manifest["metrics"]["test"]
     held = f"held-out {noun}" if not data.get("test_source") else f"{noun} of {data['test_source']}"
     unseen = (
         "never seen in training"
@@ -118,7 +142,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
             "flatter the model"
         )
     )
-    lines += groups_text(data.get("groups"))
+    lines = groups_text(data.get("groups"))
     lines.append(f"Test on {test['n']:,} {held}, {unseen}:")
     lines += [
         "  " + line
@@ -126,15 +150,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
         + group_text(test.get("groups"), noun)
         + balance_text(test.get("balance"), noun)
     ]
-    if out:
-        seconds = manifest["training"].get("seconds")
-        took = f" in {seconds:.0f} s" if seconds else ""
-        lines.append(
-            f"Model saved to {out}{took} (training curve: {out}/training_curve.png; "
-            f"the whole story, for a browser: {out}/report.html)."
-        )
-        lines.append(f"Try: deepstart predict {out} {modality.try_input}")
-    return "\n".join(lines)
+    return lines
 
 
 def chosen_by(selection: dict | None) -> tuple[str, str, str]:

@@ -70,8 +70,8 @@ def create_studio(
         title="deepstart studio", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.studio, app.state.session = studio, session
-    app.include_router(projects.router())
-    app.include_router(runs.router())
+    app.include_router(projects.router)
+    app.include_router(runs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)

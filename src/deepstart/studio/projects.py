@@ -22,89 +22,93 @@ from .workspace import class_name, clean_parts, common_root, left_out, source_of
 OPTIONS = {"target", "task", "time", "horizon", "id"}  # what the page may choose of how to read the data
 
 
-def router() -> APIRouter:
-    routes = APIRouter(prefix="/api/projects")
+router = APIRouter(prefix="/api/projects")
 
-    @routes.get("")
-    async def projects(request: Request):
-        studio = request.app.state.studio
-        return [_brief(studio, p) for p in studio.store.projects()]
 
-    @routes.post("")
-    async def create(request: Request):
-        """A project from uploaded files (field "files", each named by its path in the
-        dropped folder), or an empty one to fill from the webcam; field "name". Saved and
-        read in a thread: a large upload never stops the studio from answering."""
-        studio = request.app.state.studio
-        form = await _form(request, studio.limits)
-        try:
-            name = str(form.get("name") or "").strip()[:100] or "Untitled"
-            uploads = [f for k, f in form.multi_items() if k == "files" and isinstance(f, UploadFile)]
-            return await asyncio.to_thread(_create, studio, name, uploads)
-        finally:
-            await form.close()
+@router.get("")
+async def projects(request: Request):
+    studio = request.app.state.studio
+    return [_brief(studio, p) for p in studio.store.projects()]
 
-    @routes.get("/{project_id}")
-    async def project(request: Request, project_id: int):
-        return _full(request.app.state.studio, project_id)
 
-    @routes.patch("/{project_id}")
-    async def choose(request: Request, project_id: int):
-        """How to read the data: {"target": column, "task": "auto" | "timeseries", ...}."""
-        studio = request.app.state.studio
-        found = _existing(studio, project_id)
-        body = await json_body(request)
-        if not isinstance(body, dict) or not set(body) <= OPTIONS:
-            raise Refused(422, f"Send a JSON object with some of: {', '.join(sorted(OPTIONS))}.")
-        studio.store.update_project(project_id, options={**found["options"], **body})
-        return await asyncio.to_thread(_full, studio, project_id, True)
+@router.post("")
+async def create(request: Request):
+    """A project from uploaded files (field "files", each named by its path in the
+    dropped folder), or an empty one to fill from the webcam; field "name". Saved and
+    read in a thread: a large upload never stops the studio from answering."""
+    studio = request.app.state.studio
+    form = await _form(request, studio.limits)
+    try:
+        name = str(form.get("name") or "").strip()[:100] or "Untitled"
+        uploads = [f for k, f in form.multi_items() if k == "files" and isinstance(f, UploadFile)]
+        return await asyncio.to_thread(_create, studio, name, uploads)
+    finally:
+        await form.close()
 
-    @routes.delete("/{project_id}")
-    async def delete(request: Request, project_id: int):
-        studio = request.app.state.studio
-        _existing(studio, project_id)
-        for run in studio.store.runs(project_id):
-            studio.jobs.cancel(run["id"])
-            studio.serving.stop(run["id"])
-            studio.models.forget(run["id"])
-            studio.workspace.remove_run(run["id"])
-        studio.store.delete_project(project_id)
-        studio.workspace.remove(studio.workspace.project_dir(project_id))
-        return {"deleted": project_id}
 
-    @routes.post("/{project_id}/captures")
-    async def capture(request: Request, project_id: int):
-        """Webcam images (field "files") for one class (field "class")."""
-        studio = request.app.state.studio
-        _existing(studio, project_id)
-        form = await _form(request, studio.limits)
-        try:
-            folder = studio.workspace.data_dir(project_id) / class_name(str(form.get("class") or ""))
-            folder.mkdir(parents=True, exist_ok=True)
-            start = len(list(folder.iterdir()))
-            for i, upload in enumerate(f for k, f in form.multi_items() if k == "files"):
-                if not isinstance(upload, UploadFile):
-                    raise Refused(422, "The field 'files' must hold images.")
-                with open(folder / f"capture-{start + i + 1:05d}.png", "wb") as out:
-                    shutil.copyfileobj(upload.file, out)
-        finally:
-            await form.close()
-        return await asyncio.to_thread(_full, studio, project_id, True)
+@router.get("/{project_id}")
+async def project(request: Request, project_id: int):
+    return _full(request.app.state.studio, project_id)
 
-    @routes.get("/{project_id}/files/{name:path}")
-    async def data_file(request: Request, project_id: int, name: str):
-        """A file of the project's data (a thumbnail), never anything outside it."""
-        from fastapi.responses import FileResponse
 
-        studio = request.app.state.studio
-        root = studio.workspace.data_dir(project_id)
-        path = studio.workspace.inside(root.joinpath(*clean_parts(name)))
-        if not path.is_relative_to(root.resolve()) or not path.is_file():
-            raise Refused(404, "No such file in this project.")
-        policy = "default-src 'none'; frame-ancestors 'none'"
-        return FileResponse(path, headers={"Content-Security-Policy": policy})
+@router.patch("/{project_id}")
+async def choose(request: Request, project_id: int):
+    """How to read the data: {"target": column, "task": "auto" | "timeseries", ...}."""
+    studio = request.app.state.studio
+    found = _existing(studio, project_id)
+    body = await json_body(request)
+    if not isinstance(body, dict) or not set(body) <= OPTIONS:
+        raise Refused(422, f"Send a JSON object with some of: {', '.join(sorted(OPTIONS))}.")
+    studio.store.update_project(project_id, options={**found["options"], **body})
+    return await asyncio.to_thread(_full, studio, project_id, True)
 
-    return routes
+
+@router.delete("/{project_id}")
+async def delete(request: Request, project_id: int):
+    studio = request.app.state.studio
+    _existing(studio, project_id)
+    for run in studio.store.runs(project_id):
+        studio.jobs.cancel(run["id"])
+        studio.serving.stop(run["id"])
+        studio.models.forget(run["id"])
+        studio.workspace.remove_run(run["id"])
+    studio.store.delete_project(project_id)
+    studio.workspace.remove(studio.workspace.project_dir(project_id))
+    return {"deleted": project_id}
+
+
+@router.post("/{project_id}/captures")
+async def capture(request: Request, project_id: int):
+    """Webcam images (field "files") for one class (field "class")."""
+    studio = request.app.state.studio
+    _existing(studio, project_id)
+    form = await _form(request, studio.limits)
+    try:
+        folder = studio.workspace.data_dir(project_id) / class_name(str(form.get("class") or ""))
+        folder.mkdir(parents=True, exist_ok=True)
+        start = len(list(folder.iterdir()))
+        for i, upload in enumerate(f for k, f in form.multi_items() if k == "files"):
+            if not isinstance(upload, UploadFile):
+                raise Refused(422, "The field 'files' must hold images.")
+            with open(folder / f"capture-{start + i + 1:05d}.png", "wb") as out:
+                shutil.copyfileobj(upload.file, out)
+    finally:
+        await form.close()
+    return await asyncio.to_thread(_full, studio, project_id, True)
+
+
+@router.get("/{project_id}/files/{name:path}")
+async def data_file(request: Request, project_id: int, name: str):
+    """A file of the project's data (a thumbnail), never anything outside it."""
+    from fastapi.responses import FileResponse
+
+    studio = request.app.state.studio
+    root = studio.workspace.data_dir(project_id)
+    path = studio.workspace.inside(root.joinpath(*clean_parts(name)))
+    if not path.is_relative_to(root.resolve()) or not path.is_file():
+        raise Refused(404, "No such file in this project.")
+    policy = "default-src 'none'; frame-ancestors 'none'"
+    return FileResponse(path, headers={"Content-Security-Policy": policy})
 
 
 async def _form(request: Request, limits):

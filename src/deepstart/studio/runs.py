@@ -26,142 +26,155 @@ REPORT_POLICY = (
 SETTINGS = {"time_limit", "fine_tune", "test_size", "epochs", "seed"}  # what the page may set
 
 
-def router() -> APIRouter:
-    routes = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api")
 
-    @routes.post("/projects/{project_id}/runs")
-    async def train(request: Request, project_id: int):
-        """Queue a training run: {"time_limit": seconds, "fine_tune": bool, "test_size": 0.2}."""
-        studio = request.app.state.studio
-        project = _project(studio, project_id)
-        settings = await _settings(request)
-        problem = studio.detection(project).get("problem")
-        if problem:
-            raise Refused(422, problem)
-        return studio.store.run(studio.store.add_run(project_id, "train", settings))
 
-    @routes.post("/projects/{project_id}/compare")
-    async def compare(request: Request, project_id: int):
-        studio = request.app.state.studio
-        _project(studio, project_id)
-        return studio.store.run(studio.store.add_run(project_id, "compare", {"seed": 0}))
+@router.post("/projects/{project_id}/runs")
+async def train(request: Request, project_id: int):
+    """Queue a training run: {"time_limit": seconds, "fine_tune": bool, "test_size": 0.2}."""
+    studio = request.app.state.studio
+    project = _project(studio, project_id)
+    settings = await _settings(request)
+    problem = studio.detection(project).get("problem")
+    if problem:
+        raise Refused(422, problem)
+    return studio.store.run(studio.store.add_run(project_id, "train", settings))
 
-    @routes.get("/queue")
-    async def queue(request: Request):
-        studio = request.app.state.studio
-        return {"running": studio.store.runs(status="running"), "queued": studio.store.runs(status="queued")}
 
-    @routes.get("/runs/{run_id}")
-    async def run(request: Request, run_id: int):
-        return _run(request.app.state.studio, run_id)
+@router.post("/projects/{project_id}/compare")
+async def compare(request: Request, project_id: int):
+    studio = request.app.state.studio
+    _project(studio, project_id)
+    return studio.store.run(studio.store.add_run(project_id, "compare", {"seed": 0}))
 
-    @routes.post("/runs/{run_id}/cancel")
-    async def cancel(request: Request, run_id: int):
-        studio = request.app.state.studio
-        _run(studio, run_id)
-        if not studio.jobs.cancel(run_id):
-            raise Refused(409, "This run has already finished.")
-        return {"cancelled": run_id}
 
-    @routes.delete("/runs/{run_id}")
-    async def delete(request: Request, run_id: int):
-        studio = request.app.state.studio
-        found = _run(studio, run_id)
-        if found["status"] in ("queued", "running"):
-            raise Refused(409, "This run has not finished; cancel it first.")
-        for child in [r for r in studio.store.runs(found["project_id"]) if r["parent_id"] == run_id]:
-            studio.workspace.remove_run(child["id"])
-        studio.serving.stop(run_id)
-        studio.models.forget(run_id)
-        studio.store.delete_run(run_id)
-        studio.workspace.remove_run(run_id)
-        return {"deleted": run_id}
+@router.get("/queue")
+async def queue(request: Request):
+    studio = request.app.state.studio
+    return {"running": studio.store.runs(status="running"), "queued": studio.store.runs(status="queued")}
 
-    @routes.get("/runs/{run_id}/events")
-    async def events(request: Request, run_id: int, after: int = 0):
-        """The run's events as they come (Server-Sent Events), from line `after` on."""
-        studio = request.app.state.studio
-        _run(studio, run_id)
-        return follow(studio, run_id, max(0, after), request)
 
-    @routes.get("/runs/{run_id}/report")
-    async def report(request: Request, run_id: int):
-        path = _model(request.app.state.studio, run_id) / "report.html"
-        return HTMLResponse(
-            path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_POLICY}
-        )
+@router.get("/runs/{run_id}")
+async def run(request: Request, run_id: int):
+    return _run(request.app.state.studio, run_id)
 
-    @routes.get("/runs/{run_id}/test-records")
-    async def test_records(request: Request, run_id: int):
-        """Every test example's truth and prediction, for the confusion matrix's cells."""
-        path = _model(request.app.state.studio, run_id).parent / "test_records.json"
-        return json.loads(path.read_text()) if path.is_file() else []
 
-    @routes.get("/runs/{run_id}/curve")
-    async def curve(request: Request, run_id: int):
-        path = request.app.state.studio.workspace.run_dir(run_id) / "compare" / "learning_curve.png"
-        if not path.is_file():
-            raise Refused(404, "This run has no learning curves.")
-        return FileResponse(path)
+@router.post("/runs/{run_id}/cancel")
+async def cancel(request: Request, run_id: int):
+    studio = request.app.state.studio
+    _run(studio, run_id)
+    if not studio.jobs.cancel(run_id):
+        raise Refused(409, "This run has already finished.")
+    return {"cancelled": run_id}
 
-    @routes.get("/runs/{run_id}/metadata")
-    async def metadata(request: Request, run_id: int):
-        studio = request.app.state.studio
-        model = await studio.models.get(run_id)
-        return studio.models.metadata(run_id, model)
 
-    @routes.post("/runs/{run_id}/predict")
-    async def predict(request: Request, run_id: int):
-        studio = request.app.state.studio
-        model = await studio.models.get(run_id)
-        items, names = await parse_inputs(
-            request, model.modality, studio.serve_limits, studio.models.info[run_id]
-        )
-        found = await asyncio.to_thread(model.modality.serve_predict, model, items)
-        return {"predictions": [{**r, "input": n} for r, n in zip(found, names)]}
+@router.delete("/runs/{run_id}")
+async def delete(request: Request, run_id: int):
+    studio = request.app.state.studio
+    found = _run(studio, run_id)
+    if found["status"] in ("queued", "running"):
+        raise Refused(409, "This run has not finished; cancel it first.")
+    for child in [r for r in studio.store.runs(found["project_id"]) if r["parent_id"] == run_id]:
+        studio.workspace.remove_run(child["id"])
+    studio.serving.stop(run_id)
+    studio.models.forget(run_id)
+    studio.store.delete_run(run_id)
+    studio.workspace.remove_run(run_id)
+    return {"deleted": run_id}
 
-    @routes.post("/runs/{run_id}/explain")
-    async def explain(request: Request, run_id: int):
-        studio = request.app.state.studio
-        model = await studio.models.get(run_id)
-        items, names = await parse_inputs(
-            request, model.modality, studio.serve_limits, studio.models.info[run_id]
-        )
-        if len(items) != 1:
-            raise Refused(422, "Send one input to explain.")
-        found = await asyncio.to_thread(model.modality.explain_one, model, items[0])
-        return {"input": names[0], **found}
 
-    @routes.get("/runs/{run_id}/download")
-    async def download(request: Request, run_id: int):
-        return await _zipped(_model(request.app.state.studio, run_id), f"deepstart-model-{run_id}")
+@router.get("/runs/{run_id}/events")
+async def events(request: Request, run_id: int, after: int = 0):
+    """The run's events as they come (Server-Sent Events), from line `after` on."""
+    studio = request.app.state.studio
+    _run(studio, run_id)
+    return follow(studio, run_id, max(0, after), request)
 
-    @routes.post("/runs/{run_id}/export")
-    async def export(request: Request, run_id: int):
-        """Queue an int8 ONNX export of the run's model."""
-        studio = request.app.state.studio
-        found = _run(studio, run_id)
-        _model(studio, run_id)
-        return studio.store.run(studio.store.add_run(found["project_id"], "export", {}, parent_id=run_id))
 
-    @routes.get("/runs/{run_id}/download-export")
-    async def download_export(request: Request, run_id: int):
-        folder = request.app.state.studio.workspace.run_dir(run_id) / "export"
-        if not (folder / "manifest.json").is_file():
-            raise Refused(404, "This run holds no export; export the model first.")
-        return await _zipped(folder, f"deepstart-onnx-{run_id}")
+@router.get("/runs/{run_id}/report")
+async def report(request: Request, run_id: int):
+    path = _model(request.app.state.studio, run_id) / "report.html"
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_POLICY})
 
-    @routes.post("/runs/{run_id}/serve")
-    async def serve(request: Request, run_id: int):
-        studio = request.app.state.studio
-        return await asyncio.to_thread(studio.serving.start, run_id, _model(studio, run_id))
 
-    @routes.delete("/runs/{run_id}/serve")
-    async def unserve(request: Request, run_id: int):
-        request.app.state.studio.serving.stop(run_id)
-        return {"serving": None}
+@router.get("/runs/{run_id}/test-records")
+async def test_records(request: Request, run_id: int):
+    """Every test example's truth and prediction, for the confusion matrix's cells."""
+    path = _model(request.app.state.studio, run_id).parent / "test_records.json"
+    return json.loads(path.read_text()) if path.is_file() else []
 
-    return routes
+
+@router.get("/runs/{run_id}/curve")
+async def curve(request: Request, run_id: int):
+    path = request.app.state.studio.workspace.run_dir(run_id) / "compare" / "learning_curve.png"
+    if not path.is_file():
+        raise Refused(404, "This run has no learning curves.")
+    return FileResponse(path)
+
+
+@router.get("/runs/{run_id}/metadata")
+async def metadata(request: Request, run_id: int):
+    studio = request.app.state.studio
+    model = await studio.models.get(run_id)
+    return studio.models.metadata(run_id, model)
+
+
+@router.post("/runs/{run_id}/predict")
+async def predict(request: Request, run_id: int):
+    studio = request.app.state.studio
+    model = await studio.models.get(run_id)
+    items, names = await parse_inputs(
+        request, model.modality, studio.serve_limits, studio.models.info[run_id]
+    )
+    found = await asyncio.to_thread(model.modality.serve_predict, model, items)
+    return {"predictions": [{**r, "input": n} for r, n in zip(found, names)]}
+
+
+@router.post("/runs/{run_id}/explain")
+async def explain(request: Request, run_id: int):
+    studio = request.app.state.studio
+    model = await studio.models.get(run_id)
+    items, names = await parse_inputs(
+        request, model.modality, studio.serve_limits, studio.models.info[run_id]
+    )
+    if len(items) != 1:
+        raise Refused(422, "Send one input to explain.")
+    found = await asyncio.to_thread(model.modality.explain_one, model, items[0])
+    return {"input": names[0], **found}
+
+
+@router.get("/runs/{run_id}/download")
+async def download(request: Request, run_id: int):
+    return await _zipped(_model(request.app.state.studio, run_id), f"deepstart-model-{run_id}")
+
+
+@router.post("/runs/{run_id}/export")
+async def export(request: Request, run_id: int):
+    """Queue an int8 ONNX export of the run's model."""
+    studio = request.app.state.studio
+    found = _run(studio, run_id)
+    _model(studio, run_id)
+    return studio.store.run(studio.store.add_run(found["project_id"], "export", {}, parent_id=run_id))
+
+
+@router.get("/runs/{run_id}/download-export")
+async def download_export(request: Request, run_id: int):
+    folder = request.app.state.studio.workspace.run_dir(run_id) / "export"
+    if not (folder / "manifest.json").is_file():
+        raise Refused(404, "This run holds no export; export the model first.")
+    return await _zipped(folder, f"deepstart-onnx-{run_id}")
+
+
+@router.post("/runs/{run_id}/serve")
+async def serve(request: Request, run_id: int):
+    studio = request.app.state.studio
+    return await asyncio.to_thread(studio.serving.start, run_id, _model(studio, run_id))
+
+
+@router.delete("/runs/{run_id}/serve")
+async def unserve(request: Request, run_id: int):
+    request.app.state.studio.serving.stop(run_id)
+    return {"serving": None}
 
 
 async def _settings(request: Request) -> dict:

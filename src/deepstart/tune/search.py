@@ -98,47 +98,75 @@ def search(
     direction = "minimize" if metric == "rmse" else "maximize"
     study = _study(optuna, storage, resume, direction)
     logs = [name for name, knob in knobs.items() if knob.kind == "log"]
+    found = Search(study, None, defaults, direction, metric, log_scaled=logs)
+    job = {"data": data, "fit_args": fit_args, "settings": settings}
     if settings.get("cluster"):  # the same space, the trials in parallel on Ray Tune
-        from .parallel import search_in_parallel
+        return _search_on_cluster(found, knobs, job, budget, trials)
+    return _search_here(found, knobs, job, budget, trials)
 
-        start, job = time.perf_counter(), {"data": data, "fit_args": fit_args, "settings": settings}
-        best, parallel = search_in_parallel(study, knobs, defaults, budget, trials, job | {"metric": metric})
-        if not any(t.state.name == "COMPLETE" for t in study.trials):
-            raise ConfigError("No trial finished; give a longer --budget or more --trials.")
-        seconds = time.perf_counter() - start
-        return Search(study, best, defaults, direction, metric, seconds, logs, "ray-tune", parallel)
+
+def _search_on_cluster(found: Search, knobs: dict[str, Knob], job: dict, budget, trials) -> Search:
+    """The trials in parallel on Ray Tune (tune/parallel.py); the best model comes back."""
+    from .parallel import search_in_parallel
+
+    start = time.perf_counter()
+    found.best, found.parallel = search_in_parallel(
+        found.study, knobs, found.default, budget, trials, job | {"metric": found.metric}
+    )
+    _check_finished(found.study)
+    found.seconds, found.engine = time.perf_counter() - start, "ray-tune"
+    return found
+
+
+def _search_here(found: Search, knobs: dict[str, Knob], job: dict, budget, trials) -> Search:
+    """The trials one after another in this process, the defaults first; the best
+    trial's model is kept when this process trained it (not a resumed study's earlier run)."""
+    study = found.study
     if not study.trials:
-        study.enqueue_trial(defaults)  # the defaults first: the search never ends worse than train
+        study.enqueue_trial(found.default)  # the defaults first: the search never ends worse than train
     kept: dict = {}  # the best trial's model, of this process
-
-    def objective(trial) -> float:
-        chosen = suggest(trial, knobs)
-        say(f"Trial {trial.number + 1}: " + ", ".join(f"{k}={_short(v)}" for k, v in chosen.items()))
-        try:
-            with listening(_pruner(trial, metric)):
-                predictor, value, attrs = run_trial(data, fit_args, settings | chosen, metric)
-        except FAILED as e:
-            trial.set_user_attr("failed", failure(e))
-            raise
-        for name, found in attrs.items():
-            trial.set_user_attr(name, found)
-        best = kept.get("value")
-        if best is None or (value > best if direction == "maximize" else value < best):
-            kept.update(value=value, number=trial.number, predictor=predictor)
-        say(f"  validation {metric} {value:.4g} ({trial.user_attrs['seconds']:.0f} s)")
-        return value
-
+    objective = _objective(found, knobs, job, kept)
     start = time.perf_counter()
     try:
         study.optimize(objective, n_trials=trials, timeout=budget, catch=FAILED)
     except KeyboardInterrupt:
         say("Stopped: the best trial so far is kept.")
-    done = [t for t in study.trials if t.state.name == "COMPLETE"]
-    if not done:
-        raise ConfigError("No trial finished; give a longer --budget or more --trials.")
+    _check_finished(study)
     ours = kept.get("number") == study.best_trial.number
-    found = kept["predictor"] if ours else None
-    return Search(study, found, defaults, direction, metric, time.perf_counter() - start, logs)
+    found.best = kept["predictor"] if ours else None
+    found.seconds = time.perf_counter() - start
+    return found
+
+
+def _objective(found: Search, knobs: dict[str, Knob], job: dict, kept: dict):
+    """Optuna's objective: a trial's settings trained, its validation score returned; the
+    best trial's model so far goes into kept (value, number, predictor)."""
+
+    def objective(trial) -> float:
+        chosen = suggest(trial, knobs)
+        say(f"Trial {trial.number + 1}: " + ", ".join(f"{k}={_short(v)}" for k, v in chosen.items()))
+        try:
+            with listening(_pruner(trial, found.metric)):
+                predictor, value, attrs = run_trial(
+                    job["data"], job["fit_args"], job["settings"] | chosen, found.metric
+                )
+        except FAILED as e:
+            trial.set_user_attr("failed", failure(e))
+            raise
+        for name, said in attrs.items():
+            trial.set_user_attr(name, said)
+        best = kept.get("value")
+        if best is None or (value > best if found.direction == "maximize" else value < best):
+            kept.update(value=value, number=trial.number, predictor=predictor)
+        say(f"  validation {found.metric} {value:.4g} ({trial.user_attrs['seconds']:.0f} s)")
+        return value
+
+    return objective
+
+
+def _check_finished(study) -> None:
+    if not any(t.state.name == "COMPLETE" for t in study.trials):
+        raise ConfigError("No trial finished; give a longer --budget or more --trials.")
 
 
 def _study(optuna, url: str | None, resume: bool, direction: str):

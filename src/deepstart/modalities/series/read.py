@@ -63,36 +63,58 @@ def read_series(
     time = require_column(table, time, origin, "--time") if time else _time_column(table, origin)
     if id_column:
         require_column(table, id_column, origin, "--id")
-    others = [c for c in table.columns if c not in (time, id_column)]
+    target = _target_column(table, target, [c for c in table.columns if c not in (time, id_column)], origin)
+    values = _target_values(table[target], target, origin)
+    stamps, numeric_time = _times(table[time], time, origin)
+    groups = table[id_column].str.strip() if id_column else pd.Series("", index=table.index)
+    frame = pd.DataFrame({"id": groups, "t": stamps, "y": values}).sort_values(["id", "t"], kind="stable")
+    _one_row_per_step(frame, origin, bool(id_column))
+    step = _step(frame, numeric_time, origin)
+    ids, series, starts, observed = _on_steps(frame, step, numeric_time, origin, target)
+    return Series(ids, series, starts, step, {"target": target, "time": time, "id": id_column}, observed)
+
+
+def _target_column(table: pd.DataFrame, target: str | None, others: list[str], origin: str) -> str:
+    """The column to forecast: the one given, else the only column besides time and id."""
     if target:
-        target = require_column(table, target, origin, "--target")
-    elif len(others) == 1:
-        target = others[0]
-    else:
-        raise DataError(
-            f"Cannot tell which column of {origin} to forecast (columns: {', '.join(table.columns)}); "
-            "pass it with --target."
-        )
-    values = numbers(table[target])
-    text = table[target][values.isna() & ~is_missing(table[target])]
+        return require_column(table, target, origin, "--target")
+    if len(others) == 1:
+        return others[0]
+    raise DataError(
+        f"Cannot tell which column of {origin} to forecast (columns: {', '.join(table.columns)}); "
+        "pass it with --target."
+    )
+
+
+def _target_values(cells: pd.Series, target: str, origin: str) -> pd.Series:
+    """The target's cells as numbers (NaN where missing); text or infinities refused."""
+    values = numbers(cells)
+    text = cells[values.isna() & ~is_missing(cells)]
     if len(text) or np.isinf(values).any():
         bad = text.iloc[0] if len(text) else "inf"
         raise DataError(
             f"The target '{target}' of {origin} must hold numbers, but holds {bad[:30]!r}; fix it."
         )
-    stamps, numeric_time = _times(table[time], time, origin)
-    groups = table[id_column].str.strip() if id_column else pd.Series("", index=table.index)
-    frame = pd.DataFrame({"id": groups, "t": stamps, "y": values}).sort_values(["id", "t"], kind="stable")
+    return values
+
+
+def _one_row_per_step(frame: pd.DataFrame, origin: str, has_ids: bool) -> None:
+    """Refuses a time step given twice in one series (sorted frame of id, t, y)."""
     duplicated = frame.duplicated(["id", "t"])
     if duplicated.any():
         row = frame[duplicated].iloc[0]
-        where = f" of series '{row['id']}'" if id_column else ""
+        where = f" of series '{row['id']}'" if has_ids else ""
         raise DataError(
             f"{origin} has {int(duplicated.sum())} duplicate time steps{where} (e.g. {row['t']}); keep one "
             "row per time step"
-            + (" and series." if id_column else ", or pass --id if it holds several series.")
+            + (" and series." if has_ids else ", or pass --id if it holds several series.")
         )
-    step = _step(frame, numeric_time, origin)
+
+
+def _on_steps(frame: pd.DataFrame, step, numeric_time: bool, origin: str, target: str) -> tuple:
+    """(ids, values, starts, observed) of each series on its regular steps: blanks at
+    either end left out, skipped steps and missing values filled in by linear
+    interpolation (and said); refused when too many steps are missing."""
     ids, series, starts, observed, gaps, filled, trimmed, steps = [], [], [], [], 0, 0, 0, 0
     for key, part in frame.groupby("id", sort=True):
         known = part["y"].notna().to_numpy()
@@ -121,7 +143,7 @@ def read_series(
         warn(f"{origin} skips {gaps} time steps; they were filled in by linear interpolation.")
     elif filled:
         say(f"  {filled} missing values of '{target}' were filled in by linear interpolation.")
-    return Series(ids, series, starts, step, {"target": target, "time": time, "id": id_column}, observed)
+    return ids, series, starts, observed
 
 
 def _on_grid(part: pd.DataFrame, step, numeric_time: bool, origin: str) -> pd.Series:
