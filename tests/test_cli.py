@@ -88,3 +88,14 @@ def test_separate_test_folder_and_same_seed_same_model(digits_root, tmp_path):
 def test_test_size_is_a_fraction_or_a_count(digits_root, size, expected):
     predictor = Predictor(epochs=2, test_size=float(size) if "." in size else int(size))
     assert predictor.fit(digits_root).metrics_["test"]["n"] == expected
+
+
+def test_export_format_is_hidden_but_old_commands_still_run(tmp_path):
+    """ONNX is export's one format: --format is not offered any more, and a script that
+    still says --format onnx runs, told once that the option can go."""
+    assert "--format" not in run_cli("export", "--help")[1]
+    code, _, err = run_cli("export", str(tmp_path / "none"), "--format", "onnx", "--out", str(tmp_path / "x"))
+    assert code == 2 and "--format is no longer needed" in err and "is not a model folder" in err
+    code, _, err = run_cli("export", str(tmp_path / "none"), "--format", "torchscript", "--out", "x")
+    assert code == 2 and "Invalid value for '--format'" in err
+    assert "no longer needed" not in run_cli("export", str(tmp_path / "none"), "--out", "x")[2]

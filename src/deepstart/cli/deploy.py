@@ -14,7 +14,7 @@ from .options import limit_option, show
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["onnx"]), default="onnx", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["onnx"]), default=None, hidden=True)  # deprecated
 @click.option("--int8", is_flag=True, help="Quantise to 8-bit integers: smaller and faster on a CPU.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the exported model.")
 @click.option(
@@ -34,6 +34,8 @@ def export(model, fmt, int8, out, data, target, images, text):
     with --int8 the change in accuracy."""
     from ..export import export_model
 
+    if fmt:  # ONNX is the one format; the option stays so that scripts that name it still run
+        say("--format is no longer needed (export always writes ONNX); drop it from the command.")
     runtime = export_model(model, out, int8, data, target=target, images=images, text=text)
     check = runtime["check"]
     key = check["metric"]
