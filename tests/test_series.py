@@ -133,10 +133,15 @@ def test_missing_horizon(tmp_path):
     assert_refused(args, "--horizon", tmp_path / "m")
 
 
-def test_series_options_need_the_task(tmp_path):
+def test_series_options_make_the_data_a_series(tmp_path):
+    """--horizon (or --time, --id, --season) says the table is a series: no --task needed;
+    with a --task for another kind of data, they are refused in one line."""
     sales(60, stores=("north",)).to_csv(tmp_path / "s.csv", index=False)
     args = ["train", str(tmp_path / "s.csv"), "--horizon", "3", "--out", str(tmp_path / "m")]
-    assert_refused(args, "--task timeseries", tmp_path / "m")
+    assert_refused(args, "to forecast", tmp_path / "m")  # a series, whose column to forecast is asked for
+    assert_refused([*args, "--task", "tabular"], "are for time series", tmp_path / "m")
+    code, _, err = run_cli(*args, "--target", "units", "--epochs", "2")
+    assert code == 0 and "Forecast" in err, err
 
 
 def test_gaps_are_reported_and_filled(tmp_path):

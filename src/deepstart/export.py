@@ -38,12 +38,12 @@ def export_model(
     p = load_model(model)
     if p.runtime_:
         raise ConfigError(f"{model} is already an exported model; export the model folder it came from.")
+    if p.modality.exporter is None:
+        raise ConfigError(f"Models of {p.modality.noun} cannot be exported to ONNX yet.")
     manifest, tensors = artifact.load(model)
     columns = {"target": target, "images": images, "text": text}
-    check = (SeriesCheck if p.task == "forecasting" else ExamplesCheck)(
-        p, _paths_read(manifest, data), data, columns
-    )
-    graph, encoder = p.modality.export_graph(p, check.examples)
+    check = (SeriesCheck if p.forecasts else ExamplesCheck)(p, _paths_read(manifest, data), data, columns)
+    graph, encoder = p.modality.exporter.export_graph(p, check.examples)
     say(f"Checking the export on {check.label}...")
     runtime = {"engine": "onnxruntime", "exported_from": str(model), "int8": False, "notes": _notes(p)}
     kept = {k: v for k, v in tensors.items() if not k.startswith("net.")}  # the classical models
@@ -74,7 +74,7 @@ def _notes(p) -> list[str]:
             "the kept model is a classical one: it is exported as it was, and the network (exported "
             "too) does not take part in its predictions"
         )
-    return notes + p.modality.export_notes(p)
+    return notes + p.modality.exporter.export_notes(p)
 
 
 def _paths_read(manifest: dict, data) -> dict:
@@ -240,7 +240,7 @@ def _manifest(manifest: dict, encoder: dict, runtime: dict, graph: bytes) -> dic
 def _quantize(graph: bytes, p, fp32, check) -> tuple[bytes, str]:
     """int8 weights: static (activations too, ranges calibrated on training inputs) where
     the modality's networks keep their accuracy so (convolutions), dynamic otherwise."""
-    if p.modality.int8 == "static":
+    if p.modality.exporter.int8 == "static":
         x = fp32.encoder_.encode(check.calibration.items, "Calibrating").features
         method = f"static: int8 weights (per channel) and activations, calibrated on {check.calibrated_on}"
         return quantize_static(graph, fp32.net_.inputs[0], x), method

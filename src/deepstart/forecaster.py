@@ -23,11 +23,14 @@ from .modalities import REGISTRY, Modality
 from .modalities.series import windows as cut
 from .modalities.series.read import Series, describe_step, read_series_from
 from .models import build_net, load_network
+from .pipeline.plan import Plan
 from .report.forecast import forecast_report_html, last_window
 from .report.plots import training_curve_png
+from .report.text import forecast_metrics_text, forecast_summary
 from .settings import Settings, whole_number
-from .train import Plan, predict_logits
+from .train import Plan as LoopPlan
 from .train import fit as train_loop
+from .train import predict_logits
 from .train.diagnostics import diagnose
 
 K_MAX = 4  # forecast origins in the test (and validation) window
@@ -43,13 +46,15 @@ class Forecaster:
 
     runtime_ = None  # for an exported model: its engine, and how the export was checked
     test_records_: list = []  # forecasts have no classes to tell apart
+    kind_ = "series"  # the modality of the data it forecasts (a plan's, or a manifest's)
+    forecasts = True  # the next steps of each series, from its history
 
     def __init__(self, **settings):
         self.settings = Settings(**settings)
 
     @property
     def modality(self) -> Modality:
-        return REGISTRY["series"]
+        return REGISTRY[self.kind_]
 
     @property
     def task(self) -> str:
@@ -65,14 +70,18 @@ class Forecaster:
 
     # -- training -------------------------------------------------------------
     def fit(self, data, *, target=None, time_column=None, id_column=None, horizon=None, season=None):
-        start, s = time.perf_counter(), self.settings
-        if s.cluster or s.cluster_storage:  # checked before any work (the CLI's --cluster too)
-            raise ConfigError(
-                "A forecaster trains on one machine: --cluster and --cluster-storage are not used for time "
-                "series; drop them."
-            )
-        horizon, season = _check_horizon(horizon, season)
-        series = read_series_from(data, target, time_column, id_column)
+        """Train on a table of one series or many (long format, id_column naming each):
+        forecast target, horizon steps ahead, from the times in time_column."""
+        series = {"time": time_column, "id": id_column, "horizon": horizon, "season": season}
+        return self.train(Plan(data, target=target, settings=self.settings.to_dict(), **series))
+
+    def train(self, plan: Plan) -> Forecaster:
+        """Train as the plan says; what a forecaster does not do is refused first."""
+        _check_plan(plan, self.settings)
+        self.kind_ = plan.modality().name
+        start, s, data = time.perf_counter(), self.settings, plan.data
+        horizon, season = _check_horizon(plan.horizon, plan.season)
+        series = read_series_from(data, plan.target, plan.time, plan.id)
         if all(np.ptp(v) == 0 for v in series.values):
             raise DataError(f"'{series.columns['target']}' never changes: there is nothing to forecast.")
         self.columns_, self.horizon_ = series.columns, horizon
@@ -124,13 +133,13 @@ class Forecaster:
             torch.manual_seed(s.seed)
             net = build_net(self.net_spec_)
             groups = [{"params": list(net.parameters()), "lr": s.lr or 3e-3}]
-            train_loop(net, (x, y), val, s, Plan(epochs, s.batch_size or 128, groups, task="regression"))
+            train_loop(net, (x, y), val, s, LoopPlan(epochs, s.batch_size or 128, groups, task="regression"))
             self.net_, done = net.cpu().eval(), [*done, "deep"]
         if "linear-ar" in uses:
             self.ar_, done = LinearAR.fit(x, y, *val, alphas=(self.ar_.alpha,)), [*done, "linear-ar"]
         return {"models": done, "windows": len(x), "seconds": round(time.perf_counter() - t0, 2)}
 
-    def _train(self, train: tuple, val: tuple) -> Plan:
+    def _train(self, train: tuple, val: tuple) -> LoopPlan:
         s = self.settings
         self.net_spec_ = {"name": "gru-forecaster", "lookback": self.lookback_, "n_classes": self.horizon_}
         self.net_spec_["dropout"] = s.dropout
@@ -138,7 +147,7 @@ class Forecaster:
         self.net_ = build_net(self.net_spec_)
         epochs = s.epochs or min(200, max(5, round(TRAIN_STEPS / max(1, len(train[0]) // 128))))
         groups = [{"params": list(self.net_.parameters()), "lr": s.lr or 3e-3}]
-        plan = Plan(epochs, s.batch_size or 128, groups, task="regression")
+        plan = LoopPlan(epochs, s.batch_size or 128, groups, task="regression")
         self.history_ = train_loop(self.net_, train, val, s, plan)
         self.net_.cpu().eval()
         return plan
@@ -183,10 +192,13 @@ class Forecaster:
             out = self.net_(x) if self.runtime_ else predict_logits(self.net_, torch.from_numpy(x)).numpy()
         return out.astype(np.float64) * scales[:, None] + level
 
-    def evaluate(self, data) -> dict:
+    def evaluate(self, data, **options) -> dict:
         """Metrics on series like the training ones: the last H x k steps of each are
-        forecast from the steps before them."""
+        forecast from the steps before them. The series are read as in training: no options."""
         self._fitted()
+        given = [f"--{k}" for k, v in options.items() if v is not None]
+        if given:
+            raise ConfigError(f"A forecaster reads series as it was trained to; drop {', '.join(given)}.")
         series = self.read_like_training(data)
         window = self.k_ * self.horizon_
         starts = [len(v) - window for v in series.values]
@@ -231,6 +243,15 @@ class Forecaster:
             raise DataError("A forecaster reads one table of histories; give one file.")
         return self.forecast(inputs[0])
 
+    @staticmethod
+    def summary(manifest: dict, out: str | None = None) -> str:
+        """What a manifest's forecaster is, how it was trained and how good it is, in words."""
+        return forecast_summary(manifest, out)
+
+    def metrics_lines(self, metrics: dict) -> list[str]:
+        """evaluate's figures in words."""
+        return forecast_metrics_text(metrics)
+
     def scales_for(self, series: Series, ends: list[int]) -> list[float]:
         """Each series' spread as learned in training; for a series not seen in training,
         the spread of its history up to ends."""
@@ -251,7 +272,7 @@ class Forecaster:
         self._fitted()
         return {
             "task": "forecasting",
-            "modality": "series",
+            "modality": self.kind_,
             "classes": [],
             "columns": self.columns_,
             "model": self.recipe_,
@@ -317,7 +338,7 @@ class Forecaster:
 
     def _restore(self, path, manifest: dict, tensors: dict) -> None:
         """What was learned, from the manifest and tensors, each part checked against the others."""
-        encoder = manifest["encoder"]
+        encoder, self.kind_ = manifest["encoder"], manifest["modality"]
         self.horizon_, self.lookback_ = int(encoder["horizon"]), int(encoder["lookback"])
         self.season_, self.season_source_ = int(encoder["season"]), str(encoder["season_source"])
         self.seasons_ = [int(s) for s in encoder.get("seasons", [self.season_] if self.season_ > 1 else [])]
@@ -360,6 +381,22 @@ def _times(stamps: list) -> list:
         return [t.date().isoformat() if dates else t.isoformat() for t in stamps]
     whole = all(float(t).is_integer() for t in stamps)
     return [int(t) if whole else float(t) for t in stamps]
+
+
+def _check_plan(plan: Plan, s: Settings) -> None:
+    """What a forecaster does not do, refused before any work."""
+    if s.cluster or s.cluster_storage:  # checked before any work (the CLI's --cluster too)
+        raise ConfigError(
+            "A forecaster trains on one machine: --cluster and --cluster-storage are not used for time "
+            "series; drop them."
+        )
+    if s.model != "auto" or s.fine_tune:
+        raise ConfigError("--model and --fine-tune are for images and texts; drop them for time series.")
+    if plan.given_options("test", "val", "resume", "group", "bins", "balance", "group_split", "y", "images"):
+        raise ConfigError(
+            "A forecaster tests on the last steps of each series; drop --test, --val, --resume, --group, "
+            "--bins, --balance and --group-split."
+        )
 
 
 def _check_horizon(horizon, season) -> tuple[int, int | None]:

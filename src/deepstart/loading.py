@@ -1,13 +1,23 @@
-"""load_model(): any model folder (a trained Predictor's, a Forecaster's, or one exported
-for ONNX Runtime) as the one protocol that the CLI, serve, export and explain use."""
+"""The one place that maps data to what trains it and a model folder to what loads it:
+each modality names its trainer (Modality.trainer), TRAINERS says which class that is.
+train(plan) and load_model(path) are what the CLI, the studio, tune, serve, export and
+the cluster use; Model is the one protocol every loaded model meets."""
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from . import artifact
-from .modalities import Modality
+from .errors import ModelFileError
+from .modalities import REGISTRY, Modality
+from .pipeline.plan import Plan
+
+TRAINERS = {  # Modality.trainer -> the class that trains and loads such models
+    "predictor": "deepstart.predictor:Predictor",  # a label or a number per input
+    "forecaster": "deepstart.forecaster:Forecaster",  # the next steps of each series
+}
 
 
 @runtime_checkable
@@ -15,6 +25,7 @@ class Model(Protocol):
     """What every loaded model offers; nothing else of a model is used outside it."""
 
     modality: Modality  # the kind of data it reads, which says how to explain, serve and export it
+    forecasts: bool  # True: it forecasts the next steps of series (from their history), not each input
     task: str  # "classification", "regression" or "forecasting"
     runtime_: dict | None  # for an exported model: its engine, and how the export was checked
     classes_: list[str]  # what it predicts (none for numbers)
@@ -30,16 +41,31 @@ class Model(Protocol):
 
     def manifest(self) -> dict: ...
 
+    def summary(self, manifest: dict, out: str | None = None) -> str: ...
+
+    def metrics_lines(self, metrics: dict) -> list[str]: ...
+
+
+def trainer(modality: Modality) -> type:
+    """The class that trains and loads the modality's models (imported when asked for)."""
+    module, name = TRAINERS[modality.trainer].split(":")
+    return getattr(import_module(module), name)
+
+
+def train(plan: Plan) -> Model:
+    """A model trained on the plan's data, by what trains its modality."""
+    return trainer(plan.modality())(**plan.settings).train(plan)
+
 
 def load_model(path: str | Path, manifest: dict | None = None, tensors: dict | None = None) -> Model:
-    """The model in a folder: a Predictor, or for a forecaster's folder a Forecaster
-    (from its manifest and tensors where the caller has read them with artifact.load)."""
+    """The model in a folder, loaded by what trains its modality (from its manifest and
+    tensors where the caller has read them with artifact.load)."""
     if manifest is None:
         manifest, tensors = artifact.load(path)
-    if manifest.get("task") == "forecasting":
-        from .forecaster import Forecaster
-
-        return Forecaster.load(path, manifest, tensors)
-    from .predictor import Predictor
-
-    return Predictor.load(path, manifest, tensors)
+    name = manifest.get("modality") or manifest["encoder"]["kind"]
+    if name not in REGISTRY:
+        raise ModelFileError(
+            f"{path} holds a model of {name!r} data, which no installed package reads; install the package "
+            "that adds it (a deepstart.modalities plug-in) and try again."
+        )
+    return trainer(REGISTRY[name]).load(path, manifest, tensors)

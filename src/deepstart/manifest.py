@@ -229,15 +229,16 @@ class Manifest(Open):
             extra = row.model_extra or {}
             if not _number(extra.get(f"validation_{first}")) or not _number(extra.get(f"test_{first}")):
                 raise ValueError(f"a leaderboard row lacks validation_{first} or test_{first}")
-        if (
-            self.leaderboard
-            and self.task != "forecasting"
-            and not any(r.name == "deep" for r in self.leaderboard)
-        ):
+        if self.leaderboard and DEEP_ROW[self.task] and not any(r.name == "deep" for r in self.leaderboard):
             raise ValueError("the leaderboard has no row for the deep model")
         return self
 
 
+DEEP_ROW = {  # whether the task's leaderboard always holds the network's row, "deep"
+    "classification": True,
+    "regression": True,
+    "forecasting": False,  # a forecaster's network may be left out where the history cannot feed it
+}
 SCORES = {  # what each task's metrics hold, the leaderboard's score first
     "classification": ("accuracy", "macro_f1"),
     "regression": ("rmse", "mae", "r2"),

@@ -4,8 +4,6 @@ load -> predict / evaluate. What differs between kinds of data, the modality say
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,27 +11,19 @@ import torch
 
 from . import artifact
 from .classical import classical_from_saved
-from .classical.tables import folds_of
 from .data.labels import binned
 from .errors import ConfigError, DataError, ModelFileError, check_is_fitted
-from .evaluate.groups import group_metrics
-from .evaluate.leaderboard import Candidate
-from .log import say, warn
 from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
 from .models import check_net_reads, load_network
-from .pipeline.crossval import deep_out_of_fold, select_by_folds
-from .pipeline.fit import refit_net, train_net
-from .pipeline.groups import grouping
-from .pipeline.prepare import Targets, check_fit_arguments, encode, identity, prepare, read_like
-from .pipeline.record import data_record, scale_of, test_records, worst_mistakes
-from .pipeline.select import select
+from .pipeline.plan import Plan
+from .pipeline.prepare import Targets, encode
+from .pipeline.train import group_scores, run
 from .report.mistakes import explained
 from .report.page import report_html
 from .report.plots import training_curve_png
-from .settings import TASK_KINDS, Settings
+from .report.text import group_text, metrics_text, train_summary
+from .settings import Settings
 from .train import predict_logits
-from .train.checkpoint import Checkpoint
-from .train.diagnostics import diagnose, kept_model_checks
 
 
 class Predictor:
@@ -51,6 +41,7 @@ class Predictor:
     deep_weight_ = 0.5  # the network's share of an ensemble's outputs
     selection_ = None  # how the kept model was chosen, when not on the validation rows
     tuning_ = None  # after deepstart tune: the search's record (tune/page.py)
+    forecasts = False  # a label or a number per input
 
     def __init__(self, **settings):
         self.settings = Settings(**settings)
@@ -68,228 +59,32 @@ class Predictor:
         return Targets(self.task_, self.classes_)
 
     # -- training -------------------------------------------------------------
-    def fit(
-        self,
-        data,
-        y=None,
-        *,
-        target=None,
-        test=None,
-        val=None,
-        images=None,
-        text=None,
-        task: str = "auto",
-        checkpoint=None,
-        resume: bool = False,
-        group: str | None = None,
-        bins: str | None = None,
-        balance: str | None = None,
-        group_split: str | None = None,
-    ) -> Predictor:
+    def fit(self, data, y=None, *, task: str = "auto", **options) -> Predictor:
         """Train on data: a folder of class subfolders, a table (CSV, TSV, Parquet, JSON
         Lines, or a DataFrame) of image files, texts or rows with labels, an image array
         (N, H, W[, C]) or sequences (N, steps) with labels y, or a list of texts with labels y.
 
-        test: separate labelled data for the final test (a path, or (X, y)); otherwise
-        settings.test_size of data is held out (stratified). val: likewise, separate
-        data to pick the best epoch and model; otherwise settings.val_size is held out.
-        checkpoint: a folder for training state after every epoch; resume=True continues
-        from it. group: a column of the table that lists the data (or the test data) whose
-        values split the test examples into groups, each scored on its own (metrics["test"]
-        ["groups"]); refused before training when there is no such column. bins: numbers as
-        named groups ("Young<30,Middle<50,Old"), which become the classes; evaluate groups
-        numbers in the same way. balance: a column of the data's table whose groups count
-        equally in training (smaller groups' examples repeated); the model is trained
-        without it first, and the test metrics per group of both are kept (metrics["test"]
-        ["balance"]: "before" and "after"). group_split: hold out whole groups (speakers,
-        patients) for the test and validation parts: a column of the data's table, or how
-        files' names say their group (pipeline.groups; data.groups.NamePattern); data["groups"]
-        records them, and the groups found in both the training and the test data.
+        Options (pipeline.plan.Plan): target, images, text; test, val: separate labelled
+        data for the final test and for picking the best epoch and model (a path, or (X, y);
+        otherwise settings.test_size and val_size of data are held out, stratified);
+        checkpoint: a folder for training state after every epoch, resume=True continues
+        from it; group: a column whose values split the test examples into groups, each
+        scored on its own; bins: numbers as named groups ("Young<30,Middle<50,Old"), which
+        become the classes; balance: a column whose groups count equally in training (the
+        metrics per group before and after are kept); group_split: hold out whole groups
+        (speakers, patients) for the test and validation parts (pipeline.groups).
         """
-        start, s, self.refit_ = time.perf_counter(), self.settings, None
-        check_fit_arguments(task, checkpoint, resume)
-        if resume and not Checkpoint(checkpoint, {}).exists():
-            raise ConfigError(f"No checkpoint to resume from in {checkpoint}; train without --resume.")
-        kind, forced = TASK_KINDS.get(task, (task, None))
-        examples = read_labeled(data, y, target, images, text, kind, None, forced)
-        test, val = (read_like(part, target, images, text, examples) for part in (test, val))
-        if bins is not None:
-            examples, test, val = (binned(part, bins) for part in (examples, test, val))
-        modality = REGISTRY[examples.kind]
-        groups = modality.group_values(test or examples, group) if group is not None else None
-        if balance is not None:  # refused here, before any training, when there is no such column
-            weighed = (
-                modality.group_values(examples, balance),
-                modality.group_values(test or examples, balance),
+        return self.train(Plan(data, y, task=task, settings=self.settings.to_dict(), **options))
+
+    def train(self, plan: Plan) -> Predictor:
+        """Train as the plan says (pipeline.train.run: the steps, in order)."""
+        modality = plan.modality()
+        if modality.trainer != "predictor":
+            raise ConfigError(
+                f"{modality.noun.capitalize()} are not trained by deepstart.Predictor; use "
+                f"deepstart.{modality.trainer.capitalize()}, or deepstart train, which chooses."
             )
-        by = grouping(modality, examples, test, group_split, 1 + (test is None) + (val is None))
-        recipe = modality.recipe(examples, s)
-        self.task_, self.columns_, self.integer_labels_ = (
-            examples.task,
-            examples.columns,
-            examples.integer_labels,
-        )
-        self.encoder_, self.recipe_ = recipe.encoder, recipe.describe()
-        targets, split = prepare(examples, test, val, recipe.encoder, s, by if by and by.split else None)
-        self.classes_ = targets.classes
-        self.target_scale_ = scale_of(split.train[1]) if targets.regression else None
-        trained_on = split
-        if balance is not None:
-            before = self._balanced(balance, weighed, split, targets, recipe, modality)
-            trained_on = split.balanced(weighed[0].iloc[split.train_positions].to_numpy(), s.seed)
-        plan = self._train(recipe, trained_on, targets, checkpoint, resume)
-        # cross-validation would score repeated examples on their own copies: validation chooses instead
-        cv = val is None and balance is None and not (by and by.split)  # folds would mix the groups
-        out = self._select(modality, recipe, trained_on, time.perf_counter() - start, cv=cv)
-        self.diagnostics_ = self._diagnose(trained_on, plan)  # of the network validation chose
-        if recipe.refit and self.choice_ == "deep" and self.history_.best_epoch:
-            if s.cluster:
-                say("The network is not trained again on the validation examples on a cluster (not yet).")
-            else:
-                out = self._refit(recipe, trained_on, targets)
-        if balance is not None:
-            after = self._groups(weighed[1], split.test_positions, balance, split.test[1], out)
-            self.metrics_["test"]["balance"] = {"column": balance, "before": before, "after": after}
-        if groups is not None:
-            self.metrics_["test"]["groups"] = self._groups(
-                groups, split.test_positions, group, split.test[1], out
-            )
-        test_items = (test or examples).items  # what the test inputs are rows of, for tables
-        self.worst_ = worst_mistakes(
-            split.test[1], out, split.inputs["test"], self.classes_, modality, test_items
-        )
-        self.test_records_ = test_records(split.test[1], out, split.inputs["test"], self.classes_, modality)
-        self.data_ = data_record(examples, split, test, val)
-        if by is not None:
-            self.data_["groups"] = by.recorded(split)
-        self.training_ = {"settings": s.recorded(), "history": self.history_.to_dict()}
-        if self.history_.cluster:  # trained on a Ray cluster: where, on how many workers
-            self.training_["cluster"] = self.history_.cluster
-        if self.refit_:
-            self.training_["refit"] = self.refit_
-        self.training_["seconds"] = round(time.perf_counter() - start, 2)
-        return self
-
-    def _balanced(self, column: str, weighed: tuple, split, targets, recipe, modality) -> dict:
-        """The test metrics per group of column of the model trained without balancing."""
-        say(f"Training first without --balance, to measure each group of '{column}' before it:")
-        self._train(recipe, split, targets, None, False)
-        out = self._select(modality, recipe, split, 0.0, cv=False)
-        return self._groups(weighed[1], split.test_positions, column, split.test[1], out)
-
-    def _groups(self, values, positions: list[int], column: str, truth, out: np.ndarray) -> dict:
-        """Metrics per group of the examples scored: each one's value in column (values: one
-        per input read), taken at its position among the inputs read."""
-        cells = values.iloc[positions].reset_index(drop=True)
-        return group_metrics(cells, column, truth, out, self.targets_)
-
-    def _train(self, recipe, split, targets: Targets, checkpoint, resume: bool):
-        """The recipe's network, trained (checkpointed after every epoch when asked)."""
-        ckpt = None
-        if checkpoint is not None:
-            ckpt = Checkpoint(checkpoint, identity(split, self.classes_, recipe, self.settings))
-            if not resume and ckpt.exists():
-                warn(
-                    f"Starting again: the checkpoint of an earlier interrupted run in {checkpoint} will be "
-                    "replaced (--resume continues it instead)."
-                )
-        train, val = self._scaled(split.train), self._scaled(split.val)
-        self.net_, self.history_, plan = train_net(
-            recipe, targets.n_outputs, train, val, self.settings, targets.task, ckpt, resume
-        )
-        self.net_spec_ = recipe.net_spec(targets.n_outputs)
-        self._checkpoint = ckpt  # removed once the model is saved, not before
-        return plan
-
-    def _refit(self, recipe, split, targets: Targets) -> np.ndarray:
-        """The kept network trained again on the training and validation examples together,
-        for the epochs validation chose (recipe.refit); its outputs on the test part, which
-        the test metrics are then of. Validation's figures stay those of the first network."""
-        both = tuple(np.concatenate([a, b]) for a, b in zip(split.train, split.val))
-        epochs = self.history_.best_epoch
-        say(f"Training again on the {len(both[1]):,} training and validation examples, for {epochs} epochs:")
-        self.net_ = refit_net(
-            recipe, targets.n_outputs, self._scaled(both), self.settings, targets.task, epochs
-        )
-        out = self.network_outputs(split.test[0])
-        self.metrics_["test"] = self.score(split.test[1], out)
-        self.refit_ = {"examples": len(both[1]), "epochs": epochs}
-        for row in self.leaderboard_ or []:  # the deep row's test figures are the network's kept
-            if row["name"] == "deep":
-                test = self.metrics_["test"]
-                row.update({k: test[k[5:]] for k in row if k.startswith("test_") and k[5:] in test})
-        return out
-
-    def _select(self, modality: Modality, recipe, split, seconds: float, cv: bool = True) -> np.ndarray:
-        """The deep model beside the modality's classical ones: the best on validation (or,
-        where the modality asks and no validation data was given, by cross-validation) is
-        kept. Returns the kept model's outputs on the test part."""
-        out = {part: self.network_outputs(getattr(split, part)[0]) for part in ("val", "test")}
-        deep = Candidate("deep", modality.model_title(recipe.name), out["val"], out["test"], seconds)
-        dev = np.concatenate([split.train[1], split.val[1]])  # the rows cross-validation scores on
-        folds = (
-            folds_of(dev, split.regression, self.settings.seed) if cv and modality.cross_validates else None
-        )
-        if folds is None:
-            y_val = split.val[1]
-            classical = modality.baselines(split, self.encoder_, self.settings.seed)
-            self.classical_, self.leaderboard_, out = select(
-                deep, classical, modality, split, split.regression
-            )
-            self.deep_weight_, self.selection_ = 0.5, None
-        else:
-            y_val, out = dev, self._cross_validate(modality, deep, recipe, split, folds)
-        chosen = self.leaderboard_[0]["name"] if self.leaderboard_ else "deep"
-        self.choice_ = chosen if chosen in ("deep", "ensemble") else "classical"
-        self.metrics_ = {
-            "validation": self.score(y_val, out["val"]),
-            "test": self.score(split.test[1], out["test"]),
-        }
-        self._validation = (out["val"], y_val)
-        return out["test"]
-
-    def _cross_validate(self, modality: Modality, deep: Candidate, recipe, split, folds: list) -> dict:
-        """The network and the classical models scored out of fold over the training and
-        validation rows together (pipeline.crossval); the outputs of the one kept."""
-        x = np.concatenate([split.train[0], split.val[0]])
-        y = np.concatenate([split.train[1], split.val[1]])
-        seed, n_classes = self.settings.seed, 0 if split.regression else len(self.classes_)
-        oof, took = deep_out_of_fold(x, y, folds, self._fold_net(recipe), split.regression, seed)
-        deep = replace(deep, val_out=oof, seconds=deep.seconds + took)
-        design = [
-            modality.classical_inputs(self.encoder_, part[0], split.inputs[name])
-            for part, name in ((split.train, "train"), (split.val, "val"), (split.test, "test"))
-        ]
-        x_test = design.pop()
-        self.classical_, self.leaderboard_, out, self.deep_weight_ = select_by_folds(
-            deep, np.concatenate(design), y, x_test, split.test[1], folds, n_classes, seed
-        )
-        self.selection_ = {"method": "cross-validation", "folds": len(folds), "rows": len(y)}
-        return out
-
-    def _fold_net(self, recipe):
-        """fit(train, val) -> outputs(x): the recipe's network trained on one fold's rows."""
-        n_outputs = self.targets_.n_outputs
-
-        def fit(train: tuple, val: tuple):
-            net, _, _ = train_net(
-                recipe, n_outputs, self._scaled(train), self._scaled(val), self.settings, self.task_
-            )
-            return lambda x: self.network_outputs(x, net)
-
-        return fit
-
-    def _diagnose(self, split, plan) -> list[dict]:
-        """The checks of the kept model: the network's training (and the network itself),
-        or, when a classical model or an average is kept, its own over- and underfitting."""
-        sample = self._scaled(split.sample_of_train(4096, self.settings.seed))
-        checks = diagnose(self.net_, self.history_, sample, self._scaled(split.val), self.classes_, plan)
-        if self.choice_ == "deep":
-            return checks
-        rows = np.sort(np.random.default_rng(self.settings.seed).permutation(len(split.train[1]))[:4096])
-        train_out = self.outputs(split.train[0][rows], [split.inputs["train"][i] for i in rows])
-        fit, val = (train_out, split.train[1][rows]), self._validation
-        return kept_model_checks(checks, fit, val, split.regression, self.choice_ == "ensemble")
+        return run(plan, self)
 
     # -- using the model ------------------------------------------------------
     def predict_proba(self, inputs) -> np.ndarray:
@@ -349,7 +144,7 @@ class Predictor:
         metrics["skipped"] = [{"file": f, "reason": r} for f, r in part.skipped]
         if group is not None:
             values = modality.group_values(examples, group)
-            metrics["groups"] = self._groups(values, part.kept, group, truth, out)
+            metrics["groups"] = group_scores(self, values, part.kept, group, truth, out)
         return metrics
 
     def _encode_new(self, inputs, text: str | None = None):
@@ -357,6 +152,16 @@ class Predictor:
         examples = read_unlabeled(inputs, self.encoder_.kind, columns)
         noun = self.modality.noun
         return examples, self.encoder_.encode(examples.items, f"Predicting {noun}", new_data=True)
+
+    @staticmethod
+    def summary(manifest: dict, out: str | None = None) -> str:
+        """What a manifest's model is, how it was trained and how good it is, in words."""
+        return train_summary(manifest, out)
+
+    def metrics_lines(self, metrics: dict) -> list[str]:
+        """evaluate's figures in words."""
+        noun = self.modality.noun
+        return metrics_text(metrics, noun) + group_text(metrics.get("groups"), noun)
 
     # -- the steps every use of the model shares (export and explain use them too) ---
     def encode(self, examples, desc: str = "Checking"):
@@ -397,13 +202,6 @@ class Predictor:
 
     def score(self, y: np.ndarray, out: np.ndarray) -> dict:
         return self.targets_.score(y, out)
-
-    def _scaled(self, part: tuple) -> tuple:
-        """(X, y) as the network learns it: regression targets standardised."""
-        if self.task_ != "regression":
-            return part
-        mean, std = self.target_scale_
-        return part[0], ((part[1] - mean) / std).astype(np.float32)
 
     def _fitted(self) -> Predictor:
         return check_is_fitted(self)

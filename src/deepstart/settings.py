@@ -20,6 +20,7 @@ TASK_KINDS = {
     "regression": (None, "regression"),  # a table's rows, or images listed in a table
     "classification": (None, "classification"),
     "sequence": ("sequence", "classification"),
+    "timeseries": ("series", None),
 }
 
 

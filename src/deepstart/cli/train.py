@@ -27,9 +27,18 @@ from .options import csv_options, held_out_options, out_option, setting_options,
     "sequence of numbers; timeseries: forecast --target from --time, --horizon steps ahead.",
 )
 @click.option(
-    "--time", "time_column", metavar="COLUMN", default=None, help="Time series: the column of times."
+    "--time",
+    "time_column",
+    metavar="COLUMN",
+    default=None,
+    help="Time series: the column of times (detected).",
 )
-@click.option("--horizon", type=click.IntRange(min=1), default=None, help="Time series: steps to forecast.")
+@click.option(
+    "--horizon",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Time series: steps to forecast (makes DATA a series).",
+)
 @click.option(
     "--id", "id_column", metavar="COLUMN", default=None, help="Time series: the column naming each series."
 )
@@ -89,29 +98,25 @@ def train(
     **settings,
 ):
     """Train a model on DATA: a folder with one subfolder per class, a CSV that lists
-    image files and their labels, a table of texts and labels, or a table whose rows are
-    examples and whose --target column is to be predicted (classes or numbers). Tables
-    may be CSV, TSV, Parquet or JSON Lines."""
+    image or sound files and their labels, a table of texts and labels, a table whose
+    rows are examples and whose --target column is to be predicted (classes or numbers),
+    or a table of one series or many over time whose next --horizon steps of --target
+    are forecast. Tables may be CSV, TSV, Parquet or JSON Lines."""
     from .. import artifact
+    from ..loading import train as train_model
+    from ..pipeline.plan import Plan
 
     artifact.check_out_dir(out)  # fail before the expensive work, not after
     _check_held_out(test, val)
-    series = {"time_column": time_column, "horizon": horizon, "id_column": id_column, "season": season}
-    if task == "timeseries" or any(v is not None for v in series.values()):
-        _check_series_options(task, settings, test, val, resume, group, bins, balance, group_split)
-        _forecaster(data, out, target, series, settings)
-        return
-    from ..predictor import Predictor
-    from ..report.text import train_summary
-
-    checkpoint = out.parent / f".{out.name}.checkpoint"
-    predictor = Predictor(**settings).fit(
-        data, target=target, test=test, val=val, images=images, text=text, task=task,
-        checkpoint=checkpoint, resume=resume, group=group, bins=bins, balance=balance,
-        group_split=group_split,
+    plan = Plan(
+        data, target=target, task=task, test=test, val=val, images=images, text=text,
+        checkpoint=out.parent / f".{out.name}.checkpoint", resume=resume, group=group, bins=bins,
+        balance=balance, group_split=group_split, time=time_column, id=id_column, horizon=horizon,
+        season=season, settings=settings,
     )  # fmt: skip
-    predictor.save(out)
-    show(train_summary(predictor.manifest(), str(out)))
+    model = train_model(plan)
+    model.save(out)
+    show(model.summary(model.manifest(), str(out)))
 
 
 def _check_held_out(test, val) -> None:
@@ -123,26 +128,3 @@ def _check_held_out(test, val) -> None:
                 f"--{size}-size and --{size} exclude each other: with --{size}, none of DATA is held out "
                 "for it."
             )
-
-
-def _check_series_options(
-    task: str, settings: dict, test, val, resume: bool, group, bins, balance, group_split=None
-) -> None:
-    if task != "timeseries":
-        raise ConfigError("--time, --horizon, --id and --season are for time series: add --task timeseries.")
-    if settings["model"] != "auto" or settings["fine_tune"]:
-        raise ConfigError("--model and --fine-tune are for images and texts; drop them for time series.")
-    if resume or any(option is not None for option in (test, val, group, bins, balance, group_split)):
-        raise ConfigError(
-            "A forecaster tests on the last steps of each series; drop --test, --val, --resume, --group, "
-            "--bins, --balance and --group-split."
-        )
-
-
-def _forecaster(data, out: Path, target, series: dict, settings: dict) -> None:
-    from ..forecaster import Forecaster
-    from ..report.text import forecast_summary
-
-    forecaster = Forecaster(**settings).fit(data, target=target, **series)
-    forecaster.save(out)
-    show(forecast_summary(forecaster.manifest(), str(out)))

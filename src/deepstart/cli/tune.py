@@ -44,7 +44,7 @@ class Duration(click.ParamType):
 @csv_options
 @click.option(
     "--task",
-    type=click.Choice(["auto", *[t for t in TASKS if t != "timeseries"]]),
+    type=click.Choice(["auto", *TASKS]),
     default="auto",
     show_default=True,
     help="What the data is, as for train.",
@@ -54,7 +54,8 @@ def tune(data, out, budget, trials, storage, resume, test, val, target, images, 
     """Search the settings of `train` for DATA (any data train accepts, but time series),
     then save the best trial's model to --out, with tuning.html saying why."""
     from .. import artifact
-    from ..report.text import train_summary
+    from ..loading import trainer
+    from ..pipeline.plan import Plan
     from ..tune import page
     from ..tune.search import search
 
@@ -64,6 +65,12 @@ def tune(data, out, budget, trials, storage, resume, test, val, target, images, 
         raise ConfigError("--resume continues a search kept in --storage; give --storage too.")
     artifact.check_out_dir(out)
     fit_args = {"target": target, "test": test, "val": val, "images": images, "text": text, "task": task}
+    modality = Plan(data, **fit_args).modality()
+    if trainer(modality).forecasts:
+        raise ConfigError(
+            f"tune searches the settings of models that label each input; {modality.noun} are forecast: "
+            "train them with deepstart train."
+        )
     found = search(data, fit_args, settings, budget, trials, storage, resume)
     best = found.best
     if best is None:  # the best trial ran in another process: its settings, trained again here
@@ -73,6 +80,6 @@ def tune(data, out, budget, trials, storage, resume, test, val, target, images, 
         best = Predictor(**(settings | found.study.best_trial.params)).fit(data, **fit_args)
     best.tuning_ = page.record(found, best.metrics_.get("validation", {}).get("n"))
     best.save(out, {artifact.TUNING: page.tuning_html(best.tuning_).encode()})
-    show(train_summary(best.manifest(), str(out)))
+    show(best.summary(best.manifest(), str(out)))
     show("\n".join(page.summary_lines(best.tuning_)))
     show(f"Why these settings: {out}/tuning.html")

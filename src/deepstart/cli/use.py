@@ -3,16 +3,15 @@ probabilities, or numbers) and `info` (what the model is)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
 import click
 
 from ..errors import ConfigError, DeepstartError
-from ..files import is_regular_or_absent, write_atomic
-from ..log import printable, redacted
+from ..files import is_regular_or_absent
+from ..log import redacted
+from . import records as written
 from .options import csv_options, show
 
 
@@ -30,18 +29,12 @@ from .options import csv_options, show
 def evaluate(model, data, target, text, images, as_json, group):
     """Measure MODEL on labelled DATA (a class-folder tree or a table)."""
     from ..loading import load_model
-    from ..report.text import forecast_metrics_text, group_text, metrics_text
 
-    predictor = load_model(model)
-    if predictor.task == "forecasting":
-        metrics = predictor.evaluate(data)
-        lines = forecast_metrics_text(metrics)
-    else:
-        metrics = predictor.evaluate(data, target=target, images=images, text=text, group=group)
-        lines = metrics_text(metrics, predictor.modality.noun) + group_text(
-            metrics.get("groups"), predictor.modality.noun
-        )
-    (click.echo if as_json else show)(json.dumps(metrics) if as_json else "\n".join(lines))
+    loaded = load_model(model)
+    metrics = loaded.evaluate(data, target=target, images=images, text=text, group=group)
+    (click.echo if as_json else show)(
+        json.dumps(metrics) if as_json else "\n".join(loaded.metrics_lines(metrics))
+    )
 
 
 @click.command()
@@ -89,24 +82,11 @@ def predict(model, inputs, out, text, as_json, cluster, workers):
     records = predictor.predict_records(inputs, text=text)
     if out is not None:
         try:
-            _write_csv(out, records, predictor.classes_)
+            written.write(out, records, predictor.classes_)
         except OSError as e:
             raise ConfigError(f"--out {out} cannot be written ({e.strerror}); give another path.") from None
-    if as_json:
-        click.echo(json.dumps(records))
-    elif predictor.task == "forecasting":
-        for r in records:
-            click.echo("\t".join(printable(v, lines=False) for k, v in r.items() if k != "step"))
-    else:  # one line per input: names and labels from data cannot break a line or drive the terminal
-        for r in records:
-            name = printable(r["input"], lines=False)
-            if "error" in r:
-                click.echo(f"{name}\t(skipped: {printable(r['error'], lines=False)})")
-            elif "prediction" in r:
-                click.echo(f"{name}\t{r['prediction']:.6g}")
-            else:
-                probs = ", ".join(f"{printable(c, False)} {p:.3f}" for c, p in r["probabilities"].items())
-                click.echo(f"{name}\t{printable(r['label'], lines=False)}\t({probs})")
+    for line in [json.dumps(records)] if as_json else written.lines(records):
+        click.echo(line)
     if all("error" in r for r in records):
         raise DeepstartError(predictor.modality.none_read)
 
@@ -142,18 +122,13 @@ def info(model, as_json):
     """Describe MODEL: what it is, its classes, its test metrics, its data."""
     from .. import artifact
     from ..loading import load_model
-    from ..report.text import forecast_summary, train_summary
 
     manifest, tensors = artifact.load(model)
-    load_model(
-        model, manifest, tensors
-    )  # checked as a whole: the network's sizes against its weights, and the rest
+    loaded = load_model(model, manifest, tensors)  # checked as a whole: sizes against weights, and the rest
     if as_json:
         click.echo(json.dumps(manifest, indent=2))
         return
-    forecasting = manifest.get("task") == "forecasting"
-    summary = forecast_summary if forecasting else train_summary
-    show(artifact.restore(model, lambda: summary(manifest)))
+    show(artifact.restore(model, lambda: loaded.summary(manifest)))
     if manifest.get("runtime") and manifest["runtime"].get("check"):  # an exported model
         runtime, check = manifest["runtime"], manifest["runtime"]["check"]
         precision = f"int8 ({runtime['quantization']})" if runtime["int8"] else "fp32"
@@ -177,47 +152,3 @@ def info(model, as_json):
         if signed
         else "Not signed with this user's key: made elsewhere or edited since (paths it names are not read)."
     )
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading ' (OWASP's
-    advice against CSV injection); numbers and other texts are written as they are."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-
-
-class _SafeWriter:
-    """csv.writer whose text cells are spreadsheet_safe."""
-
-    def __init__(self, buffer):
-        self.writer = csv.writer(buffer)
-
-    def writerow(self, row) -> None:
-        self.writer.writerow([spreadsheet_safe(v) for v in row])
-
-    def writerows(self, rows) -> None:
-        for row in rows:
-            self.writerow(row)
-
-
-def _write_csv(path: Path, records: list[dict], classes: list[str]) -> None:
-    buffer = io.StringIO()
-    writer = _SafeWriter(buffer)
-    if records and "forecast" in records[0]:  # a forecaster: one row per series and step
-        keys = list(records[0])
-        writer.writerow(keys)
-        writer.writerows([r[k] for k in keys] for r in records)
-    elif not classes:  # regression: one predicted number per row
-        writer.writerow(["input", "prediction", "error"])
-        for r in records:
-            writer.writerow([r["input"], r.get("prediction", ""), r.get("error", "")])
-    else:
-        writer.writerow(["input", "label", *[f"p_{c}" for c in classes], "error"])
-    for r in records if classes and not (records and "forecast" in records[0]) else []:
-        probs = (
-            [f"{r['probabilities'][c]:.6f}" for c in classes] if "probabilities" in r else [""] * len(classes)
-        )
-        writer.writerow([r["input"], r.get("label", ""), *probs, r.get("error", "")])
-    write_atomic(path, buffer.getvalue())

@@ -78,10 +78,10 @@ def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, work
     """Predict every input on the cluster into the Parquet file out; returns the rows written.
     load: deepstart.loading.load_model, which each actor calls on the model's folder."""
     model = load(folder)  # checked once here, before the cluster loads it on every actor
-    if model.task == "forecasting":
+    if model.forecasts:
         raise ConfigError("A forecaster predicts from its series on one machine; drop --cluster.")
     actor, uris = PredictActor, [v for v in inputs if remote.is_uri(v)]
-    if uris and model.modality.uploads:  # objects in storage, listed here, read by the actors
+    if uris and model.modality.service.uploads:  # objects in storage, listed here, read by the actors
         if len(uris) != len(inputs):
             raise ConfigError(
                 "predict --cluster takes URIs or paths, not both; predict each kind on its own."

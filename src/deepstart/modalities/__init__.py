@@ -1,39 +1,67 @@
 """The kinds of data deepstart learns from, each a package with one entry in REGISTRY.
 
-Adding a modality: write its package (a Modality subclass, see base.py) and add one line
-to REGISTRY, and one place in ORDER if it is recognised in data without being asked
-for. docs/ARCHITECTURE.md says more."""
+Adding a modality: write its package (a Modality subclass, see base.py, and its roles)
+and either add one line to REGISTRY here, or, from a package of your own, declare it in
+the entry-point group `deepstart.modalities` (name = "your_package.module:MODALITY"):
+deepstart then finds it without any change of its own, and asks it first whether it
+recognises the data. docs/ARCHITECTURE.md says more."""
 
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.metadata import entry_points
 
 from ..data.examples import Examples
 from ..errors import DataError
+from ..log import warn
 from .base import Modality
 from .given import Given
 from .recipe import Encoder, Recipe
 
+GROUP = "deepstart.modalities"  # the entry points through which other packages add a modality
+
 
 class Registry:
-    """Modality names -> Modality objects, each imported on first use (so that
+    """Modality names -> Modality objects: deepstart's own packages and those that other
+    packages declare in the entry-point group GROUP, each imported on first use (so that
     `deepstart --help` or reading a CSV loads no more than it needs)."""
 
     def __init__(self, **packages: str):
-        self._packages, self._loaded = packages, {}
+        self._packages, self._loaded, self._plugins = packages, {}, None
+
+    @property
+    def plugins(self) -> dict:
+        """Entry points of installed packages that add a modality, by name (deepstart's own win)."""
+        if self._plugins is None:
+            found = {ep.name: ep for ep in entry_points(group=GROUP)}
+            self._plugins = {name: ep for name, ep in sorted(found.items()) if name not in self._packages}
+        return self._plugins
 
     def __getitem__(self, name: str) -> Modality:
-        if name not in self._packages:
-            raise KeyError(f"unknown modality {name!r}")
         if name not in self._loaded:
-            self._loaded[name] = import_module(f"{__name__}.{self._packages[name]}").MODALITY
+            if name in self._packages:
+                self._loaded[name] = import_module(f"{__name__}.{self._packages[name]}").MODALITY
+            elif name in self.plugins:
+                self._loaded[name] = _plugin(self.plugins[name])
+            else:
+                raise KeyError(f"unknown modality {name!r}")
         return self._loaded[name]
 
     def __iter__(self):
-        return iter(self._packages)
+        return iter([*self._packages, *self.plugins])
 
     def __contains__(self, name) -> bool:
-        return name in self._packages
+        return name in self._packages or name in self.plugins
+
+
+def _plugin(entry) -> Modality:
+    """The modality an entry point names, checked: a Modality under its own name."""
+    found = entry.load()
+    if not isinstance(found, Modality) or found.name != entry.name:
+        raise TypeError(
+            f"the entry point {entry.name} = {entry.value} is not a Modality named {entry.name!r}"
+        )
+    return found
 
 
 REGISTRY = Registry(
@@ -45,20 +73,39 @@ REGISTRY = Registry(
     audio="audio",
 )
 ORDER = (
-    "audio",  # first: a table that lists sound files may have a column of transcripts too
+    "series",  # first: only where a series is described (--time, --horizon) or asked for
+    "audio",  # a table that lists sound files may have a column of transcripts too
     "text",
     "sequence",
     "image",
     "table",
-)  # detection asks each in turn; the first to recognise reads
+)  # detection asks each in turn (after the modalities other packages add); the first to recognise reads
+
+
+_BROKEN: set[str] = set()  # plug-ins that could not be loaded (said once)
+
+
+def asked_in_order() -> list[str]:
+    """The modalities detection asks, in turn: other packages' first (they read data of
+    their own kind, which deepstart's would take for images or rows), then ORDER."""
+    usable = []
+    for name in REGISTRY.plugins:
+        try:
+            REGISTRY[name]
+            usable.append(name)
+        except Exception as e:  # noqa: BLE001 - a broken plug-in is skipped, not fatal
+            if name not in _BROKEN:
+                _BROKEN.add(name)
+                warn(f"The modality {name!r} of another package cannot be loaded ({e}); it is not used.")
+    return [*usable, *ORDER]
 
 
 def detect(given: Given) -> Modality:
     """The modality of the data: the one named by given.kind if it recognises the data,
-    else the first of ORDER that does."""
+    else the first of asked_in_order() that does."""
     if given.kind in REGISTRY and REGISTRY[given.kind].recognizes(given):
         return REGISTRY[given.kind]
-    for name in ORDER:
+    for name in asked_in_order():
         if REGISTRY[name].recognizes(given):
             return REGISTRY[name]
     raise DataError(f"deepstart cannot tell what {given.origin} holds; give images, texts or a table.")

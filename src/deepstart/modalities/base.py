@@ -2,28 +2,56 @@
 
 A modality (images, texts, tables, sequences, series) says how its data is recognised
 and read, which model and encoder suit it (its recipe), which classical models train
-beside the deep one, how its predictions are explained, how a web request for it is
-read, and how its network is exported. The rest of deepstart asks the modality and
-never tests a modality's name. Ludwig's feature types and Keras' config registries are
-the models followed here."""
+beside the deep one; and it has roles, each a small class of its own: its service (how
+a web request for it is read), its explainer (how its predictions are explained) and
+its exporter (how its network is exported), absent (None) where it has none. The rest
+of deepstart asks the modality and never tests a modality's name. Ludwig's feature
+types and Keras' config registries are the models followed here."""
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..data.examples import Examples
-from ..errors import DataError, DeepstartError
+from ..errors import DataError
 from .given import Given
 from .recipe import Recipe
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
+    from .exporter import Exporter
+    from .service import Service
+
+
+class Role:
+    """One of a modality's roles (service, explainer, exporter): the class cls of the module
+    of that name in the modality's package, made on first use. Explaining and exporting
+    import PyTorch, which recognising and reading data must not (as the Registry is lazy)."""
+
+    def __init__(self, module: str, cls: str):
+        self.module, self.cls = module, cls
+
+    def __set_name__(self, owner: type, attribute: str) -> None:
+        self.package, self.attribute = owner.__module__, attribute
+
+    def __get__(self, modality, owner=None):
+        if modality is None:
+            return self
+        role = getattr(import_module(f".{self.module}", self.package), self.cls)()
+        modality.__dict__[self.attribute] = role  # made once: later reads find it on the modality
+        return role
 
 
 class Modality:
     """Everything that differs between kinds of data. Subclasses override what they have."""
 
     name = ""  # as recorded in the manifest's "modality" and in Examples.kind
+    trainer = "predictor"  # what trains and loads its models (loading.TRAINERS): classes or numbers
     noun = "examples"  # what the examples are called: "images", "texts", "rows"
     skipped_noun = "rows"  # what a skipped input is: "files", "rows"
     usable = "a usable example"  # "None of the N inputs is ..."
@@ -33,14 +61,13 @@ class Modality:
     rows = False  # the inputs are rows of a table or an array: named and kept by position
     copies_leak = True  # an input found in both training and test data flatters the test
     models: dict = {}  # recipe name -> (how the summary names the deep model, its leaderboard title)
-    explain_options: frozenset = frozenset()  # which of explain's options apply: "class", "global"
     compare_rows = False  # compare trains on shares of a table's rows (tables, texts)
     cross_validates = False  # models are chosen by k-fold cross-validation, not on the validation rows
-    # serving: requests as multipart file uploads, or as JSON {single: item} / {many: [items]}
-    uploads = False
-    single, many = "", ""
-    int8 = "dynamic"  # how export quantises: "dynamic" (weights) or "static" (activations too)
     group_word = "group"  # what examples that belong together are (recordings: "speaker"), in messages
+    # its roles, each a small class in a file of the same name in every package (Role: made on first use)
+    service: Service  # serve.py: what a service and the studio's Try need (every model can be served)
+    explainer: Explainer | None = None  # explain.py: why it predicts what it does; None: it cannot say
+    exporter: Exporter | None = None  # export.py: the ONNX network; None: it cannot be exported
 
     # -- recognising and reading data ------------------------------------------
     def recognizes(self, given: Given) -> bool:
@@ -92,6 +119,12 @@ class Modality:
 
     def check_split(self, val_raw: list, train_raw: list) -> None:
         """Warn when the validation data cannot be trusted (held-out texts inside training texts)."""
+
+    def summarize(self, given: Given, root: Path, max_pixels: int) -> dict:
+        """What the studio shows of the data before anything trains (summary.py), as JSON."""
+        from .summary import summarize
+
+        return summarize(self, given, root, max_pixels)
 
     def describe(self, examples: Examples, root: Path, max_pixels: int) -> dict:
         """What is worth showing of the data before training (the studio): samples,
@@ -148,113 +181,6 @@ class Modality:
 
     def check_classical(self, classical, encoder, n_out: int, task: str) -> None:
         """Refuse, on loading, a classical model that does not fit the encoder."""
-
-    # -- explanations ------------------------------------------------------------
-    def explain(self, model, inputs: list, out: Path | None, options: dict) -> list[str]:
-        """deepstart explain: lines to print (files written to out)."""
-        raise DeepstartError("deepstart explain works on image, text and table models so far.")
-
-    def explain_one(self, model, item) -> dict:
-        """Why the model predicts what it does for one input, as JSON (serve's /explain)."""
-        raise DeepstartError(f"Explanations are for images, texts and tables; this model reads {self.name}.")
-
-    def can_explain(self, model) -> bool:
-        return False
-
-    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
-        """Per worst mistake's input, HTML saying why (for report.html)."""
-        return {}
-
-    def mistakes_note(self, task: str) -> str:
-        """How to read explain_mistakes' HTML."""
-        return ""
-
-    # -- serving -----------------------------------------------------------------
-    def prepare_for_serving(self, model, limits) -> None:
-        """Settings a service needs: no feature cache for requests' inputs."""
-        model.encoder_.use_cache = False
-
-    def json_fields(self) -> str:
-        """The JSON fields a request holds, for messages."""
-        return f"'{self.single}' or '{self.many}'"
-
-    def check_uploads(self, data: list[bytes], names: list[str], limits) -> None:
-        """serve: refuse (errors.RequestError, TooLarge) uploads too costly to read, from what their headers
-        declare, before any is decoded (a recording's length; images' pixels are checked
-        for every upload already)."""
-
-    def check_item(self, item, limits, info: dict):
-        """One JSON input, checked (raise errors.RequestError or TooLarge) and made ready for the model."""
-        return item
-
-    def item_schema(self, info: dict) -> dict:
-        return {}
-
-    def parse_json(self, body, limits, info: dict) -> tuple[list, list[str]]:
-        """(inputs, names) from a JSON body {single: item} or {many: [items]}."""
-        from ..errors import RequestError, TooLarge
-
-        one, many = self.single, self.many
-        if not isinstance(body, dict) or len(body) != 1 or not ({one, many} & set(body)):
-            raise RequestError(f"Send a JSON object with one field, '{one}' or '{many}'.")
-        if one in body:
-            items = [body[one]]
-        else:
-            items = body[many]
-            if not isinstance(items, list) or not items:
-                raise RequestError(f"'{many}' must be a list with at least one {one}.")
-        if len(items) > limits.max_inputs:
-            raise TooLarge(f"At most {limits.max_inputs} inputs per request; send the rest in another.")
-        items = [self.check_item(item, limits, info) for item in items]
-        return items, [f"{one} {i + 1}" for i in range(len(items))]
-
-    def request_schema(self, info: dict) -> dict:
-        """The OpenAPI description of /predict's and /explain's body."""
-        item, one, many = self.item_schema(info), self.single, self.many
-        body = {
-            "oneOf": [
-                {
-                    "type": "object",
-                    "properties": {one: item},
-                    "required": [one],
-                    "additionalProperties": False,
-                },
-                {
-                    "type": "object",
-                    "properties": {many: {"type": "array", "items": item, "minItems": 1}},
-                    "required": [many],
-                    "additionalProperties": False,
-                },
-            ]
-        }
-        return {"required": True, "content": {"application/json": {"schema": body}}}
-
-    def example_body(self, info: dict) -> dict:
-        """A JSON body /predict takes, to show how to call a service."""
-        return {self.single: "..."}
-
-    def serve_predict(self, model, items: list) -> list[dict]:
-        return model.predict_records(items)
-
-    def describe_inputs(self, model) -> dict:
-        """What /metadata says of the inputs (columns, steps)."""
-        return {}
-
-    # -- export ------------------------------------------------------------------
-    def export_graph(self, model, check: Examples) -> tuple[bytes, dict]:
-        """The ONNX network from the encoder's arrays to the outputs, and the spec of the
-        encoder that makes those arrays (by default the model's own encoder)."""
-        import torch
-
-        from ..onnx.graph import Outputs, to_onnx
-
-        encoder = model.encoder_
-        sample = encoder.encode(self.take(check, self.raw(check, [0])).items).features
-        head = Outputs(model.net_, model.task_ == "regression")
-        return to_onnx(head, {"input": torch.from_numpy(sample)}).SerializeToString(), encoder.spec()
-
-    def export_notes(self, model) -> list[str]:
-        return []
 
     # -- compare -------------------------------------------------------------------
     def learning_curves(self, examples: Examples, seed: int, fractions, fit, settings: dict):

@@ -27,6 +27,7 @@ class Given:
     kind: str | None = None  # the modality the data must be (a model's), or None to detect it
     columns: dict = field(default_factory=dict)  # the columns a model was trained on
     task: str | None = None  # "regression" or "classification" when asked for
+    series: dict = field(default_factory=dict)  # how a series is read: {"time", "id", "horizon", "season"}
 
     @cached_property
     def form(self) -> str:

@@ -23,11 +23,11 @@ from ..data.split import (
     sorted_classes,
     stratified_split,
 )
-from ..errors import ConfigError, DataError
+from ..errors import DataError
 from ..evaluate import classification_metrics, regression_metrics
 from ..log import say, warn
 from ..modalities import REGISTRY, read_labeled
-from ..settings import TASKS, Settings
+from ..settings import Settings
 
 
 @dataclass
@@ -289,14 +289,3 @@ def identity(split: Split, classes: list[str], recipe, settings: Settings) -> di
         "model": recipe.name,
         "settings": {k: v for k, v in settings.to_dict().items() if k not in skip} | resolved,
     }
-
-
-def check_fit_arguments(task: str, checkpoint, resume: bool) -> None:
-    if task == "timeseries":
-        raise ConfigError("Time series are forecast by deepstart.Forecaster (the CLI: --task timeseries).")
-    if task != "auto" and task not in TASKS:
-        raise ConfigError(
-            f"Invalid value for task (--task). Expected one of: auto, {', '.join(TASKS)}. Received: {task!r}"
-        )
-    if resume and checkpoint is None:
-        raise ConfigError("resume=True needs the checkpoint folder to resume from.")

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
 
 from ..data.confine import data_folder
 from ..data.tables import is_table_file, read_table
 from ..errors import DataError
 from ..log import logger
-from ..modalities import REGISTRY, read_labeled
-from ..modalities.series.read import read_series_from
+from ..pipeline.plan import Plan
 
-IMBALANCE = 3.0  # the largest class over the smallest: flagged from here
 SAMPLES = 4  # rows of a table shown
 
 
@@ -43,18 +38,18 @@ def _describe(source: Path, data_dir: Path, options: dict, max_pixels: int) -> d
         found["columns"] = list(table.columns)
         found["rows"] = len(table)
         found["sample_rows"] = table.head(SAMPLES).to_dict("records")
+    plan = Plan(
+        source,
+        target=options.get("target") or None,
+        task=options.get("task") or "auto",
+        time=options.get("time") or None,
+        id=options.get("id") or None,
+        horizon=options.get("horizon") or None,
+    )
     try:
-        if options.get("task") == "timeseries":
-            return found | _series(source, options)
-        examples = read_labeled(source, target=options.get("target") or None)
+        return found | plan.modality().summarize(plan.given, data_dir, max_pixels)
     except DataError as e:
         return found | {"problem": str(e)}
-    modality = REGISTRY[examples.kind]
-    found |= {"kind": examples.kind, "noun": modality.noun, "task": examples.task, "n": len(examples.items)}
-    found["target"] = (examples.columns or {}).get("target")
-    found["text_column"] = (examples.columns or {}).get("text")
-    found |= _targets(examples.labels, examples.task)
-    return found | modality.describe(examples, data_dir, max_pixels)
 
 
 class _Notes(logging.Handler):
@@ -78,35 +73,3 @@ def noted():
         yield handler.said
     finally:
         logger.removeHandler(handler)
-
-
-def _targets(labels: list[str], task: str) -> dict:
-    if task == "regression":
-        values = pd.to_numeric(pd.Series(labels), errors="coerce")
-        return {
-            "numbers": {"min": float(values.min()), "max": float(values.max()), "mean": float(values.mean())}
-        }
-    counts = Counter(labels).most_common()
-    found = {"classes": [{"name": name, "count": n} for name, n in sorted(counts)]}
-    largest, smallest = counts[0][1], counts[-1][1]
-    if len(counts) > 1 and largest >= IMBALANCE * smallest:
-        found["imbalance"] = (
-            f"'{counts[0][0]}' has {largest / smallest:.0f} times as many examples as '{counts[-1][0]}' "
-            f"({largest} against {smallest}): accuracy can hide poor results on the small class."
-        )
-    return found
-
-
-def _series(source: Path, options: dict) -> dict:
-    series = read_series_from(
-        source, options.get("target") or None, options.get("time") or None, options.get("id") or None
-    )
-    return {
-        "kind": "series",
-        "noun": "series",
-        "task": "forecasting",
-        "target": series.columns["target"],
-        "n_series": len(series.ids),
-        "n": int(sum(len(v) for v in series.values)),
-        "time_column": series.columns["time"],
-    }

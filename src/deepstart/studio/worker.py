@@ -20,8 +20,10 @@ from pathlib import Path
 
 from ..data.confine import data_folder
 from ..errors import DeepstartError
+from ..loading import train as train_model
 from ..log import emit, listening, logger
 from ..modalities import REGISTRY
+from ..pipeline.plan import Plan
 from .store import Store
 from .workspace import Workspace
 
@@ -45,22 +47,17 @@ class Messages(logging.Handler):
 
 
 def train(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
-    source = Path(project["source"])  # relative to the project's folder, the worker's own
-    options, settings = project["options"], run["settings"]
-    if options.get("task") == "timeseries":
-        from ..forecaster import Forecaster
-
-        model = Forecaster(**settings).fit(
-            source,
-            target=options.get("target"),
-            time_column=options.get("time"),
-            id_column=options.get("id") or None,
-            horizon=options.get("horizon"),
-        )
-    else:
-        from ..predictor import Predictor
-
-        model = Predictor(**settings).fit(source, target=options.get("target") or None)
+    options = project["options"]
+    plan = Plan(
+        Path(project["source"]),  # relative to the project's folder, the worker's own
+        target=options.get("target") or None,
+        task=options.get("task") or "auto",
+        time=options.get("time") or None,
+        id=options.get("id") or None,
+        horizon=options.get("horizon") or None,
+        settings=run["settings"],
+    )
+    model = train_model(plan)
     model.save(out / "model")
     data = workspace.data_dir(project["id"]).resolve()
     records = [r | {"input": _relative(r["input"], data)} for r in model.test_records_]
