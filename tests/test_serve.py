@@ -289,9 +289,9 @@ def test_a_table_request_costs_its_rows_times_the_models_columns(table_model, mo
     from deepstart.modalities.tables import MODALITY
 
     seen = []
-    real = MODALITY.serve_predict
+    real = MODALITY.service.serve_predict
     monkeypatch.setattr(
-        MODALITY, "serve_predict", lambda model, items: seen.append(items) or real(model, items)
+        MODALITY.service, "serve_predict", lambda model, items: seen.append(items) or real(model, items)
     )
     with client_for(table_model) as client:
         wide = [{**ROW, **{f"extra{i}_{k}": 1 for k in range(2_000)}} for i in range(4)]  # 8,000 unknown

@@ -30,7 +30,7 @@ def is_uri(value) -> bool:
 def without_cluster(inputs, modality) -> None:
     """A model that reads files is given a URI without --cluster: one line says what to do."""
     uri = next((v for v in inputs if is_uri(v)), None)
-    if uri is not None and modality.uploads:
+    if uri is not None and modality.service.uploads:
         raise ConfigError(
             f"{_named(uri)} is a URI: predict reads objects from storage only on a cluster; add --cluster "
             "(e.g. --cluster local:2 --out preds.parquet), or copy them here and give their folder."

@@ -58,9 +58,9 @@ def create_app(
     web page elsewhere cannot reach it through DNS rebinding."""
     limits = limits or Limits()
     model = load_model(model_path)
-    modality = model.modality
-    modality.prepare_for_serving(model, limits)
-    batcher = Batcher(lambda items: modality.serve_predict(model, items), limits)
+    service = model.modality.service
+    service.prepare_for_serving(model, limits)
+    batcher = Batcher(lambda items: service.serve_predict(model, items), limits)
     info = metadata(model, limits, token is not None)
 
     async def lifespan(app):
@@ -77,7 +77,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.model, app.state.batcher, app.state.limits, app.state.info = model, batcher, limits, info
-    app.include_router(router(modality.request_schema(info)))
+    app.include_router(router(service.request_schema(info)))
     _offline_docs(app)
     add_error_handlers(app, limits)
     app.add_middleware(Guard, limits=limits, token=token, hosts=allowed_hosts(host))
@@ -162,7 +162,7 @@ def metadata(model: Model, limits: Limits, auth: bool) -> dict:
         "auth": auth,
         "limits": asdict(limits),
     }
-    return found | modality.describe_inputs(model)
+    return found | modality.service.describe_inputs(model)
 
 
 def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) -> None:

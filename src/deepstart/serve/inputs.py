@@ -13,23 +13,24 @@ from ..errors import Refused
 
 
 async def parse_inputs(request: Request, modality, limits, info: dict) -> tuple[list, list[str]]:
-    """(inputs for the model, a name for each)."""
+    """(inputs for the model, a name for each), as the modality's service reads them."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if modality.uploads:
+    service = modality.service
+    if service.uploads:
         if content_type != "multipart/form-data":
             raise Refused(415, f"Send {modality.noun} as multipart/form-data files in the field 'file'.")
         data, names = await _uploads(request, limits, modality.noun)
-        modality.check_uploads(data, names, limits)  # e.g. a recording's length, from its header
+        service.check_uploads(data, names, limits)  # e.g. a recording's length, from its header
         return data, names
     if content_type != "application/json":
-        raise Refused(415, f"Send JSON (content-type application/json) with {modality.json_fields()}.")
+        raise Refused(415, f"Send JSON (content-type application/json) with {service.json_fields()}.")
     try:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
         raise Refused(400, "The body is not valid JSON.") from None
     except RecursionError:
         raise Refused(400, "The JSON is nested too deeply.") from None
-    return modality.parse_json(body, limits, info)
+    return service.parse_json(body, limits, info)
 
 
 async def _uploads(request: Request, limits, noun: str) -> tuple[list[bytes], list[str]]:

@@ -29,7 +29,7 @@ class Models:
                 if run is None or run["status"] != "done" or not folder.is_dir():
                     raise Refused(409, "This run has no model to try (it has not finished training).")
                 model = await asyncio.to_thread(load_model, folder)
-                model.modality.prepare_for_serving(model, self.limits)
+                model.modality.service.prepare_for_serving(model, self.limits)
                 self.loaded[run_id] = model
                 self.info[run_id] = metadata(model, self.limits, False)
                 while len(self.loaded) > KEPT:

@@ -126,7 +126,7 @@ async def predict(request: Request, run_id: int):
     items, names = await parse_inputs(
         request, model.modality, studio.serve_limits, studio.models.info[run_id]
     )
-    found = await asyncio.to_thread(model.modality.serve_predict, model, items)
+    found = await asyncio.to_thread(model.modality.service.serve_predict, model, items)
     return {"predictions": [{**r, "input": n} for r, n in zip(found, names)]}
 
 

@@ -57,7 +57,11 @@ class Serving:
         asked = urllib.request.Request(url + "metadata", headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(asked, timeout=5) as answer:
             info = json.loads(answer.read())
-        found = {"url": url, "token": token, "curl": curl_line(REGISTRY[info["modality"]], info, url, token)}
+        found = {
+            "url": url,
+            "token": token,
+            "curl": curl_line(REGISTRY[info["modality"]].service, info, url, token),
+        }
         self.services[run_id] = (worker, found)
         return found
 
@@ -75,12 +79,12 @@ class Serving:
             self.stop(run_id)
 
 
-def curl_line(modality, info: dict, url: str, token: str) -> str:
-    """How to call the service from a terminal."""
+def curl_line(service, info: dict, url: str, token: str) -> str:
+    """How to call the service from a terminal (service: the model's modality's)."""
     auth = f"-H 'Authorization: Bearer {token}'"
-    if modality.uploads:
+    if service.uploads:
         return f"curl {auth} -F file=@your-file {url}predict"
-    body = json.dumps(modality.example_body(info))
+    body = json.dumps(service.example_body(info))
     return f"curl {auth} -H 'content-type: application/json' -d {shlex.quote(body)} {url}predict"
 
 

@@ -5,7 +5,7 @@ trained from scratch, with augmentation that suits sound (time shifts, SpecAugme
 from __future__ import annotations
 
 from ...errors import ConfigError
-from ..base import Modality
+from ..base import Modality, Role
 from ..given import Given
 from ..recipe import Knob, Recipe
 from . import read
@@ -28,7 +28,7 @@ class Audio(Modality):
         ),
         "cnn": ("a CNN over log-mel spectrograms, trained from scratch", "spectrogram CNN"),
     }
-    uploads = True  # serve takes sound files as multipart uploads
+    service = Role("serve", "AudioService")
     explain_options = frozenset({"class"})  # explain --class: why it would be that class
     group_word = "speaker"  # recordings are grouped by whose voice they hold (--group-split)
 
@@ -76,25 +76,6 @@ class Audio(Modality):
             "each patch of it was removed from the sound in turn, and the redder a patch, the more its "
             "removal lowered the probability of the (wrong) prediction. Play the recording to hear it."
         )
-
-    def check_uploads(self, data: list[bytes], names: list[str], limits) -> None:
-        from ...errors import RequestError, TooLarge
-        from .encoder import declared_seconds
-
-        total = 0.0
-        for name, item in zip(names, data):
-            seconds = declared_seconds(item)  # None: not a sound file, which reading reports
-            if seconds is not None and seconds > limits.max_seconds:
-                raise RequestError(
-                    f"{name}: too long ({seconds:,.0f} s, limit {limits.max_seconds:,.0f} s); "
-                    "send a shorter recording.",
-                )
-            total += seconds or 0.0
-        if total > limits.max_request_seconds:
-            raise TooLarge(
-                f"The recordings of this request last {total:,.0f} s in all "
-                f"(limit {limits.max_request_seconds:,.0f} s); send fewer at once.",
-            )
 
     def baselines(self, split, encoder, seed: int) -> list:
         from .classical import candidates

@@ -4,7 +4,7 @@ small images such as digits (a CNN trained from scratch)."""
 from __future__ import annotations
 
 from ...log import say
-from ..base import Modality
+from ..base import Modality, Role
 from ..given import Given
 from . import read
 
@@ -23,8 +23,8 @@ class Images(Modality):
         "faces": ("dlib's face network (faces found and aligned, frozen) + a linear layer", "faces"),
         "cnn": ("a compact CNN trained from scratch", "cnn"),
     }
+    service = Role("serve", "ImageService")
     explain_options = frozenset({"class"})
-    uploads = True
     int8 = "static"  # convolutions keep their accuracy with int8 activations, calibrated
 
     def encoder_classes(self) -> tuple:
@@ -92,19 +92,6 @@ class Images(Modality):
             "The overlay shows where the model looked: the warmer the colour, the more that part of the "
             "image drove its (wrong) prediction."
         )
-
-    def prepare_for_serving(self, model, limits) -> None:
-        super().prepare_for_serving(model, limits)
-        model.encoder_.max_pixels = limits.max_pixels
-        model.encoder_.workers = 1  # the batcher already keeps one model call at a time
-
-    def request_schema(self, info: dict) -> dict:
-        files = {"type": "array", "items": {"type": "string", "format": "binary"}}
-        schema = {"type": "object", "properties": {"file": files}}
-        return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
-
-    def serve_predict(self, model, items: list) -> list[dict]:
-        return model.predict_records(items)
 
     def export_graph(self, model, check):
         from .export import graph

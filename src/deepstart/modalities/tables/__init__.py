@@ -9,10 +9,9 @@ import pandas as pd
 from ...data.tables import rows_of
 from ...errors import ConfigError, DataError
 from ...settings import ACTIVATIONS
-from ..base import RowsOfNumbers
+from ..base import Role, RowsOfNumbers
 from ..given import Given
 from ..recipe import Knob, Recipe
-from ..requests import check_row
 from . import read
 
 
@@ -22,10 +21,10 @@ class Tables(RowsOfNumbers):
     try_input = "<table of new rows>"
     copies_leak = False  # in tables equal rows are common and no leak
     models = {"mlp": ("a multilayer perceptron (MLP)", "MLP (deep)")}
+    service = Role("serve", "TableService")
     explain_options = frozenset({"global"})
     compare_rows = True
     cross_validates = True  # small tables: a validation split of a few dozen rows ranks by luck
-    single, many = "row", "rows"
 
     def encoder_classes(self) -> tuple:
         from .encoder import TableEncoder
@@ -101,26 +100,6 @@ class Tables(RowsOfNumbers):
             f"Under each row, the values that moved the prediction most: how much {moved} changes when "
             "the value is hidden (as if it were missing)."
         )
-
-    def check_item(self, item, limits, info: dict) -> dict:
-        return check_row(item, limits, info)
-
-    def item_schema(self, info: dict) -> dict:
-        columns = info.get("columns") or []
-        return {
-            "type": "object",
-            "properties": {c["name"]: {"type": ["string", "number", "boolean", "null"]} for c in columns},
-            "required": [c["name"] for c in columns],
-        }
-
-    def example_body(self, info: dict) -> dict:
-        return {self.single: {c["name"]: None for c in info.get("columns") or []}}
-
-    def serve_predict(self, model, items: list) -> list[dict]:
-        return model.predict_records(pd.DataFrame(items, dtype=object))
-
-    def describe_inputs(self, model) -> dict:
-        return {"columns": [{"name": c, "type": t} for c, t in model.encoder_.types.items()]}
 
 
 MODALITY = Tables()

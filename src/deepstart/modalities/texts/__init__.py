@@ -3,9 +3,8 @@ transformer fine-tuned, beside TF-IDF + logistic regression."""
 
 from __future__ import annotations
 
-from ..base import Modality
+from ..base import Modality, Role
 from ..given import Given
-from ..requests import json_type
 from . import read
 
 
@@ -23,8 +22,8 @@ class Texts(Modality):
         ),
         "fine-tune": ("all-MiniLM-L6-v2, fine-tuned, + a linear classifier", "fine-tuned MiniLM"),
     }
+    service = Role("serve", "TextService")
     compare_rows = True
-    single, many = "text", "texts"
 
     def encoder_classes(self) -> tuple:
         from .encoders import TextEncoder, TokenEncoder
@@ -97,25 +96,6 @@ class Texts(Modality):
             "stronger the colour, the more the probability of that prediction drops when the word is left "
             "out (hover over a word for the number)."
         )
-
-    def check_item(self, item, limits, info: dict) -> str:
-        from ...data.prose import clean_text
-        from ...errors import RequestError, TooLarge
-
-        if not isinstance(item, str):
-            raise RequestError(f"A text must be a JSON string, not {json_type(item)}.")
-        item = clean_text(item)
-        if not item.strip():
-            raise RequestError("A text is empty; send some words.")
-        if len(item) > limits.max_text:
-            raise TooLarge(f"A text is longer than {limits.max_text:,} characters.")
-        return item
-
-    def example_body(self, info: dict) -> dict:
-        return {self.single: "a text to classify"}
-
-    def item_schema(self, info: dict) -> dict:
-        return {"type": "string", "minLength": 1}
 
     def export_graph(self, model, check):
         from .export import graph
