@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DeepstartError
 from ..files import write_atomic
 from ..settings import MODELS
 from .options import show
 
+NO_EXPLAINER = "deepstart explain works on image, text and table models so far."  # its modality has none
 # explain's options that apply to some models only: what to say when one does not
 ONLY_FOR = {
     "class": "--class is for image models and sound models (their heatmaps); leave it out.",
@@ -50,10 +51,13 @@ def explain(model, inputs, out, overall, data, target, class_name):
 
     predictor = load_model(model)
     options = {"class": class_name, "global": overall, "data": data, "target": target}
+    explainer = predictor.modality.explainer
     for option, message in ONLY_FOR.items():
-        if options[option] and option not in predictor.modality.explain_options:
+        if options[option] and (explainer is None or option not in explainer.options):
             raise ConfigError(message)
-    for line in predictor.modality.explain(predictor, list(inputs), out, options):
+    if explainer is None:
+        raise DeepstartError(NO_EXPLAINER)
+    for line in explainer.explain(predictor, list(inputs), out, options):
         show(line)
 
 

@@ -14,10 +14,11 @@ from ..modalities import REGISTRY
 def explained(model) -> dict[str, str]:
     """Why the model made its worst mistakes, as HTML per input, from its modality (none
     where it cannot be said: the report then shows the mistakes alone)."""
-    if not model.worst_ or not model.modality.can_explain(model):
+    explainer = model.modality.explainer
+    if not model.worst_ or explainer is None or not explainer.can_explain(model):
         return {}
     try:
-        return model.modality.explain_mistakes(model, model.worst_)
+        return explainer.explain_mistakes(model, model.worst_)
     except (DeepstartError, OSError, RuntimeError, ValueError, KeyError) as e:
         say(f"The report shows the worst mistakes without explanations ({type(e).__name__}: {e}).")
         return {}
@@ -30,6 +31,7 @@ def mistake_rows(manifest: dict, explained: dict[str, str]) -> tuple[str, list[t
     for m in manifest["worst_mistakes"]:
         shown = explained.get(m["input"]) or escape(str(m["input"])[:300])
         rows.append((shown, escape(str(m["truth"])), escape(str(m["predicted"]))))
-    said = REGISTRY[manifest["modality"]].mistakes_note(manifest.get("task", "classification"))
-    note = f"<p class='muted'>{escape(said)}</p>" if explained and said else ""
+    explainer = REGISTRY[manifest["modality"]].explainer if explained else None
+    said = explainer.mistakes_note(manifest.get("task", "classification")) if explainer else ""
+    note = f"<p class='muted'>{escape(said)}</p>" if said else ""
     return note, rows

@@ -142,7 +142,7 @@ def _offline_docs(app: FastAPI) -> None:
 def metadata(model: Model, limits: Limits, auth: bool) -> dict:
     from ..version import __version__
 
-    modality = model.modality
+    modality, explainer = model.modality, model.modality.explainer
     recipe = model.recipe_["name"]
     found = {
         "deepstart": __version__,
@@ -158,7 +158,7 @@ def metadata(model: Model, limits: Limits, auth: bool) -> dict:
         "test_metrics": {
             k: v for k, v in model.metrics_.get("test", {}).items() if not isinstance(v, (dict, list))
         },
-        "explain": modality.can_explain(model),
+        "explain": explainer is not None and explainer.can_explain(model),
         "auth": auth,
         "limits": asdict(limits),
     }

@@ -13,6 +13,7 @@ from .guard import error
 from .inputs import parse_inputs
 
 PAGE = Path(__file__).with_name("page.html")
+NO_EXPLAINER = "Explanations are for images, texts and tables; this model reads {}."  # its modality has none
 
 
 def router(request_schema: dict) -> APIRouter:
@@ -53,7 +54,9 @@ def router(request_schema: dict) -> APIRouter:
         items, names = await parse_inputs(request, modality, state.limits, state.info)
         if len(items) != 1:
             return error(422, "Send one input to explain.")
-        work = state.batcher.call(modality.explain_one, state.model, items[0])
+        if modality.explainer is None:
+            return error(422, NO_EXPLAINER.format(modality.name))
+        work = state.batcher.call(modality.explainer.explain_one, state.model, items[0])
         return {"input": names[0], **await asyncio.wait_for(work, state.limits.timeout)}
 
     return routes

@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 
 from ..errors import Refused
 from ..serve.inputs import parse_inputs
+from ..serve.routes import NO_EXPLAINER
 from ..settings import Settings
 from .access import json_body
 from .events import follow
@@ -139,7 +140,10 @@ async def explain(request: Request, run_id: int):
     )
     if len(items) != 1:
         raise Refused(422, "Send one input to explain.")
-    found = await asyncio.to_thread(model.modality.explain_one, model, items[0])
+    explainer = model.modality.explainer
+    if explainer is None:
+        raise Refused(422, NO_EXPLAINER.format(model.modality.name))
+    found = await asyncio.to_thread(explainer.explain_one, model, items[0])
     return {"input": names[0], **found}
 
 

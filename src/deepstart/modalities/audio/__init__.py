@@ -29,7 +29,7 @@ class Audio(Modality):
         "cnn": ("a CNN over log-mel spectrograms, trained from scratch", "spectrogram CNN"),
     }
     service = Role("serve", "AudioService")
-    explain_options = frozenset({"class"})  # explain --class: why it would be that class
+    explainer = Role("explain", "AudioExplainer")
     group_word = "speaker"  # recordings are grouped by whose voice they hold (--group-split)
 
     def encoder_classes(self) -> tuple:
@@ -47,35 +47,6 @@ class Audio(Modality):
 
     def read_unlabeled(self, inputs, columns: dict):
         return read.read_unlabeled(inputs)
-
-    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
-        from pathlib import Path
-
-        from .explain import explain_files
-
-        if not inputs:
-            raise ConfigError("Give sound files (or folders of them) to explain.")
-        return explain_files(model, inputs, out or Path("why"), options.get("class"))
-
-    def can_explain(self, model) -> bool:
-        return True  # occlusion on the sound asks the model itself: any encoder, PyTorch or ONNX
-
-    def explain_one(self, model, item) -> dict:
-        from .explain import explain_upload
-
-        return explain_upload(model, item)
-
-    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
-        from .explain import mistakes_html
-
-        return mistakes_html(model, worst)
-
-    def mistakes_note(self, task: str) -> str:
-        return (
-            "Each recording is drawn as its spectrogram (time across, pitch upwards, brighter is louder); "
-            "each patch of it was removed from the sound in turn, and the redder a patch, the more its "
-            "removal lowered the probability of the (wrong) prediction. Play the recording to hear it."
-        )
 
     def baselines(self, split, encoder, seed: int) -> list:
         from .classical import candidates

@@ -18,6 +18,7 @@ from PIL import Image
 from ...errors import ConfigError
 from ...explain.overlay import overlay
 from ...files import write_atomic
+from ..explainer import Explainer
 from .encoder import RANGE_DB, RATE, mel_filters
 from .occlusion import Occlusion, mel, occlude, sound_of, stft
 from .read import read_unlabeled
@@ -190,3 +191,30 @@ def mistakes_html(predictor, worst: list[dict]) -> dict[str, str]:
             f"{picture}<br>{audio_html(sound)}<br><span class='muted'>{escape(str(path))}</span>"
         )
     return found
+
+
+class AudioExplainer(Explainer):
+    """Which moments and frequencies decided: occlusion on the sound (occlusion.py)."""
+
+    options = frozenset({"class"})  # explain --class: why it would be that class
+
+    def can_explain(self, model) -> bool:
+        return True  # occlusion on the sound asks the model itself: any encoder, PyTorch or ONNX
+
+    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
+        if not inputs:
+            raise ConfigError("Give sound files (or folders of them) to explain.")
+        return explain_files(model, inputs, out or Path("why"), options.get("class"))
+
+    def explain_one(self, model, item) -> dict:
+        return explain_upload(model, item)
+
+    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
+        return mistakes_html(model, worst)
+
+    def mistakes_note(self, task: str) -> str:
+        return (
+            "Each recording is drawn as its spectrogram (time across, pitch upwards, brighter is louder); "
+            "each patch of it was removed from the sound in turn, and the redder a patch, the more its "
+            "removal lowered the probability of the (wrong) prediction. Play the recording to hear it."
+        )

@@ -3,7 +3,6 @@ small images such as digits (a CNN trained from scratch)."""
 
 from __future__ import annotations
 
-from ...log import say
 from ..base import Modality, Role
 from ..given import Given
 from . import read
@@ -24,7 +23,7 @@ class Images(Modality):
         "cnn": ("a compact CNN trained from scratch", "cnn"),
     }
     service = Role("serve", "ImageService")
-    explain_options = frozenset({"class"})
+    explainer = Role("explain", "ImageExplainer")
     int8 = "static"  # convolutions keep their accuracy with int8 activations, calibrated
 
     def encoder_classes(self) -> tuple:
@@ -60,38 +59,6 @@ class Images(Modality):
             seen = faces_seen(examples.items)
             model = "faces" if seen[0] > seen[1] / 2 else model
         return choose(looked, model, settings, seen)
-
-    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
-        from pathlib import Path
-
-        from ...errors import ConfigError
-        from .explain import explain_files
-
-        if not inputs:
-            raise ConfigError("Give image files (or folders of them) to explain.")
-        return explain_files(model, inputs, out or Path("why"), options.get("class"))
-
-    def can_explain(self, model) -> bool:
-        return not model.runtime_  # heatmaps need the PyTorch network (or, for faces, dlib's)
-
-    def explain_one(self, model, item) -> dict:
-        from .explain import explain_upload
-
-        return explain_upload(model, item)
-
-    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
-        from .explain import heatmaps_html
-
-        if model.recipe_["name"] == "faces":  # occlusion maps take seconds a photo: explain draws them
-            say("The report shows the worst faces mistaken without heatmaps; deepstart explain draws them.")
-            return {}
-        return heatmaps_html(model, worst)
-
-    def mistakes_note(self, task: str) -> str:
-        return (
-            "The overlay shows where the model looked: the warmer the colour, the more that part of the "
-            "image drove its (wrong) prediction."
-        )
 
     def export_graph(self, model, check):
         from .export import graph

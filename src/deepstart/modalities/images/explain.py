@@ -21,7 +21,9 @@ from ...errors import ConfigError, DeepstartError
 from ...explain.layercam import layer_cam
 from ...explain.overlay import overlay
 from ...files import write_atomic
+from ...log import say
 from ...models import build_net, efficientnet, faces
+from ..explainer import Explainer
 from .encoders import FACE_SIDE, PixelEncoder, _load_chunk
 from .read import read_unlabeled
 
@@ -195,3 +197,32 @@ def heatmaps_html(predictor, worst: list[dict]) -> dict[str, str]:
             f'width="160"><br><span class="muted">{escape(str(path))}</span>'
         )
     return found
+
+
+class ImageExplainer(Explainer):
+    """Where the network looked: LayerCAM heatmaps (faces: occlusion)."""
+
+    options = frozenset({"class"})  # explain --class: why it would be that class
+
+    def can_explain(self, model) -> bool:
+        return not model.runtime_  # heatmaps need the PyTorch network (or, for faces, dlib's)
+
+    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
+        if not inputs:
+            raise ConfigError("Give image files (or folders of them) to explain.")
+        return explain_files(model, inputs, out or Path("why"), options.get("class"))
+
+    def explain_one(self, model, item) -> dict:
+        return explain_upload(model, item)
+
+    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
+        if model.recipe_["name"] == "faces":  # occlusion maps take seconds a photo: explain draws them
+            say("The report shows the worst faces mistaken without heatmaps; deepstart explain draws them.")
+            return {}
+        return heatmaps_html(model, worst)
+
+    def mistakes_note(self, task: str) -> str:
+        return (
+            "The overlay shows where the model looked: the warmer the colour, the more that part of the "
+            "image drove its (wrong) prediction."
+        )

@@ -16,6 +16,7 @@ class Sequences(RowsOfNumbers):
     try_input = "<table of new sequences>"
     models = {"sequence-cnn": ("a 1-D convolutional network", "1-D CNN (deep)")}
     service = Role("serve", "SequenceService")
+    explainer = None  # no explanations yet
 
     def encoder_classes(self) -> tuple:
         from .encoder import SequenceEncoder

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...data.tables import rows_of
 from ...errors import ConfigError, DataError
 from ...settings import ACTIVATIONS
 from ..base import Role, RowsOfNumbers
@@ -22,7 +21,7 @@ class Tables(RowsOfNumbers):
     copies_leak = False  # in tables equal rows are common and no leak
     models = {"mlp": ("a multilayer perceptron (MLP)", "MLP (deep)")}
     service = Role("serve", "TableService")
-    explain_options = frozenset({"global"})
+    explainer = Role("explain", "TableExplainer")
     compare_rows = True
     cross_validates = True  # small tables: a validation split of a few dozen rows ranks by luck
 
@@ -68,38 +67,6 @@ class Tables(RowsOfNumbers):
         net = {"name": "mlp", "activation": settings.activation, "dropout": settings.dropout}
         knobs = {"activation": Knob("choice", choices=ACTIVATIONS[:3])}
         return Recipe("mlp", why, TableEncoder(origin=examples.origin), None, net, knobs=knobs)
-
-    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
-        from .explain import explain_command
-
-        if not inputs and not options.get("global"):
-            raise ConfigError("Give tables of rows to explain, or --global --data with labelled rows.")
-        if options.get("global") and options.get("data") is None:
-            raise ConfigError("--global needs --data: labelled rows to measure the columns against.")
-        rows = read.read_unlabeled(list(inputs), model.columns_ or {}).items if inputs else None
-        labelled = rows_of([options["data"]])[0] if options.get("global") else None
-        return explain_command(model, rows, labelled, options.get("target"), out)
-
-    def can_explain(self, model) -> bool:
-        return True
-
-    def explain_one(self, model, item) -> dict:
-        from .explain import row_attributions
-
-        found = row_attributions(model, pd.DataFrame([item], dtype=object))[0]
-        return {k: v for k, v in found.items() if k != "row"}
-
-    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
-        from .explain import values_html
-
-        return values_html(model, worst)
-
-    def mistakes_note(self, task: str) -> str:
-        moved = "the predicted number" if task == "regression" else "the probability of the predicted class"
-        return (
-            f"Under each row, the values that moved the prediction most: how much {moved} changes when "
-            "the value is hidden (as if it were missing)."
-        )
 
 
 MODALITY = Tables()

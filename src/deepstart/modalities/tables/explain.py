@@ -18,8 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ...data.tables import rows_of
 from ...errors import ConfigError, DataError
 from ...files import write_atomic
+from ..explainer import Explainer
+from .read import read_unlabeled
 
 REPEATS = 5  # shuffles per column
 RULE_DEPTH = 3
@@ -264,3 +267,33 @@ def _effect_words(column: str, value: str, effect: float, label: str | None) -> 
     if label is None:
         return f"{shown} {'raised' if effect > 0 else 'lowered'} the prediction by {abs(effect):.3g}"
     return f"{shown} pushed {'towards' if effect > 0 else 'away from'} '{label}' by {abs(effect):.2f}"
+
+
+class TableExplainer(Explainer):
+    """How much each column moved each row's prediction; overall (--global): how much
+    each column matters, and rules that mimic the model."""
+
+    options = frozenset({"global"})
+
+    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
+        if not inputs and not options.get("global"):
+            raise ConfigError("Give tables of rows to explain, or --global --data with labelled rows.")
+        if options.get("global") and options.get("data") is None:
+            raise ConfigError("--global needs --data: labelled rows to measure the columns against.")
+        rows = read_unlabeled(list(inputs), model.columns_ or {}).items if inputs else None
+        labelled = rows_of([options["data"]])[0] if options.get("global") else None
+        return explain_command(model, rows, labelled, options.get("target"), out)
+
+    def explain_one(self, model, item) -> dict:
+        found = row_attributions(model, pd.DataFrame([item], dtype=object))[0]
+        return {k: v for k, v in found.items() if k != "row"}
+
+    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
+        return values_html(model, worst)
+
+    def mistakes_note(self, task: str) -> str:
+        moved = "the predicted number" if task == "regression" else "the probability of the predicted class"
+        return (
+            f"Under each row, the values that moved the prediction most: how much {moved} changes when "
+            "the value is hidden (as if it were missing)."
+        )

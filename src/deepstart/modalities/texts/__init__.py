@@ -23,6 +23,7 @@ class Texts(Modality):
         "fine-tune": ("all-MiniLM-L6-v2, fine-tuned, + a linear classifier", "fine-tuned MiniLM"),
     }
     service = Role("serve", "TextService")
+    explainer = Role("explain", "TextExplainer")
     compare_rows = True
 
     def encoder_classes(self) -> tuple:
@@ -67,35 +68,6 @@ class Texts(Modality):
 
     def classical_inputs(self, encoder, x, raw: list):
         return raw  # TF-IDF reads the texts themselves
-
-    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
-        from ...errors import ConfigError
-        from .explain import explain_texts
-
-        if not inputs:
-            raise ConfigError("Give texts (or tables of texts) to explain.")
-        texts = read.read_unlabeled(list(inputs), (model.columns_ or {}).get("text")).items
-        return explain_texts(model, texts, out)
-
-    def can_explain(self, model) -> bool:
-        return True
-
-    def explain_one(self, model, item) -> dict:
-        from .explain import word_attributions
-
-        return word_attributions(model, [item], max_words=60)[0]
-
-    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
-        from .explain import words_html
-
-        return words_html(model, worst)
-
-    def mistakes_note(self, task: str) -> str:
-        return (
-            "Green words pushed the model towards its (wrong) prediction, red ones away from it; the "
-            "stronger the colour, the more the probability of that prediction drops when the word is left "
-            "out (hover over a word for the number)."
-        )
 
     def export_graph(self, model, check):
         from .export import graph

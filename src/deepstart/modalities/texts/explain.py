@@ -10,6 +10,8 @@ from pathlib import Path
 
 from ...errors import ConfigError
 from ...files import write_atomic
+from ..explainer import Explainer
+from .read import read_unlabeled
 
 MAX_WORDS = 200  # each word is one more prediction: longer texts are explained for their start
 REPORT_WORDS = 150  # words of a worst mistake's text that are weighed, in report.html
@@ -102,3 +104,26 @@ def words_html(predictor, worst: list[dict]) -> dict[str, str]:
         more = " …" if len(record["text"].split()) > len(record["words"]) else ""
         found[record["text"]] = f"<span class='words'>{coloured_words(record['words'])}{more}</span>"
     return found
+
+
+class TextExplainer(Explainer):
+    """Which words each prediction rests on: each left out in turn."""
+
+    def explain(self, model, inputs: list, out, options: dict) -> list[str]:
+        if not inputs:
+            raise ConfigError("Give texts (or tables of texts) to explain.")
+        texts = read_unlabeled(list(inputs), (model.columns_ or {}).get("text")).items
+        return explain_texts(model, texts, out)
+
+    def explain_one(self, model, item) -> dict:
+        return word_attributions(model, [item], max_words=60)[0]
+
+    def explain_mistakes(self, model, worst: list[dict]) -> dict[str, str]:
+        return words_html(model, worst)
+
+    def mistakes_note(self, task: str) -> str:
+        return (
+            "Green words pushed the model towards its (wrong) prediction, red ones away from it; the "
+            "stronger the colour, the more the probability of that prediction drops when the word is left "
+            "out (hover over a word for the number)."
+        )
