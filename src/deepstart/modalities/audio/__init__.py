@@ -30,6 +30,7 @@ class Audio(Modality):
     }
     service = Role("serve", "AudioService")
     explainer = Role("explain", "AudioExplainer")
+    exporter = Role("export", "AudioExporter")
     group_word = "speaker"  # recordings are grouped by whose voice they hold (--group-split)
 
     def encoder_classes(self) -> tuple:

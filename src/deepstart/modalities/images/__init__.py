@@ -24,7 +24,7 @@ class Images(Modality):
     }
     service = Role("serve", "ImageService")
     explainer = Role("explain", "ImageExplainer")
-    int8 = "static"  # convolutions keep their accuracy with int8 activations, calibrated
+    exporter = Role("export", "ImageExporter")
 
     def encoder_classes(self) -> tuple:
         from .encoders import FaceEncoder, FeatureEncoder, PixelEncoder
@@ -59,11 +59,6 @@ class Images(Modality):
             seen = faces_seen(examples.items)
             model = "faces" if seen[0] > seen[1] / 2 else model
         return choose(looked, model, settings, seen)
-
-    def export_graph(self, model, check):
-        from .export import graph
-
-        return graph(model, check) or super().export_graph(model, check)
 
     def learning_curves(self, examples, seed: int, fractions, fit, settings: dict):
         from .compare import deep_name, image_curves

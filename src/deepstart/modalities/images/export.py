@@ -11,6 +11,7 @@ from ...models import efficientnet
 from ...models.layers import Rescale
 from ...models.runtime import exported
 from ...onnx.graph import Outputs, chain, opset, to_onnx
+from ..exporter import Exporter
 from .encoders import FeatureEncoder, PixelEncoder
 
 
@@ -29,3 +30,13 @@ def graph(model, check) -> tuple[bytes, dict] | None:
     features = to_onnx(head, {"input": torch.zeros(1, efficientnet.FEATURE_DIM)}, version)
     joined = chain(chain(rescale, backbone, "backbone/"), features, "head/")
     return joined.SerializeToString(), PixelEncoder(efficientnet.PIXELS).spec()
+
+
+class ImageExporter(Exporter):
+    """A classifier on frozen features: the pretrained backbone joined to it (fed by the
+    pixel encoder); the CNN and a fine-tuned network read pixels themselves."""
+
+    int8 = "static"  # convolutions keep their accuracy with int8 activations, calibrated
+
+    def export_graph(self, model, check) -> tuple[bytes, dict]:
+        return graph(model, check) or super().export_graph(model, check)

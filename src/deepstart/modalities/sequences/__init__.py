@@ -17,6 +17,7 @@ class Sequences(RowsOfNumbers):
     models = {"sequence-cnn": ("a 1-D convolutional network", "1-D CNN (deep)")}
     service = Role("serve", "SequenceService")
     explainer = None  # no explanations yet
+    exporter = Role("export", "SequenceExporter")
 
     def encoder_classes(self) -> tuple:
         from .encoder import SequenceEncoder

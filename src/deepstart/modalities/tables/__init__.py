@@ -22,6 +22,7 @@ class Tables(RowsOfNumbers):
     models = {"mlp": ("a multilayer perceptron (MLP)", "MLP (deep)")}
     service = Role("serve", "TableService")
     explainer = Role("explain", "TableExplainer")
+    exporter = Role("export", "TableExporter")
     compare_rows = True
     cross_validates = True  # small tables: a validation split of a few dozen rows ranks by luck
 

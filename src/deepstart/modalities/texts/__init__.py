@@ -24,6 +24,7 @@ class Texts(Modality):
     }
     service = Role("serve", "TextService")
     explainer = Role("explain", "TextExplainer")
+    exporter = Role("export", "TextExporter")
     compare_rows = True
 
     def encoder_classes(self) -> tuple:
@@ -68,21 +69,6 @@ class Texts(Modality):
 
     def classical_inputs(self, encoder, x, raw: list):
         return raw  # TF-IDF reads the texts themselves
-
-    def export_graph(self, model, check):
-        from .export import graph
-
-        return graph(model)
-
-    def export_notes(self, model) -> list[str]:
-        from .encoders import TextEncoder
-
-        if isinstance(model.encoder_, TextEncoder) and model.encoder_.int8:
-            return [
-                "the text network is int8, as in training: a text's probabilities move a little with the "
-                "texts batched beside it"
-            ]
-        return []
 
 
 MODALITY = Texts()

@@ -11,6 +11,7 @@ from torch import nn
 from ...models import minilm
 from ...models.runtime import exported
 from ...onnx.graph import Outputs, chain, opset, to_onnx
+from ..exporter import Exporter
 from .encoders import TextEncoder, TokenEncoder
 
 
@@ -39,3 +40,16 @@ def graph(model) -> tuple[bytes, dict]:
         return chain(backbone, head, "head/").SerializeToString(), TokenEncoder().spec()
     whole = to_onnx(Outputs(_Tokens(model.net_), regression), tokens)
     return whole.SerializeToString(), encoder.spec()
+
+
+class TextExporter(Exporter):
+    def export_graph(self, model, check) -> tuple[bytes, dict]:
+        return graph(model)
+
+    def export_notes(self, model) -> list[str]:
+        if isinstance(model.encoder_, TextEncoder) and model.encoder_.int8:
+            return [
+                "the text network is int8, as in training: a text's probabilities move a little with the "
+                "texts batched beside it"
+            ]
+        return []
