@@ -53,7 +53,7 @@ async def project(request: Request, project_id: int):
 
 @router.patch("/{project_id}")
 async def choose(request: Request, project_id: int):
-    """How to read the data: {"target": column, "task": "auto" | "timeseries", ...}."""
+    """How to read the data: {"target": column, "task": "auto" or one of --task's, ...}."""
     studio = request.app.state.studio
     found = _existing(studio, project_id)
     body = await json_body(request)
