@@ -4,7 +4,7 @@ the model sees it, how the OpenAPI page describes the body, how the model answer
 and what /metadata says of the inputs. Every modality has one: every model can be served.
 
 An input that cannot be used raises errors.RequestError (TooLarge when it asks for too
-much); the edge (serve/app.py) chooses the HTTP status."""
+much); the edge (serve/app.py) chooses the HTTP answer."""
 
 from __future__ import annotations
 
