@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,10 @@ def installed(tmp_path_factory):
     assert done.returncode == 0, done.stderr
     sys.path.insert(0, str(site))
     REGISTRY._plugins = None  # entry points are read again, now with the package
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(site)  # the studio's workers find it too
     yield site
+    os.environ.pop("PYTHONPATH") if before is None else os.environ.update(PYTHONPATH=before)
     sys.path.remove(str(site))
     REGISTRY._plugins = None
     REGISTRY._loaded.pop("vector", None)
@@ -118,5 +122,12 @@ def test_served_and_offered_in_the_studio(installed, vectors, model, tmp_path):
         ("files", (f"v/{p.parent.name}/{p.name}", p.read_bytes(), "application/json"))
         for p in vectors.rglob("*.json")
     ]
-    project = client.post("/api/projects", data={"name": "vectors"}, files=upload).json()
-    assert project["detection"]["kind"] == "vector" and project["detection"]["n"] == 45
+    with client:  # the studio's queue runs while inside
+        project = client.post("/api/projects", data={"name": "vectors"}, files=upload).json()
+        assert project["detection"]["kind"] == "vector" and project["detection"]["n"] == 45
+        run = client.post(f"/api/projects/{project['id']}/runs", json={"epochs": 20}).json()
+        while (found := client.get(f"/api/runs/{run['id']}").json())["status"] in ("queued", "running"):
+            time.sleep(0.5)
+        assert found["status"] == "done", found
+        offered = client.get(f"/api/runs/{run['id']}/metadata").json()["try"]  # what the Try tab draws
+        assert offered == {"form": "upload", "accept": ".json", "capture": None, "shows": "name"}

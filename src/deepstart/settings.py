@@ -13,6 +13,16 @@ from .log import redacted
 MODELS = ("auto", "transfer", "cnn", "fine-tune", "faces")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
 TASKS = ("image", "text", "tabular", "regression", "classification", "sequence", "timeseries")  # --task
+TASK_WORDS = {  # each --task in words, for the studio's menu
+    "auto": "what the data looks like",
+    "tabular": "rows of a table",
+    "classification": "classes of the column",
+    "regression": "numbers of the column",
+    "text": "texts",
+    "sequence": "each row a sequence of numbers",
+    "timeseries": "a time series to forecast",
+    "image": "images",
+}
 # --task -> (the kind of data, the task forced on a table's target)
 TASK_KINDS = {
     "auto": (None, None),

@@ -57,13 +57,17 @@ class Modality:
     usable = "a usable example"  # "None of the N inputs is ..."
     readable = "a usable example"  # "replace it with ..."
     none_read = "No input could be read; give inputs like the training data."  # predict, when all fail
-    try_input = "<input>"  # "Try: deepstart predict MODEL ..."
+    predict_example = "<input>"  # what follows "Try: deepstart predict MODEL" in the summary
     rows = False  # the inputs are rows of a table or an array: named and kept by position
     copies_leak = True  # an input found in both training and test data flatters the test
     models: dict = {}  # recipe name -> (how the summary names the deep model, its leaderboard title)
     compare_rows = False  # compare trains on shares of a table's rows (tables, texts)
     cross_validates = False  # models are chosen by k-fold cross-validation, not on the validation rows
     group_word = "group"  # what examples that belong together are (recordings: "speaker"), in messages
+    # what the studio offers for its data, beside training (the page shows only what applies)
+    fine_tunes = False  # --fine-tune trains a pretrained network itself (images, texts)
+    compares = False  # compare draws learning curves of deep and classical models on it
+    captures = False  # examples can be taken with the webcam, a class at a time (photos)
     # its roles, each a small class in a file of the same name in every package (Role: made on first use)
     service: Service  # serve.py: what a service and the studio's Try need (every model can be served)
     explainer: Explainer | None = None  # explain.py: why it predicts what it does; None: it cannot say

@@ -17,6 +17,7 @@ class Service(ABC):
     """What serving any modality's model needs; Uploads and JsonBody say how inputs arrive."""
 
     uploads = False  # inputs arrive as multipart file uploads (True), or as JSON
+    shows = "name"  # how a page shows one input: "picture", "sound", "prose", "fields", or its name
 
     def prepare_for_serving(self, model, limits) -> None:
         """Settings a service needs: no feature cache for requests' inputs."""
@@ -35,11 +36,23 @@ class Service(ABC):
         steps); nothing for inputs that speak for themselves (files, texts)."""
         return {}
 
+    @abstractmethod
+    def try_input(self, info: dict) -> dict:
+        """How a page asks for one input to try the model with (/metadata's "try"), from
+        the rest of /metadata: {"form": "upload" | "prose" | "fields" | "numbers" |
+        "history", ...}: a page draws the form by it, never by the modality's name."""
+
 
 class Uploads(Service):
     """Inputs sent as files, multipart/form-data in the field 'file' (images, recordings)."""
 
     uploads = True
+    accept: tuple = ()  # what a page's file picker offers: ("image/*",), (".json",)
+    capture: str | None = None  # what else can give an input: "camera" (photos), "microphone" (sounds)
+
+    def try_input(self, info: dict) -> dict:
+        accept = ",".join(self.accept)
+        return {"form": "upload", "accept": accept, "capture": self.capture, "shows": self.shows}
 
     def check_uploads(self, data: list[bytes], names: list[str], limits) -> None:
         """Refuse uploads too costly to read from what their headers declare, before any is

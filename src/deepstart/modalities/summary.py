@@ -20,7 +20,23 @@ def summarize(modality, given, root: Path, max_pixels: int) -> dict:
     found["target"] = (examples.columns or {}).get("target")
     found["text_column"] = (examples.columns or {}).get("text")
     found |= targets(examples.labels, examples.task)
+    found["what"] = _what(found)
+    found["choices"], found["shows"] = choices(modality), modality.service.shows
     return found | modality.describe(examples, root, max_pixels)
+
+
+def choices(modality) -> dict:
+    """What the studio offers for the modality's data beside training."""
+    return {"fine_tune": modality.fine_tunes, "compare": modality.compares, "capture": modality.captures}
+
+
+def _what(found: dict) -> str:
+    """What is to be learned, in words: "3 classes in 'label'", "numbers to predict ('price')"."""
+    column = f"'{found['target']}'" if found.get("target") else ""
+    if "numbers" in found:
+        return f"numbers to predict ({column})" if column else "numbers to predict"
+    n = len(found["classes"])
+    return f"{n} classes in {column}" if column else f"{n} classes"
 
 
 def targets(labels: list[str], task: str) -> dict:

@@ -86,7 +86,7 @@ def train_summary(manifest: dict, out: str | None = None) -> str:
             f"Model saved to {out}{took} (training curve: {out}/training_curve.png; "
             f"the whole story, for a browser: {out}/report.html)."
         )
-        lines.append(f"Try: deepstart predict {out} {modality.try_input}")
+        lines.append(f"Try: deepstart predict {out} {modality.predict_example}")
     return "\n".join(lines)
 
 

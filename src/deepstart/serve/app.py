@@ -161,8 +161,19 @@ def metadata(model: Model, limits: Limits, auth: bool) -> dict:
         "explain": explainer is not None and explainer.can_explain(model),
         "auth": auth,
         "limits": asdict(limits),
+        "noun": modality.noun,
     }
-    return found | modality.service.describe_inputs(model)
+    found |= modality.service.describe_inputs(model)
+    found["predicts"] = _predicts(model, found)
+    return found | {"try": modality.service.try_input(found)}
+
+
+def _predicts(model: Model, info: dict) -> str:
+    """What the model predicts, in words: "one of 3 classes", "a number", "the next 14 steps"."""
+    if model.forecasts:
+        return f"the next {info.get('horizon')} steps of each series"
+    n = len(model.classes_)
+    return f"one of {n} classes" if n else "a number"
 
 
 def serve(model: Path, host: str, port: int, token: str | None, limits: Limits) -> None:

@@ -16,7 +16,9 @@ from ..data.confine import data_folder
 from ..data.tables import is_table_file, read_table
 from ..errors import DataError
 from ..log import logger
+from ..modalities import REGISTRY
 from ..pipeline.plan import Plan
+from ..settings import TASK_WORDS
 
 SAMPLES = 4  # rows of a table shown
 
@@ -38,6 +40,7 @@ def _describe(source: Path, data_dir: Path, options: dict, max_pixels: int) -> d
         found["columns"] = list(table.columns)
         found["rows"] = len(table)
         found["sample_rows"] = table.head(SAMPLES).to_dict("records")
+        found["tasks"] = [{"value": task, "label": words} for task, words in TASK_WORDS.items()]
     plan = Plan(
         source,
         target=options.get("target") or None,
@@ -48,8 +51,12 @@ def _describe(source: Path, data_dir: Path, options: dict, max_pixels: int) -> d
     )
     try:
         return found | plan.modality().summarize(plan.given, data_dir, max_pixels)
-    except DataError as e:
-        return found | {"problem": str(e)}
+    except DataError as e:  # what can still be done: photos taken into a folder's classes
+        capture = source.is_dir() and any(REGISTRY[name].captures for name in REGISTRY)
+        return found | {
+            "problem": str(e),
+            "choices": {"fine_tune": False, "compare": False, "capture": capture},
+        }
 
 
 class _Notes(logging.Handler):

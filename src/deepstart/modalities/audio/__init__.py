@@ -20,7 +20,7 @@ class Audio(Modality):
     usable = "a usable recording"
     readable = "a readable recording"
     none_read = "No input could be read as a recording; give sound files (WAV, FLAC, OGG, MP3)."
-    try_input = "<sound file>"
+    predict_example = "<sound file>"
     models = {
         "transfer": (
             "Google's speech_embedding network (frozen, pretrained on spoken words) + a linear classifier",

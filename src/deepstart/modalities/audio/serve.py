@@ -9,6 +9,8 @@ from .encoder import declared_seconds
 
 
 class AudioService(Uploads):
+    accept, capture, shows = ("audio/*", ".wav", ".flac", ".ogg", ".mp3"), "microphone", "sound"
+
     def check_uploads(self, data: list[bytes], names: list[str], limits) -> None:
         total = 0.0
         for name, item in zip(names, data):

@@ -9,13 +9,14 @@ from . import read
 
 
 class Images(Modality):
+    fine_tunes = compares = captures = True
     name = "image"
     noun = "images"
     skipped_noun = "files"
     usable = "a usable image"
     readable = "a readable image"
     none_read = "No input could be read as an image; give image files (JPEG, PNG, ...)."
-    try_input = "<image file>"
+    predict_example = "<image file>"
     models = {
         "transfer": ("EfficientNet-Lite0 pretrained on ImageNet (frozen) + a linear classifier", "transfer"),
         "fine-tune": ("EfficientNet-Lite0 pretrained on ImageNet, fine-tuned", "fine-tune"),

@@ -7,6 +7,8 @@ from ..service import Uploads
 
 
 class ImageService(Uploads):
+    accept, capture, shows = ("image/*",), "camera", "picture"
+
     def prepare_for_serving(self, model, limits) -> None:
         super().prepare_for_serving(model, limits)
         model.encoder_.max_pixels = limits.max_pixels

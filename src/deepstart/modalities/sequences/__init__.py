@@ -13,7 +13,7 @@ from . import read
 class Sequences(RowsOfNumbers):
     name = "sequence"
     noun = "sequences"
-    try_input = "<table of new sequences>"
+    predict_example = "<table of new sequences>"
     models = {"sequence-cnn": ("a 1-D convolutional network", "1-D CNN (deep)")}
     service = Role("serve", "SequenceService")
     explainer = None  # no explanations yet

@@ -12,6 +12,7 @@ from ..service import JsonItems
 
 
 class SequenceService(JsonItems):
+    shows = "numbers"
     single, many = "sequence", "sequences"
 
     def check_item(self, item, limits, info: dict) -> list[float]:
@@ -31,6 +32,9 @@ class SequenceService(JsonItems):
 
     def item_schema(self, info: dict) -> dict:
         return {"type": "array", "items": {"type": ["number", "null"]}}
+
+    def try_input(self, info: dict) -> dict:
+        return {"form": "numbers", "field": self.single, "steps": info.get("steps")}
 
     def example_body(self, info: dict) -> dict:
         return {self.single: [0.0] * int(info.get("steps") or 4)}

@@ -12,7 +12,7 @@ from .read import read_series_from
 class Series(Modality):
     name = "series"
     noun = "series"
-    try_input = "<table of recent history>"
+    predict_example = "<table of recent history>"
     models = {"gru-forecaster": ("a GRU network over windows", "GRU over windows (deep)")}
     service = Role("serve", "SeriesService")
     explainer = None  # no explanations yet
@@ -27,14 +27,28 @@ class Series(Modality):
         """The series found: how many, how many steps, which columns."""
         options = given.series
         series = read_series_from(given.source, given.target, options.get("time"), options.get("id"))
+        target, steps = series.columns["target"], int(sum(len(v) for v in series.values))
+        count = f"{len(series.ids)} series" if len(series.ids) > 1 else "one series"
         return {
             "kind": self.name,
             "noun": self.noun,
             "task": "forecasting",
-            "target": series.columns["target"],
+            "target": target,
             "n_series": len(series.ids),
-            "n": int(sum(len(v) for v in series.values)),
+            "n": steps,
             "time_column": series.columns["time"],
+            "what": f"'{target}' to forecast: {count} of {steps:,} steps in all",
+            "choices": {"fine_tune": False, "compare": False, "capture": False},
+            "controls": [  # how the series is read and forecast, chosen in the page
+                {"name": "time", "label": "Time column", "kind": "column", "value": series.columns["time"]},
+                {
+                    "name": "horizon",
+                    "label": "Steps ahead",
+                    "kind": "number",
+                    "value": options.get("horizon") or 7,
+                },
+                {"name": "id", "label": "Series id column", "kind": "column", "none": "(one series)"},
+            ],
         }
 
 

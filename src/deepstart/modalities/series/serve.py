@@ -11,6 +11,8 @@ from ..service import JsonBody
 
 
 class SeriesService(JsonBody):
+    shows = "history"
+
     def prepare_for_serving(self, model, limits) -> None:
         """Nothing to set: a forecaster keeps no features."""
 
@@ -31,6 +33,10 @@ class SeriesService(JsonBody):
         rows = {"type": "array", "items": row | {"required": [c["name"] for c in columns]}, "minItems": 1}
         body = {"type": "object", "properties": {"rows": rows}, "required": ["rows"]}
         return {"required": True, "content": {"application/json": {"schema": body}}}
+
+    def try_input(self, info: dict) -> dict:
+        columns = info.get("columns") or []
+        return {"form": "history", "field": "rows", "columns": columns, "horizon": info.get("horizon")}
 
     def example_body(self, info: dict) -> dict:
         return {"rows": [{c["name"]: None for c in info.get("columns") or []}]}

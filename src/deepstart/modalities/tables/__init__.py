@@ -17,13 +17,14 @@ from . import read
 class Tables(RowsOfNumbers):
     name = "table"
     noun = "rows"
-    try_input = "<table of new rows>"
+    predict_example = "<table of new rows>"
     copies_leak = False  # in tables equal rows are common and no leak
     models = {"mlp": ("a multilayer perceptron (MLP)", "MLP (deep)")}
     service = Role("serve", "TableService")
     explainer = Role("explain", "TableExplainer")
     exporter = Role("export", "TableExporter")
     compare_rows = True
+    compares = True
     cross_validates = True  # small tables: a validation split of a few dozen rows ranks by luck
 
     def encoder_classes(self) -> tuple:

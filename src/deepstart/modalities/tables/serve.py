@@ -10,6 +10,7 @@ from ..service import JsonItems
 
 
 class TableService(JsonItems):
+    shows = "fields"
     single, many = "row", "rows"
 
     def check_item(self, item, limits, info: dict) -> dict:
@@ -22,6 +23,9 @@ class TableService(JsonItems):
             "properties": {c["name"]: {"type": ["string", "number", "boolean", "null"]} for c in columns},
             "required": [c["name"] for c in columns],
         }
+
+    def try_input(self, info: dict) -> dict:
+        return {"form": "fields", "field": self.single, "columns": info.get("columns") or []}
 
     def example_body(self, info: dict) -> dict:
         return {self.single: {c["name"]: None for c in info.get("columns") or []}}

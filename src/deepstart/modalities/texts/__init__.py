@@ -14,7 +14,7 @@ class Texts(Modality):
     usable = "a usable (non-empty) text"
     readable = "a text"
     none_read = "No input holds any text; give texts, or a table with a column of texts."
-    try_input = '"a text to classify"'
+    predict_example = '"a text to classify"'
     models = {
         "transfer": (
             "all-MiniLM-L6-v2 sentence embeddings (frozen) + a linear classifier",
@@ -26,6 +26,7 @@ class Texts(Modality):
     explainer = Role("explain", "TextExplainer")
     exporter = Role("export", "TextExporter")
     compare_rows = True
+    fine_tunes = compares = True
 
     def encoder_classes(self) -> tuple:
         from .encoders import TextEncoder, TokenEncoder

@@ -10,6 +10,7 @@ from ..service import JsonItems
 
 
 class TextService(JsonItems):
+    shows = "prose"
     single, many = "text", "texts"
 
     def check_item(self, item, limits, info: dict) -> str:
@@ -24,6 +25,9 @@ class TextService(JsonItems):
 
     def item_schema(self, info: dict) -> dict:
         return {"type": "string", "minLength": 1}
+
+    def try_input(self, info: dict) -> dict:
+        return {"form": "prose", "field": self.single}
 
     def example_body(self, info: dict) -> dict:
         return {self.single: "a text to classify"}

@@ -7,7 +7,7 @@ import { el, say } from "./dom.js";
 
 export function detectionCard(project, d, rerun) {
   const card = el("div", { class: "card", id: "detection" }, el("h2", {}, "What the data is"));
-  if (d.kind) card.append(el("p", {}, `${d.n.toLocaleString()} ${d.noun}: `, el("strong", { id: "kind" }, kindText(d))));
+  if (d.kind) card.append(el("p", {}, `${d.n.toLocaleString()} ${d.noun}: `, el("strong", { id: "kind" }, d.what)));
   if (d.problem) card.append(el("p", { class: "problem", id: "problem" }, d.problem));
   if (d.columns) card.append(columnChoice(project, d, rerun));
   if (d.classes) {
@@ -30,12 +30,6 @@ export function detectionCard(project, d, rerun) {
   return card;
 }
 
-function kindText(d) {
-  if (d.task === "forecasting") return `a time series to forecast ('${d.target}')`;
-  if (d.task === "regression") return `numbers to predict ('${d.target}')`;
-  return `${(d.classes || []).length} classes${d.target ? ` in '${d.target}'` : ""}`;
-}
-
 function columnChoice(project, d, rerun) {
   const options = project.options || {};
   const select = (id, label, value, values, none) => el("label", {}, label, el("select", { id, onchange: (e) => choose({ [id]: e.target.value }) },
@@ -43,14 +37,15 @@ function columnChoice(project, d, rerun) {
   const choose = async (change) => {
     try { await api(`/api/projects/${project.id}`, { method: "PATCH", json: change }); rerun(); } catch (e) { say(e.message); }
   };
-  const forecasting = options.task === "timeseries";
+  const tasks = el("select", { id: "task", onchange: (e) => choose({ task: e.target.value }) },
+    (d.tasks || []).map((t) => el("option", { value: t.value, selected: t.value === (options.task || "auto") }, t.label)));
   const box = el("div", {},
     select("target", "Column to predict: ", options.target || d.target || "", d.columns, "(detect)"),
-    select("task", "Task: ", forecasting ? "timeseries" : "auto", ["auto", "timeseries"]));
-  if (forecasting) {
-    box.append(select("time", "Time column: ", options.time || "", d.columns, "(detect)"),
-      el("label", {}, "Steps ahead: ", el("input", { id: "horizon", type: "number", min: 1, value: options.horizon || 7, onchange: (e) => choose({ horizon: Number(e.target.value) }) })),
-      select("id", "Series id column: ", options.id || "", d.columns, "(one series)"));
+    el("label", {}, "Read it as: ", tasks));
+  for (const c of d.controls || []) {  // how this kind of data is read, as its modality asks
+    if (c.kind === "number") {
+      box.append(el("label", {}, `${c.label}: `, el("input", { id: c.name, type: "number", min: 1, value: options[c.name] || c.value, onchange: (e) => choose({ [c.name]: Number(e.target.value) }) })));
+    } else box.append(select(c.name, `${c.label}: `, options[c.name] || "", d.columns, c.none || "(detect)"));
   }
   return box;
 }

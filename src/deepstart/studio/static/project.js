@@ -16,7 +16,8 @@ export async function projectView(id) {
     el("h1", {}, project.name),
     detectionCard(project, d, rerun),
   ];
-  if (d.kind === "image" || (!d.kind && (d.problem || "").includes("no images"))) parts.push(webcamCard(project, rerun));
+  const can = d.choices || {};
+  if (can.capture) parts.push(webcamCard(project, rerun));
   parts.push(trainCard(project, d), runsCard(project, rerun));
   parts.push(el("button", { class: "danger", onclick: async () => {
     if (!confirm("Delete this project, its data and its runs?")) return;
@@ -45,12 +46,13 @@ function trainCard(project, d) {
       location.hash = `#/run/${run.id}`;
     } catch (e) { say(e.message); }
   } }, "Train");
-  const compare = el("button", { class: "secondary", id: "compare", disabled: Boolean(d.problem) || d.task === "forecasting", onclick: async () => {
+  const can = d.choices || {};
+  const compare = el("button", { class: "secondary", id: "compare", disabled: Boolean(d.problem) || !can.compare, onclick: async () => {
     try { const run = await api(`/api/projects/${project.id}/compare`, { method: "POST" }); location.hash = `#/run/${run.id}`; } catch (e) { say(e.message); }
   } }, "Is deep learning worth it? (learning curves)");
   return el("div", { class: "card" }, el("h2", {}, "Train"),
     el("label", {}, "Time budget (minutes) ", minutes),
-    ["image", "text"].includes(d.kind) ? el("label", {}, fineTune, "Fine-tune the pretrained network (slower, sometimes better)") : null,
+    can.fine_tune ? el("label", {}, fineTune, "Fine-tune the pretrained network (slower, sometimes better)") : null,
     el("label", {}, "Test share (%) ", share),
     el("div", {}, train, " ", compare));
 }

@@ -7,18 +7,19 @@ import { el, percent } from "./dom.js";
 export async function reportPanel(run) {
   const html = await (await api(`/api/runs/${run.id}/report`)).text();
   const records = await api(`/api/runs/${run.id}/test-records`);
-  return el("div", {}, records.length ? confusion(run, records) : null,
+  const shows = (await api(`/api/projects/${run.project_id}`)).detection.shows;
+  return el("div", {}, records.length ? confusion(run, records, shows) : null,
     el("iframe", { class: "report", title: "the model's report", sandbox: "", srcdoc: html }));
 }
 
-function confusion(run, records) {
+function confusion(run, records, shows) {
   // the test examples in a grid of true against predicted class; a cell shows its examples
   const classes = [...new Set(records.flatMap((r) => [r.truth, r.predicted]))].sort();
   const shown = el("div", { id: "cell" });
   const open = (truth, predicted) => {
     const chosen = records.filter((r) => r.truth === truth && r.predicted === predicted);
     shown.replaceChildren(el("p", {}, `${chosen.length} test examples of '${truth}' predicted as '${predicted}':`),
-      el("div", { class: "thumbs" }, chosen.slice(0, 60).map((r) => example(run, r))));
+      el("div", { class: "thumbs" }, chosen.slice(0, 60).map((r) => example(run, r, shows))));
   };
   const head = el("tr", {}, el("th", {}, "true ↓ / predicted →"), classes.map((c) => el("th", {}, c)));
   const rows = classes.map((t) => el("tr", {}, el("th", {}, t), classes.map((p) => {
@@ -29,12 +30,14 @@ function confusion(run, records) {
     el("table", {}, head, rows), shown);
 }
 
-function example(run, record) {
+const MEDIA = { picture: "img", sound: "audio" };  // how a file of the project is shown, by the data's "shows"
+
+function example(run, record, shows) {
+  // one test example: its picture or its player (a file of the project), else its text
   const title = `${record.input}: ${record.predicted} (${percent(record.probability)})`;
-  if (/\.(png|jpe?g|gif|bmp|webp|tiff?)$/i.test(record.input) && !record.input.startsWith("/")) {
-    const img = el("img", { alt: title, title });
-    blobUrl(`/api/projects/${run.project_id}/files/${record.input.split("/").map(encodeURIComponent).join("/")}`).then((u) => (img.src = u)).catch(() => {});
-    return img;
-  }
-  return el("p", { class: "muted" }, title.slice(0, 300));
+  const tag = MEDIA[shows];
+  if (!tag || typeof record.input !== "string" || record.input.startsWith("/")) return el("p", { class: "muted" }, title.slice(0, 300));
+  const media = el(tag, tag === "img" ? { alt: title, title } : { controls: true, preload: "none", title, "aria-label": title });
+  blobUrl(`/api/projects/${run.project_id}/files/${record.input.split("/").map(encodeURIComponent).join("/")}`).then((u) => (media.src = u)).catch(() => {});
+  return tag === "img" ? media : el("figure", {}, media, el("figcaption", { class: "muted" }, title.slice(0, 120)));
 }

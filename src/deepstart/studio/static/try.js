@@ -1,5 +1,7 @@
-// A trained model's Try tab: an input for its kind of data, its prediction, and why.
-// Every name that comes from data is set as text, never as HTML.
+// A trained model's Try tab: an input as the model's metadata describes it (its "try":
+// a file to upload, a text, a row of fields, numbers, a history), its prediction, and
+// why. The form is chosen by that description, never by the kind of data's name. Every
+// name that comes from data is set as text, never as HTML.
 
 import { api } from "./api.js";
 import { el, percent } from "./dom.js";
@@ -7,45 +9,52 @@ import { el, percent } from "./dom.js";
 export async function tryPanel(run) {
   const info = await api(`/api/runs/${run.id}/metadata`);
   const answer = el("div", { id: "answer" });
-  const ask = async (body, isForm) => {
+  const ask = async (body) => {  // body(): a FormData (files) or an object (JSON), made anew for each call
     answer.replaceChildren(el("p", { class: "muted" }, "Asking the model…"));
+    const send = () => { const b = body(); return b instanceof FormData ? { method: "POST", form: b } : { method: "POST", json: b }; };
     try {
-      const options = isForm ? { method: "POST", form: body() } : { method: "POST", json: body };
-      const found = await api(`/api/runs/${run.id}/predict`, options);
+      const found = await api(`/api/runs/${run.id}/predict`, send());
       const parts = [prediction(found.predictions[0])];
-      if (info.explain) {
-        const why = await api(`/api/runs/${run.id}/explain`, isForm ? { method: "POST", form: body() } : { method: "POST", json: body });
-        parts.push(explanation(why));
-      }
+      if (info.explain) parts.push(explanation(await api(`/api/runs/${run.id}/explain`, send())));
       answer.replaceChildren(...parts);
     } catch (e) { answer.replaceChildren(el("p", { class: "problem" }, e.message)); }
   };
-  let input;
-  if (info.modality === "image") {
-    let chosen = null;
-    const send = (f) => { chosen = f; ask(() => { const form = new FormData(); form.append("file", chosen); return form; }, true); };
-    const file = el("input", { type: "file", id: "try-file", accept: "image/*", onchange: () => send(file.files[0]) });
-    input = el("div", { class: "drop", ondragover: (e) => e.preventDefault(), ondrop: (e) => { e.preventDefault(); if (e.dataTransfer.files[0]) send(e.dataTransfer.files[0]); } },
-      el("label", {}, "Drop a photo here, or choose one: ", file));
-  } else if (info.modality === "text") {
-    const text = el("textarea", { id: "try-text", rows: 3, cols: 60, "aria-label": "A text" });
-    input = el("div", {}, text, el("div", {}, el("button", { id: "try-go", onclick: () => ask({ text: text.value }) }, "Predict")));
-  } else if (info.modality === "series") {
-    const text = el("textarea", { id: "try-history", rows: 8, cols: 60, "aria-label": "Recent history as CSV with a header" });
-    input = el("div", {}, el("p", { class: "muted" }, `Paste the recent history as CSV with a header (${info.columns.map((c) => c.name).join(", ")}).`), text,
-      el("div", {}, el("button", { id: "try-go", onclick: () => ask({ rows: csvRows(text.value) }) }, "Forecast")));
-  } else if (info.modality === "sequence") {
-    const text = el("textarea", { id: "try-sequence", rows: 3, cols: 60, "aria-label": "Numbers separated by spaces" });
-    input = el("div", {}, text, el("div", {}, el("button", { id: "try-go", onclick: () => ask({ sequence: text.value.trim().split(/[\s,]+/).map(Number) }) }, "Predict")));
-  } else {
-    const fields = info.columns.map((c) => el("label", {}, `${c.name} `, el("input", { "data-column": c.name, "aria-label": c.name })));
-    input = el("div", { id: "try-row" }, fields, el("div", {}, el("button", { id: "try-go", onclick: () => {
-      const row = Object.fromEntries(fields.map((f) => { const i = f.querySelector("input"); return [i.dataset.column, i.value === "" ? null : i.value]; }));
-      ask({ row });
-    } }, "Predict")));
-  }
-  return el("div", {}, input, answer);
+  const form = FORMS[info.try.form] || FORMS.upload;
+  return el("div", {}, el("p", { class: "muted" }, `This model predicts ${info.predicts} from ${info.noun}.`),
+    form(info, ask), answer);
 }
+
+const go = (label, onclick) => el("div", {}, el("button", { id: "try-go", onclick }, label));
+
+const FORMS = {
+  upload(info, ask) {
+    const send = (chosen) => ask(() => { const form = new FormData(); form.append("file", chosen); return form; });
+    const file = el("input", { type: "file", id: "try-file", accept: info.try.accept || null, onchange: () => send(file.files[0]) });
+    return el("div", { class: "drop", ondragover: (e) => e.preventDefault(), ondrop: (e) => { e.preventDefault(); if (e.dataTransfer.files[0]) send(e.dataTransfer.files[0]); } },
+      el("label", {}, `Drop one of the ${info.noun} here, or choose a file: `, file));
+  },
+  prose(info, ask) {
+    const text = el("textarea", { id: "try-text", rows: 3, "aria-label": "A text" });
+    return el("div", {}, text, go("Predict", () => ask(() => ({ [info.try.field]: text.value }))));
+  },
+  fields(info, ask) {
+    const fields = info.try.columns.map((c) => el("label", {}, `${c.name} `, el("input", { "data-column": c.name, "aria-label": c.name })));
+    const row = () => Object.fromEntries(fields.map((f) => { const i = f.querySelector("input"); return [i.dataset.column, i.value === "" ? null : i.value]; }));
+    return el("div", { id: "try-row" }, fields, go("Predict", () => ask(() => ({ [info.try.field]: row() }))));
+  },
+  numbers(info, ask) {
+    const text = el("textarea", { id: "try-sequence", rows: 3, "aria-label": "Numbers separated by spaces" });
+    const numbers = () => text.value.trim().split(/[\s,]+/).map(Number);
+    return el("div", {}, el("p", { class: "muted" }, `${info.try.steps || "The"} numbers, separated by spaces.`), text,
+      go("Predict", () => ask(() => ({ [info.try.field]: numbers() }))));
+  },
+  history(info, ask) {
+    const text = el("textarea", { id: "try-history", rows: 8, "aria-label": "Recent history as CSV with a header" });
+    const names = info.try.columns.map((c) => c.name).join(", ");
+    return el("div", {}, el("p", { class: "muted" }, `Paste the recent history as CSV with a header (${names}).`), text,
+      go("Forecast", () => ask(() => ({ [info.try.field]: csvRows(text.value) }))));
+  },
+};
 
 function csvRows(text) {
   const [head, ...lines] = text.trim().split(/\r?\n/);
@@ -65,8 +74,9 @@ function prediction(p) {
 }
 
 function explanation(why) {
-  if (why.heatmap_png) return el("div", {}, el("p", { class: "muted" }, "Where the network looked (warmer: more):"),
-    el("img", { id: "heatmap", alt: "heatmap over the photo", src: `data:image/png;base64,${why.heatmap_png}`, style: { width: "280px" } }));
+  if (why.heatmap_png) return el("div", {}, el("p", { class: "muted" }, why.note || "Where the network looked (warmer: more):"),
+    el("img", { id: "heatmap", alt: why.alt || "heatmap over the input", src: `data:image/png;base64,${why.heatmap_png}`,
+      style: { width: why.wide ? "100%" : "280px", maxWidth: "100%" } }));
   if (why.words) {
     const top = Math.max(...why.words.map((w) => Math.abs(w.effect)), 1e-9);
     return el("p", { class: "words", id: "words" }, why.words.map((w) => [el("span", { title: w.effect.toFixed(3),
