@@ -101,20 +101,10 @@ def test_import_contracts_hold():
 
 
 PAGE_FILES = sorted(p for p in (SOURCE / "studio" / "static").rglob("*") if p.is_file())
-PAGE_FILES += [SOURCE / "serve" / "page.html"]
-PAGE_FILES_TO_SPLIT = {SOURCE / "serve" / "page.html"}  # 463 lines; its split is still to come (issue 27)
+PAGE_FILES += [SOURCE / "serve" / "page.html", *sorted((SOURCE / "serve" / "page").glob("*"))]
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="not split yet"))
-        if p in PAGE_FILES_TO_SPLIT
-        else p
-        for p in PAGE_FILES
-    ],
-    ids=lambda p: str(p.relative_to(SOURCE)),
-)
+@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: str(p.relative_to(SOURCE)))
 def test_page_files_are_at_most_300_lines(path):
     """The pages' files stay small enough to read (STYLE.md: files of at most ~300 lines)."""
     lines = len(path.read_text(encoding="utf-8").splitlines())
@@ -170,3 +160,47 @@ def test_function_lengths_count_nested_functions_in_their_parent():
         "    pass\n"
     )
     assert function_lengths(source) == {"A.f": 4, "h": 2}
+
+
+# A line of a page that compares a value with a modality's name or a task's word:
+# x === "image", 'series' != y, case "table":, ["image", "text"].includes(x).
+PAGE_WORDS = "|".join([*sorted(REGISTRY), "forecasting", "timeseries", "classification", "regression"])
+PAGE_BRANCH = re.compile(
+    rf"""(===?|!==?)\s*["'`]({PAGE_WORDS})["'`]"""
+    rf"""|["'`]({PAGE_WORDS})["'`]\s*(===?|!==?)"""
+    rf"""|\bcase\s+["'`]({PAGE_WORDS})["'`]\s*:"""
+    rf"""|\[[^\]]*["'`]({PAGE_WORDS})["'`][^\]]*\]\s*\.(includes|indexOf)\("""
+    rf"""|\.(includes|indexOf)\(\s*["'`]({PAGE_WORDS})["'`]\s*\)"""
+)
+
+
+def test_pages_never_compare_with_a_modality_or_task_name():
+    """The pages render from what /metadata (and the studio's API) describe, never from the
+    name of a modality or a task (STYLE.md, Web edges)."""
+    pages = [*(SOURCE / "serve").glob("page.*"), *(SOURCE / "serve" / "page").glob("*")]
+    pages += (SOURCE / "studio" / "static").glob("*")
+    found = [
+        f"{path.relative_to(SOURCE)}:{number}: {line.strip()}"
+        for path in sorted(pages)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if PAGE_BRANCH.search(line)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_the_page_check_finds_a_comparison_with_a_name():
+    snippet = [
+        'if (meta.modality === "image") show();',
+        "const wide = 'series' !== kind;",
+        'meta.task == "forecasting" ? a : b',
+        'if (["image", "text"].includes(meta.modality)) {',
+        "  case 'table':",
+        'if (kinds.includes("regression")) {',
+    ]
+    assert all(PAGE_BRANCH.search(line) for line in snippet)
+    fine = [
+        '$("about").textContent = "reads " + meta.noun;',
+        'input.type = "text";',
+        'if (ask.form === "upload")',
+    ]
+    assert not any(PAGE_BRANCH.search(line) for line in fine)

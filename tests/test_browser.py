@@ -136,7 +136,7 @@ def test_a_recording_from_the_microphone_gives_a_label_bars_and_its_spectrogram(
     with serving(sound_model) as url:
         page.goto(url)
         expect(page.locator("#about")).to_contain_text("recordings")
-        expect(page.locator("#image-input")).to_be_hidden()
+        expect(page.locator("#preview")).to_be_hidden()  # no picture: a sound shows in #playback
         record = page.locator("#record")
         expect(record).to_be_visible()
         record.click()

@@ -79,6 +79,7 @@ def create_app(
     app.state.model, app.state.batcher, app.state.limits, app.state.info = model, batcher, limits, info
     app.include_router(router(service.request_schema(info)))
     _offline_docs(app)
+    _page_files(app)
     add_error_handlers(app, limits)
     app.add_middleware(Guard, limits=limits, token=token, hosts=allowed_hosts(host))
     return app
@@ -119,6 +120,13 @@ def add_error_handlers(app: FastAPI, limits: Limits) -> None:
     async def unexpected(request, e):
         log.exception("error while serving %s", request.url.path)
         return error(500, "Something went wrong in the service; the error is in its log.")
+
+
+def _page_files(app: FastAPI) -> None:
+    """The script and style of the page at / (page.html), needing no token as the page does."""
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/page", StaticFiles(directory=Path(__file__).with_name("page")), name="page")
 
 
 def _offline_docs(app: FastAPI) -> None:

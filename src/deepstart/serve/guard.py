@@ -39,7 +39,7 @@ class Guard:
     ):
         self.app, self.limits, self.token, self.hosts, self.session = app, limits, token, hosts, session
         self.max_body = max_body or limits.max_body
-        self.open_paths = open_paths or ("/", "/health", "/docs-assets/")
+        self.open_paths = open_paths or ("/", "/health", "/docs-assets/", "/page/")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

@@ -12,7 +12,11 @@ from fastapi.responses import HTMLResponse
 from .guard import error
 from .inputs import parse_inputs
 
-PAGE = Path(__file__).with_name("page.html")
+PAGE = Path(__file__).with_name("page.html")  # its script and style: page/, served at /page/
+PAGE_POLICY = (  # the page runs only its own files: no inline script or style, no other site
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 NO_EXPLAINER = "Explanations are for images, texts and tables; this model reads {}."  # its modality has none
 
 
@@ -23,7 +27,9 @@ def router(request_schema: dict) -> APIRouter:
 
     @routes.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     async def page():
-        return HTMLResponse(PAGE.read_text(encoding="utf-8"))
+        return HTMLResponse(
+            PAGE.read_text(encoding="utf-8"), headers={"Content-Security-Policy": PAGE_POLICY}
+        )
 
     @routes.get("/health")
     async def health(request: Request):
