@@ -10,11 +10,10 @@ import numpy as np
 import torch
 
 from . import artifact
-from .classical import classical_from_saved
 from .data.labels import binned
 from .errors import ConfigError, DataError, ModelFileError, check_is_fitted
 from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
-from .models import check_net_reads, load_network
+from .pipeline import stored
 from .pipeline.plan import Plan
 from .pipeline.prepare import Targets, encode
 from .pipeline.train import group_scores, run
@@ -208,29 +207,7 @@ class Predictor:
 
     # -- the artifact ---------------------------------------------------------
     def manifest(self) -> dict:
-        self._fitted()
-        return {
-            "task": self.task_,
-            "label_type": "int" if self.integer_labels_ else "str",
-            "target_scale": self.target_scale_,
-            "modality": self.encoder_.kind,
-            "classes": self.classes_,
-            "model": self.recipe_,
-            "choice": self.choice_,
-            "deep_weight": self.deep_weight_,
-            "selection": self.selection_,
-            "leaderboard": self.leaderboard_,
-            "worst_mistakes": self.worst_,
-            "columns": self.columns_,
-            "encoder": self.encoder_.spec(),
-            "net": self.net_spec_,
-            "classical": self.classical_.spec() if self.classical_ else None,
-            "metrics": self.metrics_,
-            "diagnostics": self.diagnostics_,
-            "data": self.data_,
-            "training": self.training_,
-            "versions": artifact.versions(),
-        } | ({"tuning": self.tuning_} if self.tuning_ else {})
+        return stored.manifest_of(self._fitted())
 
     def save(self, out, files: dict | None = None) -> Path:
         """Write the model folder (safetensors, manifest.json, training curve, report), atomically;
@@ -240,10 +217,7 @@ class Predictor:
         history, files = self.training_.get("history", {}), dict(files or {})
         if history.get("epochs"):
             files[artifact.CURVE] = training_curve_png(history["epochs"], history["best_epoch"])
-        tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
-        if self.classical_ is not None:
-            tensors |= {f"classical.{k}": v for k, v in self.classical_.tensors().items()}
-        manifest = self.manifest()
+        tensors, manifest = stored.tensors_of(self), self.manifest()
         files[artifact.REPORT] = report_html(manifest, files.get(artifact.CURVE), explained(self)).encode()
         path = artifact.save(out, manifest, tensors, files)
         if self._checkpoint is not None:
@@ -256,7 +230,7 @@ class Predictor:
         if manifest is None:
             manifest, tensors = artifact.load(path)
         self = cls.__new__(cls)
-        artifact.restore(path, lambda: self._restore(path, manifest, tensors))
+        artifact.restore(path, lambda: stored.restore(self, path, manifest, tensors))
         expected = manifest["encoder"].get("weights_sha256")
         if expected and expected != self.encoder_.spec().get("weights_sha256"):
             raise ModelFileError(
@@ -266,42 +240,3 @@ class Predictor:
         self.metrics_, self.data_ = manifest.get("metrics", {}), manifest.get("data", {})
         self.diagnostics_, self.training_ = manifest.get("diagnostics", []), manifest.get("training", {})
         return self
-
-    def _restore(self, path, manifest: dict, tensors: dict) -> None:
-        """What was learned, from the manifest and tensors, each part checked against the others."""
-        self.settings = Settings.trained_with(manifest["training"]["settings"])
-        self.classes_ = [str(c) for c in manifest["classes"]]
-        self.integer_labels_ = manifest.get("label_type") == "int"
-        self.task_ = manifest.get("task", "classification")
-        scale = manifest.get("target_scale")
-        self.target_scale_ = (float(scale[0]), float(scale[1])) if self.task_ == "regression" else None
-        modality = REGISTRY[manifest.get("modality") or manifest["encoder"]["kind"]]
-        self.encoder_ = modality.encoder_from_spec(manifest["encoder"], self.settings)
-        self.net_spec_, self.recipe_ = dict(manifest["net"]), manifest["model"]
-        n_out = self.targets_.n_outputs
-        if self.task_ not in ("classification", "regression") or self.net_spec_.get("n_classes") != n_out:
-            raise ValueError(f"{n_out} classes but a network for {self.net_spec_.get('n_classes')}")
-        check_net_reads(self.net_spec_, self.encoder_)
-        self.runtime_ = manifest.get("runtime")  # an exported model: its network runs in ONNX Runtime
-        self.net_ = load_network(path, self.runtime_, self.net_spec_, tensors)
-        self.choice_, self.leaderboard_ = manifest.get("choice", "deep"), manifest.get("leaderboard", [])
-        self.deep_weight_, self.selection_ = (
-            float(manifest.get("deep_weight", 0.5)),
-            manifest.get("selection"),
-        )
-        if not 0 <= self.deep_weight_ <= 1:
-            raise ValueError(f"the network's weight {self.deep_weight_} is not between 0 and 1")
-        self.columns_, self.tuning_ = manifest.get("columns"), manifest.get("tuning")
-        self.worst_ = list(manifest.get("worst_mistakes") or [])
-        spec = manifest.get("classical")
-        self.classical_ = classical_from_saved(spec, _part(tensors, "classical.")) if spec else None
-        if self.classical_ is not None:
-            modality.check_classical(self.classical_, self.encoder_, n_out, self.task_)
-        if self.choice_ not in ("deep", "classical", "ensemble") or (
-            self.choice_ != "deep" and self.classical_ is None
-        ):
-            raise ValueError(f"the chosen model {self.choice_!r} is not in the file")
-
-
-def _part(tensors: dict, prefix: str) -> dict:
-    return {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
