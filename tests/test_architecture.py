@@ -16,7 +16,8 @@ from deepstart.modalities.exporter import Exporter
 from deepstart.modalities.service import JsonItems, Service, Uploads
 
 SOURCE = Path(__file__).parents[1] / "src" / "deepstart"
-NAMES = "|".join(sorted(REGISTRY))
+TASK_WORDS = ("forecasting", "timeseries")  # the tasks that chose a trainer, before loading.TRAINERS
+NAMES = "|".join(sorted([*REGISTRY, *TASK_WORDS]))
 BRANCH = re.compile(
     rf"""(==|!=|\bin\b)\s*\(?\s*["']({NAMES})["']"""  # kind == "image", kind in ("table", ...)
     rf"""|["']({NAMES})["']\s*(==|!=|\bin\b)"""  # "image" == kind
@@ -36,6 +37,7 @@ def test_no_branch_on_a_modality_name_outside_modalities():
 
 def test_the_check_itself_finds_a_branch():
     assert BRANCH.search('if kind == "image":') and BRANCH.search('kind in ("table", "sequence")')
+    assert BRANCH.search('if model.task == "forecasting":') and BRANCH.search('task != "timeseries"')
     assert not BRANCH.search('say("images")')
 
 
