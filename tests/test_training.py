@@ -134,10 +134,12 @@ def test_resume_without_checkpoint_or_with_other_data(digits_root, tmp_path, mon
     assert code == 2 and "other data or settings (settings.epochs: 4 then, 5 now)" in err
 
 
-def test_time_limit_too_short_for_one_epoch(digits_root, tmp_path):
+def test_a_time_limit_too_short_to_train_is_refused(digits_root, tmp_path):
     out = tmp_path / "model"
     code, _, err = run_cli("-q", "train", str(digits_root), "--out", str(out), "--time-limit", "0.0001")
-    assert code == 2 and "too short for one epoch" in err and not out.exists()
+    assert code == 2 and "at least 5 s" in err and not out.exists()
+    code, _, err = run_cli("-q", "train", str(digits_root), "--out", str(out), "--time-limit", "ten minutes")
+    assert code == 2 and "such as 90s, 10m or 2h" in err and not out.exists()
 
 
 def test_training_curve_is_a_png_in_the_model(trained):

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from . import artifact
+from .budget import current, within
 from .classical import statistical
 from .classical.series import LinearAR, seasonal_naive
 from .errors import ConfigError, DataError, check_is_fitted
@@ -78,6 +79,10 @@ class Forecaster:
     def train(self, plan: Plan) -> Forecaster:
         """Train as the plan says; what a forecaster does not do is refused first."""
         _check_plan(plan, self.settings)
+        with within(self.settings.time_limit, plan.started):
+            return self._fit_plan(plan)
+
+    def _fit_plan(self, plan: Plan) -> Forecaster:
         self.kind_ = plan.modality().name
         start, s, data = time.perf_counter(), self.settings, plan.data
         horizon, season = _check_horizon(plan.horizon, plan.season)
@@ -106,6 +111,8 @@ class Forecaster:
         seconds = {"deep": deep_seconds, "linear-ar": time.perf_counter() - t0}
         self.diagnostics_ = diagnose(self.net_, self.history_, (x[:4096], y[:4096]), (x_val, y_val), [], plan)
         self.fits_ = {}  # statistical models fitted on the steps before each window
+        self.candidates_ = None
+        self.candidates_ = cut.affordable(self, series, train_end)
         self.partner_ = cut.best_partner(self, series, train_end)
         self.leaderboard_ = cut.leaderboard(self, series, train_end, seconds)
         self.choice_ = self.leaderboard_[0]["name"]
@@ -117,6 +124,8 @@ class Forecaster:
         self.training_ = {"settings": s.recorded(), "history": self.history_.to_dict()}
         self.training_["refit"] = self._refit(series, (x_val, y_val))
         self.training_["seconds"] = round(time.perf_counter() - start, 2)
+        if current().limited:
+            self.training_["budget"] = current().record()
         return self
 
     def _refit(self, series: Series, val: tuple) -> dict:
@@ -128,12 +137,15 @@ class Forecaster:
         ends = [len(v) for v in series.values]
         x, y = cut.windows(self, series.values, [self.lookback_] * len(ends), ends)
         done, t0 = [], time.perf_counter()
-        if "deep" in uses:
+        if "deep" in uses and current().left() < 1.2 * self.history_.seconds:
+            current().cut("the network was not trained again on the whole history")
+        elif "deep" in uses:
             s, epochs = self.settings, self.history_.best_epoch or len(self.history_.epochs)
             torch.manual_seed(s.seed)
             net = build_net(self.net_spec_)
             groups = [{"params": list(net.parameters()), "lr": s.lr or 3e-3}]
-            train_loop(net, (x, y), val, s, LoopPlan(epochs, s.batch_size or 128, groups, task="regression"))
+            steps = LoopPlan(epochs, s.batch_size or 128, groups, "regression", seconds=current().share(0.8))
+            train_loop(net, (x, y), val, s, steps)
             self.net_, done = net.cpu().eval(), [*done, "deep"]
         if "linear-ar" in uses:
             self.ar_, done = LinearAR.fit(x, y, *val, alphas=(self.ar_.alpha,)), [*done, "linear-ar"]
@@ -147,7 +159,7 @@ class Forecaster:
         self.net_ = build_net(self.net_spec_)
         epochs = s.epochs or min(200, max(5, round(TRAIN_STEPS / max(1, len(train[0]) // 128))))
         groups = [{"params": list(self.net_.parameters()), "lr": s.lr or 3e-3}]
-        plan = LoopPlan(epochs, s.batch_size or 128, groups, task="regression")
+        plan = LoopPlan(epochs, s.batch_size or 128, groups, task="regression", seconds=current().share(0.5))
         self.history_ = train_loop(self.net_, train, val, s, plan)
         self.net_.cpu().eval()
         return plan
@@ -369,6 +381,8 @@ class Forecaster:
         ar = {k[3:]: v for k, v in tensors.items() if k.startswith("ar.")}
         self.ar_ = LinearAR.from_saved(manifest["classical"], ar, self.lookback_, self.horizon_)
         self.choice_, self.partner_ = manifest["choice"], manifest["partner"]
+        rows = [r["name"] for r in manifest.get("leaderboard", []) if r["name"] in cut.TITLES]
+        self.candidates_ = rows or None  # the models that were tried (all, in older folders)
         if self.choice_ not in (*cut.TITLES, "ensemble") or self.partner_ not in set(cut.TITLES) - {"deep"}:
             raise ValueError(f"an unknown model {self.choice_!r}")
 

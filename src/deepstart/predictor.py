@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from . import artifact
+from .budget import within
 from .data.labels import binned
 from .errors import ConfigError, DataError, ModelFileError, check_is_fitted
 from .modalities import REGISTRY, Modality, read_labeled, read_unlabeled
@@ -83,7 +84,8 @@ class Predictor:
                 f"{modality.noun.capitalize()} are not trained by deepstart.Predictor; use "
                 f"deepstart.{modality.trainer.capitalize()}, or deepstart train, which chooses."
             )
-        return run(plan, self)
+        with within(self.settings.time_limit, plan.started):
+            return run(plan, self)
 
     # -- using the model ------------------------------------------------------
     def predict_proba(self, inputs) -> np.ndarray:

@@ -7,6 +7,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
+from .budget import MIN_TIME_LIMIT, duration
 from .errors import ConfigError
 from .log import redacted
 
@@ -34,10 +35,10 @@ TASK_KINDS = {
 }
 
 
-def _setting(default, help: str, check, expected: str, choices: tuple = ()):
-    return field(
-        default=default, metadata={"help": help, "check": check, "expected": expected, "choices": choices}
-    )
+def _setting(default, help: str, check, expected: str, choices: tuple = (), parse=None):
+    """A setting's default, help, check; parse: how a text (the CLI's, or "10m") becomes its value."""
+    metadata = {"help": help, "check": check, "expected": expected, "choices": choices, "parse": parse}
+    return field(default=default, metadata=metadata)
 
 
 def _is_fraction_or_count(v) -> bool:
@@ -166,9 +167,11 @@ class Settings:
     )
     time_limit: float | None = _setting(
         None,
-        "Stop training after this many seconds (the best epoch so far is kept).",
-        lambda v: v is None or _positive_number(v),
-        "a number of seconds above 0",
+        "The whole run's time: 90s, 10m, 2h (a bare number is seconds). Each stage fits itself in "
+        "(fewer epochs, folds or models), the best model so far is kept, and what was cut is said.",
+        lambda v: v is None or (_positive_number(v) and v >= MIN_TIME_LIMIT),
+        f"a time of at least {MIN_TIME_LIMIT} s, such as 90s, 10m or 2h",
+        parse=duration,
     )
     workers: int = _setting(
         os.cpu_count() or 1,
@@ -211,6 +214,9 @@ class Settings:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, str) and f.metadata["parse"] is not None:  # "10m", as the CLI takes it
+                value = f.metadata["parse"](value)
+                setattr(self, f.name, value)
             if not f.metadata["check"](value):
                 raise ConfigError(
                     f"Invalid value for {f.name} (--{f.name.replace('_', '-')}). "
@@ -251,12 +257,15 @@ class SettingInfo:
     help: str
     type: str  # the annotation, e.g. "float | None"
     choices: tuple
+    parse: object = None  # how a text becomes its value ("10m" -> 600.0), where not by its type
 
 
 def describe() -> list[SettingInfo]:
     """Every setting with its default, help, type and choices, for the CLI and the docs."""
     return [
-        SettingInfo(f.name, f.default, f.metadata["help"], str(f.type), f.metadata["choices"])
+        SettingInfo(
+            f.name, f.default, f.metadata["help"], str(f.type), f.metadata["choices"], f.metadata["parse"]
+        )
         for f in dataclasses.fields(Settings)
     ]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import ConfigError
 from ..log import printable
 from ..settings import describe
 
@@ -35,6 +36,21 @@ class FractionOrCount(click.ParamType):
             self.fail(f"Expected a fraction like 0.2 or a count like 500. Received: {value!r}", param, ctx)
 
 
+class Parsed(click.ParamType):
+    """A value read by the setting's own parser ("10m" -> 600.0); its one-line refusal kept."""
+
+    name = "TEXT"
+
+    def __init__(self, parse):
+        self.parse = parse
+
+    def convert(self, value, param, ctx):
+        try:
+            return self.parse(value)
+        except ConfigError as e:
+            self.fail(str(e), param, ctx)
+
+
 def setting_options(command):
     """One --option per setting, with the help text and default stored beside it."""
     for info in reversed(describe()):
@@ -43,6 +59,8 @@ def setting_options(command):
             decl, kind = f"{flag}/--no-{flag[2:]}", None
         elif info.choices:
             decl, kind = flag, click.Choice(info.choices)
+        elif info.parse is not None:
+            decl, kind = flag, Parsed(info.parse)
         elif "int" in info.type and "float" in info.type:
             decl, kind = flag, FractionOrCount()
         else:

@@ -103,6 +103,7 @@ def train(
     or a table of one series or many over time whose next --horizon steps of --target
     are forecast. Tables may be CSV, TSV, Parquet or JSON Lines."""
     from .. import artifact
+    from ..budget import limited
     from ..loading import train as train_model
     from ..pipeline.plan import Plan
 
@@ -114,8 +115,9 @@ def train(
         balance=balance, group_split=group_split, time=time_column, id=id_column, horizon=horizon,
         season=season, settings=settings,
     )  # fmt: skip
-    model = train_model(plan)
-    model.save(out)
+    with limited(settings.get("time_limit")):  # the whole run, saving too, within --time-limit
+        model = train_model(plan)
+        model.save(out)
     show(model.summary(model.manifest(), str(out)))
 
 

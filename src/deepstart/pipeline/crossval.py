@@ -24,13 +24,14 @@ SHORT = {"deep": "network", "linear": "linear", "tree": "tree", "gbm": "boosting
 
 
 def deep_out_of_fold(x, y, folds, fit: Callable, regression: bool, seed: int) -> tuple[np.ndarray, float]:
-    """The network's out-of-fold outputs: fit(train, val) -> outputs(x), trained on each
-    fold's rows, its epochs picked on a tenth of them (never on the rows it then predicts)."""
+    """The network's out-of-fold outputs: fit(train, val, share) -> outputs(x), trained on
+    each fold's rows, its epochs picked on a tenth of them (never on the rows it then
+    predicts); each fold's network takes its share of the time left (a --time-limit)."""
     start, oof = time.perf_counter(), None
-    for rows, held in progress(folds, desc="Cross-validating the network", unit="fold"):
+    for i, (rows, held) in enumerate(progress(folds, desc="Cross-validating the network", unit="fold")):
         learn, check = _tenth(rows, y, regression, seed)
         with muted():
-            outputs = fit((x[learn], y[learn]), (x[check], y[check]))
+            outputs = fit((x[learn], y[learn]), (x[check], y[check]), 0.7 / (len(folds) - i))
         out = outputs(x[held])
         oof = np.zeros((len(y), *out.shape[1:]), out.dtype) if oof is None else oof
         oof[held] = out

@@ -8,6 +8,7 @@ from dataclasses import replace
 import torch
 from torch import nn
 
+from ..budget import current
 from ..modalities.recipe import Recipe, head_epochs
 from ..models import build_net
 from ..train import History, Plan, fit
@@ -35,8 +36,10 @@ def train_net(
     task: str,
     checkpoint: Checkpoint | None = None,
     resume: bool = False,
+    share: float = 0.7,
 ) -> tuple[nn.Module, History, Plan]:
-    """train and val are (X, y): features, uint8 pixels or token ids, and targets."""
+    """train and val are (X, y): features, uint8 pixels or token ids, and targets. share:
+    the part of the run's time left (budget) this training may take."""
     train, val = as_tensors(train), as_tensors(val)
     torch.manual_seed(settings.seed)  # the network's initial weights
     net = build_net(recipe.net_spec(n_outputs))
@@ -45,6 +48,7 @@ def train_net(
         if not resume:
             _linear_probe(net, recipe, train, val, settings, task)
     plan = plan_for(recipe, net, settings, len(train[1]), task)
+    plan.seconds = current().share(share)
     if settings.cluster:  # the same loop on the cluster's workers, with DistributedDataParallel
         from ..cluster.fit import fit_on_cluster
 
@@ -67,7 +71,7 @@ def refit_net(recipe: Recipe, n_outputs: int, both: tuple, settings, task: str, 
     torch.manual_seed(settings.seed)
     net = build_net(recipe.net_spec(n_outputs))
     plan = plan_for(recipe, net, settings, len(both[1]), task)
-    plan.epochs = epochs
+    plan.epochs, plan.seconds = epochs, current().share(0.85)
     fit(net, both, both, replace(settings, patience=epochs), plan)
     return net.cpu().eval()
 

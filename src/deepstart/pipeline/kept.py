@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..budget import current
 from ..classical.tables import folds_of
 from ..evaluate.leaderboard import Candidate
 from ..log import say
@@ -30,9 +31,14 @@ def select(model, modality: Modality, recipe, split, seconds: float, cv: bool = 
     dev = np.concatenate([split.train[1], split.val[1]])  # the rows cross-validation scores on
     seed = model.settings.seed
     folds = folds_of(dev, split.regression, seed) if cv and modality.cross_validates else None
+    if folds is not None and current().left() < 1.1 * len(folds) * model.history_.seconds:
+        current().cut(f"the models were compared on the validation rows, not across {len(folds)} folds")
+        folds = None
     if folds is None:
         y_val = split.val[1]
-        classical = modality.baselines(split, model.encoder_, seed)
+        classical = [] if current().over() else modality.baselines(split, model.encoder_, seed)
+        if current().over() and not classical:
+            current().cut("the classical models were not tried")
         model.classical_, model.leaderboard_, out = select_on_validation(
             deep, classical, modality, split, split.regression
         )
@@ -73,10 +79,9 @@ def _fold_net(model, recipe):
     """fit(train, val) -> outputs(x): the recipe's network trained on one fold's rows."""
     n_outputs = model.targets_.n_outputs
 
-    def fit(train: tuple, val: tuple):
-        net, _, _ = train_net(
-            recipe, n_outputs, scaled(model, train), scaled(model, val), model.settings, model.task_
-        )
+    def fit(train: tuple, val: tuple, share: float):
+        train, val = scaled(model, train), scaled(model, val)
+        net, _, _ = train_net(recipe, n_outputs, train, val, model.settings, model.task_, share=share)
         return lambda x: model.network_outputs(x, net)
 
     return fit

@@ -39,6 +39,7 @@ class Plan:
     horizon: int | None = None  # steps to forecast
     season: int | None = None  # steps per season
     settings: dict = field(default_factory=dict)  # Settings' fields, as Predictor(**settings) takes them
+    started: float | None = None  # when the run began (time.perf_counter()), for --time-limit; None: now
 
     def __post_init__(self):
         if self.task != "auto" and self.task not in TASKS:

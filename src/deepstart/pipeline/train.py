@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..budget import current
 from ..data.examples import Examples
 from ..data.labels import binned
 from ..errors import ConfigError, DataError
@@ -56,14 +57,19 @@ def run(plan: Plan, model):
     if plan.balance is not None:
         before = _unbalanced(model, plan.balance, data, split, targets, recipe)
         trained_on = split.balanced(data.weighed[0].iloc[split.train_positions].to_numpy(), s.seed)
-    net_plan = train_network(model, recipe, trained_on, targets, plan.checkpoint, plan.resume)
     # cross-validation would score repeated examples on their own copies: validation chooses instead
     cv = plan.val is None and plan.balance is None and by is None  # folds would mix the groups
+    later = (cv and data.modality.cross_validates) or recipe.refit  # more networks to train after this one
+    net_plan = train_network(
+        model, recipe, trained_on, targets, plan.checkpoint, plan.resume, share=0.35 if later else 0.7
+    )
     out = kept.select(model, data.modality, recipe, trained_on, time.perf_counter() - start, cv=cv)
     model.diagnostics_ = kept.diagnose(model, trained_on, net_plan)  # of the network validation chose
     if recipe.refit and model.choice_ == "deep" and model.history_.best_epoch:
         if s.cluster:
             say("The network is not trained again on the validation examples on a cluster (not yet).")
+        elif current().left() < 1.2 * model.history_.seconds:
+            current().cut("the network was not trained again on the validation examples")
         else:
             out = kept.refit(model, recipe, trained_on, targets)
     _scored_by_group(model, plan, data, split, out, before)
@@ -107,7 +113,7 @@ def read(plan: Plan) -> Read:
     return Read(modality, examples, test, val, groups, weighed, by)
 
 
-def train_network(model, recipe, split, targets: Targets, checkpoint, resume: bool):
+def train_network(model, recipe, split, targets: Targets, checkpoint, resume: bool, share: float = 0.7):
     """The recipe's network, trained (checkpointed after every epoch when asked)."""
     ckpt = None
     if checkpoint is not None:
@@ -119,7 +125,7 @@ def train_network(model, recipe, split, targets: Targets, checkpoint, resume: bo
             )
     train, val = kept.scaled(model, split.train), kept.scaled(model, split.val)
     model.net_, model.history_, net_plan = train_net(
-        recipe, targets.n_outputs, train, val, model.settings, targets.task, ckpt, resume
+        recipe, targets.n_outputs, train, val, model.settings, targets.task, ckpt, resume, share
     )
     model.net_spec_ = recipe.net_spec(targets.n_outputs)
     model._checkpoint = ckpt  # removed once the model is saved, not before
@@ -168,3 +174,5 @@ def record(model, data: Read, split, out) -> None:
         model.training_["cluster"] = model.history_.cluster
     if model.refit_:
         model.training_["refit"] = model.refit_
+    if current().limited:
+        model.training_["budget"] = current().record()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
+from ..budget import current
 from ..errors import DeepstartError
 from ..log import say
 from ..modalities import REGISTRY
@@ -16,6 +17,9 @@ def explained(model) -> dict[str, str]:
     where it cannot be said: the report then shows the mistakes alone)."""
     explainer = model.modality.explainer
     if not model.worst_ or explainer is None or not explainer.can_explain(model):
+        return {}
+    if current().over():
+        current().cut("the report shows the worst mistakes without explanations")
         return {}
     try:
         return explainer.explain_mistakes(model, model.worst_)

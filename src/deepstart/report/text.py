@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..budget import describe
 from ..modalities import REGISTRY
 
 
@@ -116,7 +117,9 @@ def _trained_text(manifest: dict, modality) -> list[str]:
 def _training_text(manifest: dict, modality) -> list[str]:
     """Where it trained (a Ray cluster), a refit on all the data, the examples skipped."""
     data, noun = manifest["data"], modality.noun
-    lines = cluster_text(manifest["training"].get("cluster"))
+    lines = cluster_text(manifest["training"].get("cluster")) + budget_text(
+        manifest["training"].get("budget")
+    )
     if manifest["training"].get("refit"):
         refit = manifest["training"]["refit"]
         lines.append(
@@ -128,6 +131,14 @@ def _training_text(manifest: dict, modality) -> list[str]:
         lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
     return lines
+
+
+def budget_text(budget: dict | None) -> list[str]:
+    """The time limit, the time it took, and what was cut to keep to it."""
+    if not budget:
+        return []
+    cuts = "; ".join(budget["cuts"]) or "nothing was cut"
+    return [f"Time limit {describe(budget['limit'])}: trained in {budget['spent']:.0f} s; {cuts}."]
 
 
 def _test_text(manifest: dict, noun: str) -> list[str]:
@@ -245,6 +256,7 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
         f"{validation_steps(data, encoder)} before them validate, the rest trains.",
         f"Deep model: a GRU network over windows, because {manifest['model']['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']}).",
+        *budget_text(manifest["training"].get("budget")),
     ]
     deep_kept = manifest.get("choice") in ("deep", "ensemble")
     lines += diagnostics_text(manifest.get("diagnostics", []), deep_kept)

@@ -18,6 +18,7 @@ import time
 import traceback
 from pathlib import Path
 
+from ..budget import limited
 from ..data.confine import data_folder
 from ..errors import DeepstartError
 from ..loading import train as train_model
@@ -26,6 +27,8 @@ from ..modalities import REGISTRY
 from ..pipeline.plan import Plan
 from .store import Store
 from .workspace import Workspace
+
+STARTED = time.perf_counter()  # the job's process began: its budget counts from here
 
 
 class Events:
@@ -57,8 +60,9 @@ def train(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
         horizon=options.get("horizon") or None,
         settings=run["settings"],
     )
-    model = train_model(plan)
-    model.save(out / "model")
+    with limited(run["settings"].get("time_limit"), STARTED):  # the budget counts from the job's start
+        model = train_model(plan)
+        model.save(out / "model")
     data = workspace.data_dir(project["id"]).resolve()
     records = [r | {"input": _relative(r["input"], data)} for r in model.test_records_]
     (out / "test_records.json").write_text(json.dumps(records))

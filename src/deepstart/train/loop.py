@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import ConfigError, TrainingError, TrainingInterrupted
+from ..budget import current
+from ..errors import TrainingError, TrainingInterrupted
 from ..log import emit, progress
 from ..models.runtime import device
 from .batches import batch_for, device_of, inputs, shuffled
@@ -57,6 +59,7 @@ class Plan:
     augment: object = None  # a batch augmentation for images, or None
     clean_epochs: int = 0  # the last epochs train on the inputs as they are, without augment
     agree: object = None  # distributed training: record -> the first worker's record, so all stop alike
+    seconds: float = math.inf  # the time this training has (a run's --time-limit: budget.current().share)
 
     @property
     def regression(self) -> bool:
@@ -109,8 +112,9 @@ def fit(
     try:
         for epoch in range(first, plan.epochs):
             torch.manual_seed(settings.seed + epoch)  # the same batches after a resume
-            limit = settings.time_limit if epoch == first else None
-            record = _epoch(model, train, val, plan, optimizer, schedule, limit, history)
+            record = _epoch(model, train, val, plan, optimizer, schedule, history)
+            if epoch == first and math.isfinite(plan.seconds):
+                schedule = _fitted_to_time(plan, optimizer, schedule, record["seconds"], bar)
             if plan.agree is not None:  # every worker keeps the same best epoch and stops at the same one
                 record.update(plan.agree(record))
             bar.set_postfix({k: v for k, v in record.items() if k.startswith("val_")})
@@ -119,11 +123,11 @@ def fit(
             if best.offer(record["val_loss"], model):
                 history.best_epoch = epoch + 1
             history.seconds = time.perf_counter() - clock
-            history.stopped = _stop_reason(history, settings, epoch + 1, plan.epochs, record["train_loss"])
+            history.stopped = _stop_reason(history, settings, plan, epoch + 1, record["train_loss"])
             if checkpoint is not None:
                 extra = {"history": history.to_dict(), "best_loss": best.loss}
                 checkpoint.save(model, optimizer, schedule, extra, best.state)
-            if history.stopped != "finished":
+            if history.stopped != "finished" or epoch + 1 >= plan.epochs:  # plan.epochs may have come down
                 break
     except KeyboardInterrupt:
         if checkpoint is not None and history.epochs:
@@ -134,12 +138,12 @@ def fit(
     return _restore_best(model, history, best)
 
 
-def _epoch(model, train, val, plan: Plan, optimizer, schedule, limit, history: History) -> dict:
+def _epoch(model, train, val, plan: Plan, optimizer, schedule, history: History) -> dict:
     """One epoch of training, then validation; its record is added to history."""
     t0 = time.perf_counter()
     clean = len(history.epochs) >= plan.epochs - plan.clean_epochs
     augment = None if clean else plan.augment
-    train_loss, train_score, norms = _train_epoch(model, train, plan, augment, optimizer, schedule, limit)
+    train_loss, train_score, norms = _train_epoch(model, train, plan, augment, optimizer, schedule)
     val_loss, val_score = evaluate(model, val, plan)
     key = "r2" if plan.regression else "accuracy"
     record = {
@@ -207,13 +211,12 @@ def _hits(out: torch.Tensor, y: torch.Tensor, regression: bool) -> int:
     return 0 if regression else int((out.argmax(1) == y).sum().item())
 
 
-def _train_epoch(model, train, plan: Plan, augment, optimizer, schedule, time_limit: float | None):
-    """One pass over shuffled batches; returns (mean loss, accuracy or R², layer -> gradient norm).
-    With a time_limit, refuses early when one epoch would not fit in it."""
+def _train_epoch(model, train, plan: Plan, augment, optimizer, schedule):
+    """One pass over shuffled batches; returns (mean loss, accuracy or R², layer -> gradient norm)."""
     x_all, y_all = train
     batches = shuffled(x_all, plan.batch_size, plan.layout)
     every = max(1, len(batches) // 8)  # sample gradient norms a few times per epoch
-    total_loss, correct, norms, samples, t0 = 0.0, 0, {}, 0, time.perf_counter()
+    total_loss, correct, norms, samples = 0.0, 0, {}, 0
     model.train()
     for step, idx in enumerate(batches):
         x, y = inputs(x_all, idx, model, plan.layout), y_all[idx].to(device_of(model))
@@ -234,28 +237,43 @@ def _train_epoch(model, train, plan: Plan, augment, optimizer, schedule, time_li
         schedule.step()
         total_loss += loss.item() * len(idx)
         correct += _hits(logits, y, plan.regression)
-        if time_limit and step == min(4, len(batches) - 1):
-            _check_time_limit(time_limit, (time.perf_counter() - t0) / (step + 1) * len(batches))
     score = _score(total_loss / len(y_all), correct, y_all, plan.regression)
     return total_loss / len(y_all), score, {k: v / max(samples, 1) for k, v in norms.items()}
 
 
-def _check_time_limit(time_limit: float, epoch_seconds: float) -> None:
-    if epoch_seconds > time_limit:
-        raise ConfigError(
-            f"--time-limit {time_limit:g} s is too short for one epoch (about {epoch_seconds:.1f} s "
-            "here); allow more time or train on fewer examples."
-        )
+def _fitted_to_time(plan: Plan, optimizer, schedule, epoch_seconds: float, bar):
+    """After the first epoch, as many epochs as the time allows (plan.seconds): the
+    schedule made anew for them, so that the learning rate still comes down at the end
+    (a run cut off mid-schedule ends at a high rate, on a poor model)."""
+    fits = max(1, int(plan.seconds // max(epoch_seconds, 1e-6)))
+    if fits >= plan.epochs:
+        return schedule
+    current().cut(f"the network trained for {fits} epoch{'s' * (fits > 1)} instead of {plan.epochs}")
+    per_epoch = schedule.total_steps // plan.epochs
+    plan.epochs, bar.total = fits, fits
+    max_lr = [g["max_lr"] for g in optimizer.param_groups]
+    for group, lr in zip(optimizer.param_groups, max_lr):
+        group["lr"] = lr  # OneCycleLR starts from max_lr / div_factor again
+    fresh = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=max_lr, total_steps=max(fits * per_epoch, 8), pct_start=0.25
+    )
+    with warnings.catch_warnings():  # stepped without the optimizer: the epoch already done
+        warnings.simplefilter("ignore")
+        for _ in range(min(per_epoch, fresh.total_steps - 1)):
+            fresh.step()
+    return fresh
 
 
-def _stop_reason(history: History, settings, done: int, epochs: int, train_loss: float) -> str:
+def _stop_reason(history: History, settings, plan: Plan, done: int, train_loss: float) -> str:
     if not math.isfinite(train_loss):
         return "diverged"
     # Early stopping waits for the second half of the one-cycle schedule, when the learning rate
     # has come down: while it is high, validation loss is noisy and may not improve for a while.
+    epochs = plan.epochs
     if done - history.best_epoch >= settings.patience and epochs / 2 <= done < epochs:
         return "early stopping"
-    if settings.time_limit and history.seconds > settings.time_limit and done < epochs:
+    if history.seconds * (done + 1) / done > plan.seconds and done < epochs:  # no time for one more
+        current().cut(f"the network stopped after {done} of {epochs} epochs")
         return "time limit"
     return "finished"
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...budget import current
 from ...classical import statistical
 from ...errors import DataError
 from ...evaluate import forecast_metrics, naive_error
@@ -148,8 +149,25 @@ def metrics(fc, series, starts: list[int], model: str, k: int, scales: list[floa
 
 
 def candidates(fc) -> list[str]:
-    """The models scored on validation: the GRU, the window baselines, the statistical ones."""
-    return [*WINDOW_MODELS, *statistical.names(fc.seasons_)[1:]]  # naive is a window model
+    """The models scored on validation: the GRU, the window baselines, the statistical ones
+    (those that were tried: affordable())."""
+    every = [*WINDOW_MODELS, *statistical.names(fc.seasons_)[1:]]  # naive is a window model
+    tried = getattr(fc, "candidates_", None)
+    return [name for name in every if name in tried] if tried else every
+
+
+def affordable(fc, series, train_end: list[int]) -> list[str]:
+    """The candidates tried within the run's time limit: the window models always, each
+    statistical model while time is left (fitted now, on the validation window; scored
+    later from fc.fits_)."""
+    tried = list(WINDOW_MODELS)
+    for name in statistical.names(fc.seasons_)[1:]:
+        if current().over():
+            current().cut(f"{TITLES[name].split(' (')[0]} was not tried")
+            continue
+        metrics(fc, series, train_end, name, fc.kv_)
+        tried.append(name)
+    return tried
 
 
 def best_partner(fc, series, train_end: list[int]) -> str:
