@@ -202,7 +202,9 @@ def test_data_that_cannot_train_says_why_in_the_page(studio, digits_root):
     assert "only one class" in plain(studio.post(f"/api/projects/{project['id']}/runs", json={}), 422)
     numbers = b"a,b,c\n" + b"".join(f"{i},{i * 2},{i % 3}\n".encode() for i in range(40))
     table = studio.post("/api/projects", files=[("files", ("n.csv", numbers, "text/csv"))]).json()
-    assert "pass it with --target" in table["detection"]["problem"] and table["detection"]["columns"] == [
+    said = table["detection"]["problem"]  # what to do in the page, in its own words, no flag
+    assert "choose it with the menu “Column to predict”" in said and "--" not in said
+    assert table["detection"]["columns"] == [
         "a",
         "b",
         "c",

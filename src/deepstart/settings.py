@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from .budget import MIN_TIME_LIMIT, duration
@@ -14,6 +17,50 @@ from .log import redacted
 MODELS = ("auto", "transfer", "cnn", "fine-tune", "faces")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
 TASKS = ("image", "text", "tabular", "regression", "classification", "sequence", "timeseries")  # --task
+# Each option as a person sets it: on the command line, and in the studio's page. Messages
+# name an option through named(), which says it for whoever reads them (speaking_to()).
+CONTROLS = {
+    "target": ("--target", "the menu “Column to predict”"),
+    "time": ("--time", "the menu “Time column”"),
+    "id": ("--id", "the menu “Series id column”"),
+    "horizon": ("--horizon", "“Steps ahead”"),
+    "task": ("--task", "the menu “Read it as”"),
+    "text": ("--text", "a table with one column of texts"),
+    "group_split": ("--group-split", "the box “Test on {value}s it has never heard”"),
+    "time_limit": ("--time-limit", "the time budget"),
+    "epochs": ("--epochs", "a longer time budget"),
+    "fine_tune": ("--fine-tune", "the box “Fine-tune the pretrained network”"),
+    "test_size": ("--test-size", "“Test share”"),
+    "val": ("--val", "more data"),
+    "dropout": ("--dropout", "dropout"),
+    "weight_decay": ("--weight-decay", "weight decay"),
+    "lr": ("--lr", "the learning rate"),
+    "activation": ("--activation", "another activation function"),
+}
+_AUDIENCE: ContextVar[str] = ContextVar("deepstart_audience", default="terminal")
+
+
+def named(option: str, value: str | None = None) -> str:
+    """An option as the reader sets it: "--target" (or "--task tabular") on the command
+    line, "the menu “Column to predict”" in the studio's page."""
+    flag, page = CONTROLS[option]
+    if _AUDIENCE.get() != "page":
+        return f"{flag} {value}" if value else flag
+    if "{value}" in page:  # the box of speakers (or patients...)
+        return page.format(value=value or "group")
+    return f"{page} (“{TASK_WORDS.get(value, value)}”)" if value else page  # --task text: “texts”
+
+
+@contextmanager
+def speaking_to(audience: str) -> Iterator[None]:
+    """Within: messages name options for audience, "terminal" or "page"."""
+    token = _AUDIENCE.set(audience)
+    try:
+        yield
+    finally:
+        _AUDIENCE.reset(token)
+
+
 TASK_WORDS = {  # each --task in words, for the studio's menu
     "auto": "what the data looks like",
     "tabular": "rows of a table",

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..settings import named
 from .labels import label_column
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-", "--", "#n/a"}  # lower-cased
@@ -86,7 +87,7 @@ def _column_type(values: pd.Series, column: str, origin: str) -> tuple[str, str]
         return "", "an ID: a different value in almost every row"
     if distinct >= 0.5 * len(present) and distinct > 20:
         spaces = present.str.contains(" ").mean()
-        why = "free text; a text model reads it: --task text" if spaces >= 0.5 else "an ID or name"
+        why = f"free text, for a text model: {named('task', 'text')}" if spaces >= 0.5 else "an ID or name"
         return "", f"{why}, {distinct:,} different values in {len(present):,} rows"
     return "categorical", ""
 
@@ -175,7 +176,7 @@ def detect_task(labels: pd.Series, column: str, origin: str, forced: str | None 
         if parsed.nunique() == 1:
             raise DataError(
                 f"The target '{column}' of {origin} is always {labels.iloc[0]}: there is nothing to "
-                "predict; choose another --target."
+                f"predict; choose another with {named('target')}."
             )
         whole = (parsed % 1 == 0).all()
         if forced == "regression" or not whole or parsed.nunique() > MAX_INT_CLASSES:
@@ -184,13 +185,13 @@ def detect_task(labels: pd.Series, column: str, origin: str, forced: str | None 
     if forced == "classification" and numeric and not (parsed % 1 == 0).all() and distinct > MAX_INT_CLASSES:
         raise DataError(
             f"The target '{column}' of {origin} holds {distinct:,} different fractional numbers, a quantity "
-            "rather than classes; drop --task classification to predict it by regression."
+            f"rather than classes; read it as numbers instead ({named('task', 'regression')})."
         )
     if forced is None and distinct > MAX_CLASSES_SHARE * len(labels) and distinct > MAX_INT_CLASSES:
         raise DataError(
             f"The target '{column}' of {origin} has {distinct:,} different values in {len(labels):,} rows, "
-            "too many to be classes; for regression it must hold plain numbers, else choose another "
-            "--target."
+            "too many to be classes; for regression it must hold plain numbers, else choose another with "
+            f"{named('target')}."
         )
     return "classification"
 

@@ -9,17 +9,19 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from ..settings import named
 from .examples import Examples
 
 LABEL_NAMES = ("label", "labels", "class", "target", "y", "category", "sentiment", "species")
 
 
 def require_column(table: pd.DataFrame, column: str, origin: str, option: str) -> str:
-    """The column, or one line naming the columns there are and the option to fix."""
+    """The column, or one line naming the columns there are and the option (settings.CONTROLS)
+    to choose another with."""
     if column not in table.columns:
         raise DataError(
-            f"Column '{column}' is not in {origin} (columns: {', '.join(table.columns)}); pass one of "
-            f"those to {option}."
+            f"Column '{column}' is not in {origin} (columns: {', '.join(table.columns)}); choose one of "
+            f"those with {named(option)}."
         )
     return column
 
@@ -29,18 +31,18 @@ def label_column(
 ) -> str:
     """The labels: --target, else the only other column, else the one named like labels."""
     if given is not None:
-        return require_column(table, given, origin, "--target")
+        return require_column(table, given, origin, "target")
     others = [c for c in table.columns if c not in exclude]
     if len(others) == 1:
         return others[0]
-    named = [c for c in others if c.lower() in LABEL_NAMES]
-    if len(named) == 1:
-        return named[0]
+    labelled = [c for c in others if c.lower() in LABEL_NAMES]
+    if len(labelled) == 1:
+        return labelled[0]
     if not others:
         raise DataError(f"{origin} has no label column; add one (e.g. 'label') beside {beside}.")
     raise DataError(
         f"Cannot tell which column of {origin} holds the labels (columns: {', '.join(table.columns)}); "
-        "pass it with --target."
+        f"choose it with {named('target')}."
     )
 
 

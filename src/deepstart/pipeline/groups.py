@@ -16,6 +16,7 @@ from ..data.groups import NamePattern, layout_groups, listed
 from ..errors import DataError, DeepstartError
 from ..log import say, warn
 from ..report.text import groups_text
+from ..settings import named
 
 MAX_NAMES = 50  # group names kept in the manifest for each part
 MAX_NAME = 100  # characters kept of each
@@ -66,9 +67,9 @@ def grouping(modality, examples: Examples, test: Examples | None, given: str | N
     if len(found) < needed:
         parts = "train, validate and test" if needed >= 3 else "train and hold some out"
         raise DataError(
-            f"--group-split {given}: {examples.origin} holds {len(found)} {word}"
+            f"{named('group_split', given)}: {examples.origin} holds {len(found)} {word}"
             f"{'s' * (len(found) != 1)} ({listed(found)}); a split by {word} needs at least {needed} "
-            f"(to {parts} on different {word}s): add {modality.noun} of more {word}s, or drop --group-split."
+            f"(to {parts} on different {word}s): add {modality.noun} of more {word}s, or do without it."
         )
     test_values = None
     if test is not None:
@@ -98,8 +99,8 @@ def _read(modality, examples: Examples, given: str) -> tuple[np.ndarray, str, st
         empty = int(values.isna().sum() + (values.astype(str).str.strip() == "").sum())
         if empty:
             raise DataError(
-                f"--group-split {given}: {empty} rows of {examples.origin} name no {given} (empty cells); "
-                "fill them in or leave those rows out."
+                f"{named('group_split', given)}: {empty} rows of {examples.origin} name no {given} "
+                "(empty cells); fill them in or leave those rows out."
             )
         return values.astype(str).str.strip().to_numpy(object), f"the column {given}", given
     files = examples.items if _are_files(examples.items) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..budget import describe
 from ..modalities import REGISTRY
+from ..settings import named
 
 
 def percent(x: float) -> str:
@@ -325,7 +326,7 @@ def groups_text(groups: dict | None) -> list[str]:
         fix = (
             f"test on data of other {word}s"
             if groups["split"] or groups.get("separate_test")
-            else f"use --group-split {word} to test on unseen {word}s"
+            else f"use {named('group_split', word)} to test on unseen {word}s"
         )
         return [
             f"The same {word}s ({names}) are in the training and the test data: the test score is for "

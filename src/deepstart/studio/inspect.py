@@ -18,7 +18,7 @@ from ..errors import DataError
 from ..log import logger
 from ..modalities import REGISTRY
 from ..pipeline.plan import Plan
-from ..settings import TASK_WORDS
+from ..settings import TASK_WORDS, speaking_to
 
 SAMPLES = 4  # rows of a table shown
 
@@ -28,7 +28,7 @@ def describe(source: Path, data_dir: Path, options: dict, max_pixels: int) -> di
     chosen in the page (target, task, time, horizon, id); "problem" says what stops
     training, in plain words, with the choices that could fix it; "notes", what else
     reading it warned of (files skipped, and why)."""
-    with data_folder(data_dir), noted() as notes:
+    with data_folder(data_dir), noted() as notes, speaking_to("page"):  # options as the page names them
         found = _describe(source, data_dir, options, max_pixels)
     return found | {"notes": notes}
 

@@ -25,6 +25,7 @@ from ..loading import train as train_model
 from ..log import emit, listening, logger
 from ..modalities import REGISTRY
 from ..pipeline.plan import Plan
+from ..settings import speaking_to
 from .store import Store
 from .workspace import Workspace
 
@@ -144,7 +145,8 @@ def main(argv: list[str]) -> int:
     logger.propagate = False
     events = Events(out / "events.jsonl")
     store.set_status(run_id, "running", started=time.time(), pid=os.getpid())
-    with listening(events), data_folder(workspace.data_dir(project["id"])):
+    data = workspace.data_dir(project["id"])
+    with listening(events), data_folder(data), speaking_to("page"):  # messages name the page's controls
         emit("started", kind=run["kind"])
         try:
             summary = JOBS[run["kind"]](workspace, project, run, out)

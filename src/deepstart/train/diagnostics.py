@@ -9,6 +9,7 @@ import math
 import torch
 from torch import nn
 
+from ..settings import named
 from .batches import batch_for
 from .loop import History, Plan, as_tensors, evaluate
 
@@ -94,7 +95,7 @@ def _fit_r2(train_r2: float, val_r2: float) -> tuple[dict, dict]:
         gap > OVERFIT_R2_GAP,
         f"R² is {train_r2:.2f} on training data but {val_r2:.2f} on validation data: "
         + ("the model memorises its examples (overfitting)." if gap > OVERFIT_R2_GAP else "no large gap."),
-        "More data, more regularisation (--dropout, --weight-decay), or fewer epochs.",
+        f"More data, more regularisation ({named('dropout')}, {named('weight_decay')}), or fewer epochs.",
     )
     under = _check(
         "underfitting",
@@ -103,7 +104,8 @@ def _fit_r2(train_r2: float, val_r2: float) -> tuple[dict, dict]:
         f"(R² {train_r2:.2f})."
         if train_r2 < UNDERFIT_R2
         else f"The model fits its training data (R² {train_r2:.2f}).",
-        "Train longer (--epochs) or raise --lr; the inputs may also say little about the target, and then "
+        f"Train longer ({named('epochs')}) or raise {named('lr')}; the inputs may also say little about the "
+        "target, and then "
         "this is as good as it gets.",
     )
     return over, under
@@ -121,7 +123,7 @@ def _divergence(history: History) -> dict:
         f"Training diverged: the loss became infinite or NaN at epoch {bad[0] if bad else '?'}."
         if bad
         else "The loss stayed finite.",
-        "Lower the learning rate (--lr), e.g. 10 times.",
+        f"Lower {named('lr')}, e.g. 10 times.",
     )
 
 
@@ -140,8 +142,8 @@ def _overfitting(train_acc: float, val_acc: float, n_val: int) -> dict:
             if found
             else "no gap beyond chance."
         ),
-        "More data, more regularisation (--dropout, --weight-decay), fewer epochs, or (for images) "
-        "augmentation.",
+        f"More data, more regularisation ({named('dropout')}, {named('weight_decay')}), fewer epochs, or "
+        "(for images) augmentation.",
     )
 
 
@@ -154,7 +156,8 @@ def _underfitting(train_acc: float, val_acc: float) -> dict:
         "(underfitting)."
         if found
         else f"The model fits its training data ({100 * train_acc:.1f} %).",
-        "Train longer (--epochs) or use a bigger model (--fine-tune for photos); raise --lr only if you "
+        f"Train longer ({named('epochs')}) or use a bigger model ({named('fine_tune')} for photos); raise "
+        f"{named('lr')} only if you "
         "had lowered it. If the classes truly look alike, this may be as good as it gets.",
     )
 
@@ -174,7 +177,8 @@ def _gradients(history: History) -> list[dict]:
             "early layers barely learn (vanishing gradients)."
             if ratio < VANISHING_RATIO
             else "Gradients reach the first layer.",
-            "Use --activation relu or gelu instead of sigmoid/tanh, or fewer layers; batch norm helps too.",
+            f"Use {named('activation', 'relu')} or gelu instead of sigmoid/tanh, or fewer layers; batch norm "
+            "helps too.",
         ),
         _check(
             "exploding gradients",
@@ -182,7 +186,7 @@ def _gradients(history: History) -> list[dict]:
             f"Gradient norms reached {max(norms, default=0):.3g} (exploding gradients)."
             if exploding
             else f"Gradient norms stayed moderate (largest {max(norms, default=0):.3g}).",
-            "Lower --lr; normalise the inputs; use batch norm.",
+            f"Lower {named('lr')}; normalise the inputs; use batch norm.",
         ),
     ]
 
@@ -212,7 +216,7 @@ def _dead_units(model: nn.Module, x: torch.Tensor, layout: str) -> dict:
         f"{100 * worst[1]:.0f} % of the units of the ReLU '{worst[0]}' never activate (dead ReLUs)."
         if worst[1] > DEAD_FRACTION
         else "The ReLU units are alive.",
-        "Lower --lr, or use --activation gelu or silu, which do not die.",
+        f"Lower {named('lr')}, or use {named('activation', 'gelu')} or silu, which do not die.",
     )
 
 

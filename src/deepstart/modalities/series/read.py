@@ -17,6 +17,7 @@ from ...data.labels import require_column
 from ...data.tables import as_text_table, read_table
 from ...errors import DataError
 from ...log import say, warn
+from ...settings import named
 
 TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "week", "day", "period", "ds")
 
@@ -60,9 +61,9 @@ def read_series(
     """Series from a table of strings (as read_table gives)."""
     if table.empty:
         raise DataError(f"{origin} has no rows; give one row per time step.")
-    time = require_column(table, time, origin, "--time") if time else _time_column(table, origin)
+    time = require_column(table, time, origin, "time") if time else _time_column(table, origin)
     if id_column:
-        require_column(table, id_column, origin, "--id")
+        require_column(table, id_column, origin, "id")
     target = _target_column(table, target, [c for c in table.columns if c not in (time, id_column)], origin)
     values = _target_values(table[target], target, origin)
     stamps, numeric_time = _times(table[time], time, origin)
@@ -77,12 +78,12 @@ def read_series(
 def _target_column(table: pd.DataFrame, target: str | None, others: list[str], origin: str) -> str:
     """The column to forecast: the one given, else the only column besides time and id."""
     if target:
-        return require_column(table, target, origin, "--target")
+        return require_column(table, target, origin, "target")
     if len(others) == 1:
         return others[0]
     raise DataError(
         f"Cannot tell which column of {origin} to forecast (columns: {', '.join(table.columns)}); "
-        "pass it with --target."
+        f"choose it with {named('target')}."
     )
 
 
@@ -107,7 +108,7 @@ def _one_row_per_step(frame: pd.DataFrame, origin: str, has_ids: bool) -> None:
         raise DataError(
             f"{origin} has {int(duplicated.sum())} duplicate time steps{where} (e.g. {row['t']}); keep one "
             "row per time step"
-            + (" and series." if has_ids else ", or pass --id if it holds several series.")
+            + (" and series." if has_ids else f", or name its series with {named('id')} if it holds several.")
         )
 
 
@@ -197,8 +198,8 @@ def _time_column(table: pd.DataFrame, origin: str) -> str:
     if named:
         return named[0]
     raise DataError(
-        f"Cannot tell which column of {origin} holds the time (columns: {', '.join(table.columns)}); pass "
-        "it with --time."
+        f"Cannot tell which column of {origin} holds the time (columns: {', '.join(table.columns)}); "
+        f"choose it with {named('time')}."
     )
 
 
@@ -222,7 +223,7 @@ def _times(cells: pd.Series, column: str, origin: str):
         bad = cells[stamps.isna()].iloc[0]
         raise DataError(
             f"The time column '{column}' of {origin} holds {bad[:30]!r}, which is not a date or a number; "
-            "fix it or pass the right column with --time."
+            f"fix it or choose the right column with {named('time')}."
         )
     return stamps, False
 

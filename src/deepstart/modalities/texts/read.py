@@ -14,6 +14,7 @@ from ...data.prose import find_text_column, text_column
 from ...data.tables import as_text_table, is_table_file, read_table
 from ...errors import DataError
 from ...log import say, warn
+from ...settings import named
 from ..given import Given
 
 
@@ -64,16 +65,16 @@ def labelled_texts(table: pd.DataFrame, origin: str, target: str | None, text: s
     if table.empty:
         raise DataError(f"{origin} has no rows; give one text and its label per row.")
     if target is not None:
-        require_column(table, target, origin, "--target")
+        require_column(table, target, origin, "target")
     text_col = text_column(table, origin, text, exclude=(target,) if target else ())
     label_col = label_column(table, origin, target, exclude=(text_col,))
     if label_col == text_col:
-        raise DataError(f"--text and --target both name '{text_col}'; the labels need their own column.")
+        raise DataError(f"The texts and the labels are both '{text_col}'; the labels need their own column.")
     ignored = [c for c in table.columns if c not in (text_col, label_col)]
     if ignored:
         say(
             f"Using the text in '{text_col}' and the labels in '{label_col}'; ignoring {', '.join(ignored)} "
-            "(--task tabular learns from the other columns instead)."
+            f"({named('task', 'tabular')} learns from the other columns instead)."
         )
     labels = table[label_col].str.strip()
     missing = [i + 1 for i, v in enumerate(labels) if v == ""]  # rows counted from 1, as encoders do
@@ -147,5 +148,5 @@ def warn_if_inside(val_texts: list[str], train_texts: list[str]) -> None:
         warn(
             f"{inside / len(sample):.0%} of the validation texts appear word for word inside training "
             "texts: validation accuracy looks better than it is and favours models that memorise wording. "
-            "Pass separate validation texts with --val."
+            f"Give separate validation texts ({named('val')})."
         )
