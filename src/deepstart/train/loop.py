@@ -93,8 +93,8 @@ def fit(
     """Train model on train = (X, y); keep the epoch with the lowest loss on val = (X, y).
     keep_start: the starting weights count as epoch 0, kept if no epoch beats them
     (fine-tuning then never ends worse, on validation, than where it began)."""
-    train, val = as_tensors(train), as_tensors(val)
     _place(model, plan.layout)
+    train, val = on_device(as_tensors(train), model), on_device(as_tensors(val), model)
     optimizer = _optimizer(settings, plan.groups)
     steps = max(plan.epochs * math.ceil(len(train[1]) / plan.batch_size), 8)  # fewer break its phases
     max_lr = [g["lr"] for g in optimizer.param_groups]
@@ -180,6 +180,19 @@ def _place(model: nn.Module, layout: str) -> None:
         model.to(memory_format=torch.channels_last)  # measured ~1.5x faster for convolutions here
 
 
+ON_DEVICE_BYTES = 8 << 30  # data up to this size is copied to a GPU once, not batch by batch
+
+
+def on_device(data: tuple, model: nn.Module) -> tuple:
+    """(X, y) on the model's GPU when it has one and they fit (uint8 pixels stay uint8):
+    batches are then slices in its memory, with no copy from the host at every step."""
+    where = device_of(model)
+    size = sum(t.numel() * t.element_size() for t in data if isinstance(t, torch.Tensor))
+    if where.type != "cuda" or size > ON_DEVICE_BYTES:
+        return data
+    return tuple(t.to(where) if isinstance(t, torch.Tensor) else t for t in data)
+
+
 def as_tensors(data: tuple) -> tuple[torch.Tensor, torch.Tensor]:
     """(X, y) as tensors (NumPy arrays are wrapped, not copied, when contiguous)."""
     return tuple(torch.from_numpy(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a for a in data)
@@ -216,7 +229,7 @@ def _train_epoch(model, train, plan: Plan, augment, optimizer, schedule):
     x_all, y_all = train
     batches = shuffled(x_all, plan.batch_size, plan.layout)
     every = max(1, len(batches) // 8)  # sample gradient norms a few times per epoch
-    total_loss, correct, norms, samples = 0.0, 0, {}, 0
+    total_loss, correct, norms, samples = 0.0, 0, {}, 0  # sums kept on the device: no wait at each step
     model.train()
     for step, idx in enumerate(batches):
         x, y = inputs(x_all, idx, model, plan.layout), y_all[idx].to(device_of(model))
@@ -235,8 +248,10 @@ def _train_epoch(model, train, plan: Plan, augment, optimizer, schedule):
                 norms[name] = norms.get(name, 0.0) + norm
         optimizer.step()
         schedule.step()
-        total_loss += loss.item() * len(idx)
-        correct += _hits(logits, y, plan.regression)
+        total_loss = total_loss + loss.detach().float() * len(idx)
+        if not plan.regression:
+            correct = correct + (logits.argmax(1) == y).sum()
+    total_loss, correct = float(total_loss), int(correct)
     score = _score(total_loss / len(y_all), correct, y_all, plan.regression)
     return total_loss / len(y_all), score, {k: v / max(samples, 1) for k, v in norms.items()}
 
