@@ -39,6 +39,7 @@ class Recipe:
     # for the epochs validation chose (cheap for a classifier on frozen features; validation
     # of whole speakers or patients otherwise leaves a group out of the final model)
     knobs: dict = field(default_factory=dict)  # settings beyond search_space's that matter for this recipe
+    gpu: dict = field(default_factory=dict)  # on a CUDA GPU: {"batch", "steps"} where larger batches pay
 
     def search_space(self) -> dict[str, Knob]:
         """What `deepstart tune` searches for this recipe: the learning rate and batch size
@@ -57,15 +58,18 @@ class Recipe:
         """The network's manifest entry; for tables, once the encoder has learned the columns."""
         return {**self.net, "n_classes": n_classes, **self.encoder.network_inputs()}
 
-    def epochs(self, settings, n_train: int) -> int:
+    def epochs(self, settings, n_train: int, gpu: bool = False) -> int:
         if settings.epochs is not None:
             return settings.epochs
         low, high = self.epoch_range
-        per_epoch = math.ceil(n_train / self.batch_size(settings))
-        return min(high, max(low, round(self.steps / per_epoch)))
+        per_epoch = math.ceil(n_train / self.batch_size(settings, gpu))
+        steps = self.gpu.get("steps", self.steps) if gpu else self.steps
+        return min(high, max(low, round(steps / per_epoch)))
 
-    def batch_size(self, settings) -> int:
-        return settings.batch_size if settings.batch_size is not None else self.batch_default
+    def batch_size(self, settings, gpu: bool = False) -> int:
+        if settings.batch_size is not None:
+            return settings.batch_size
+        return self.gpu.get("batch", self.batch_default) if gpu else self.batch_default
 
     def lr(self, settings) -> float:
         return settings.lr if settings.lr is not None else self.lr_default

@@ -11,6 +11,7 @@ from torch import nn
 from ..budget import current
 from ..modalities.recipe import Recipe, head_epochs
 from ..models import build_net
+from ..models.runtime import device
 from ..train import History, Plan, fit
 from ..train.checkpoint import Checkpoint
 from ..train.loop import as_tensors
@@ -23,7 +24,8 @@ def plan_for(recipe: Recipe, net: nn.Module, settings, n_train: int, task: str) 
     groups = (
         net.param_groups(lr) if recipe.probe is not None else [{"params": list(net.parameters()), "lr": lr}]
     )
-    epochs, batch = recipe.epochs(settings, n_train), recipe.batch_size(settings)
+    gpu = device().type == "cuda"  # larger batches where the recipe says they pay there
+    epochs, batch = recipe.epochs(settings, n_train, gpu), recipe.batch_size(settings, gpu)
     return Plan(epochs, batch, groups, task, recipe.encoder.layout, recipe.augment, recipe.clean_epochs)
 
 

@@ -88,8 +88,20 @@ def _cnn(survey: Survey, settings) -> Recipe:
         "activation": Knob("choice", choices=ACTIVATIONS[:3]),
         "augment": Knob("choice", choices=(True, False)),
     }
+    # On an H200, MNIST: batch 128 x 3 epochs 99.43 % in 5.4 s of training; 1024 x 12 epochs
+    # (636 steps) 99.56 % in 3.7 s; 512 x 4, 99.39 % in 1.8 s (bench/results/gpu.json).
+    gpu = {"batch": 1024, "steps": 640}
     return Recipe(
-        "cnn", why, encoder, augment, net, steps=CNN_STEPS, epoch_range=(3, 200), clean_epochs=1, knobs=knobs
+        "cnn",
+        why,
+        encoder,
+        augment,
+        net,
+        steps=CNN_STEPS,
+        epoch_range=(3, 200),
+        clean_epochs=1,
+        knobs=knobs,
+        gpu=gpu,
     )
 
 
