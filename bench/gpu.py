@@ -106,7 +106,8 @@ def frozen_breakdown(folder: Path) -> dict:
 
     import torch
 
-    from deepstart.modalities.images.encoders import BATCH, FeatureEncoder, _load_chunk, chunk_size
+    from deepstart.modalities.images.encoders import GPU_BATCH as BATCH
+    from deepstart.modalities.images.encoders import FeatureEncoder, _load_chunk, chunk_size
 
     files = sorted(folder.rglob("*.jpg"))
     encoder = FeatureEncoder(workers=os.cpu_count() or 1, cache=False)
