@@ -210,9 +210,15 @@ class FeatureEncoder(PixelEncoder):
 
     def features_of(self, pixels: torch.Tensor) -> torch.Tensor:
         """Features of (N, 3, 224, 224) uint8 pixels, as a fine-tuned network starts from."""
-        starts = progress(range(0, len(pixels), 64), desc="Features for the first classifier", unit="batch")
         hwc = pixels.numpy().transpose(0, 2, 3, 1)  # the transform's input layout, (N, H, W, 3)
-        return torch.from_numpy(np.concatenate([self.transform(hwc[s : s + 64]) for s in starts]))
+        with progress(
+            total=-(-len(pixels) // 64), desc="Features for the first classifier", unit="batch"
+        ) as bar:
+            parts = []
+            for s in range(0, len(pixels), 64):
+                parts.append(self.transform(hwc[s : s + 64]))
+                bar.update(1)
+        return torch.from_numpy(np.concatenate(parts))
 
 
 def faces_seen(items, sample: int = 20) -> tuple[int, int]:
