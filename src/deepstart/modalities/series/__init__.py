@@ -37,7 +37,8 @@ class Series(Modality):
             "n_series": len(series.ids),
             "n": steps,
             "time_column": series.columns["time"],
-            "what": f"'{target}' to forecast: {count} of {steps:,} steps in all",
+            "count": f"{count} of {steps:,} steps in all",  # not "526 series": the page says this
+            "what": f"'{target}' to forecast",
             "choices": {"fine_tune": False, "compare": False, "capture": False},
             "controls": [  # how the series is read and forecast, chosen in the page
                 {"name": "time", "label": "Time column", "kind": "column", "value": series.columns["time"]},

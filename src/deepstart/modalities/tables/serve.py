@@ -34,4 +34,12 @@ class TableService(JsonItems):
         return model.predict_records(pd.DataFrame(items, dtype=object))
 
     def describe_inputs(self, model) -> dict:
-        return {"columns": [{"name": c, "type": t} for c, t in model.encoder_.types.items()]}
+        """Each column the model reads, its type, and a category column's known categories
+        (a page offers them as choices)."""
+        known = {c["column"]: c["categories"] for c in model.encoder_.categorical or []}
+        return {
+            "columns": [
+                {"name": c, "type": t} | ({"categories": known[c]} if c in known else {})
+                for c, t in model.encoder_.types.items()
+            ]
+        }
