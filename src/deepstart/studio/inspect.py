@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..data.confine import data_folder
+from ..data.groups import layout_groups
 from ..data.tables import is_table_file, read_table
 from ..errors import DataError
 from ..log import logger
@@ -21,6 +22,7 @@ from ..pipeline.plan import Plan
 from ..settings import TASK_WORDS, speaking_to
 
 SAMPLES = 4  # rows of a table shown
+MIN_GROUPS = 3  # groups needed to train, validate and test on different ones
 
 
 def describe(source: Path, data_dir: Path, options: dict, max_pixels: int) -> dict:
@@ -50,13 +52,35 @@ def _describe(source: Path, data_dir: Path, options: dict, max_pixels: int) -> d
         horizon=options.get("horizon") or None,
     )
     try:
-        return found | plan.modality().summarize(plan.given, data_dir, max_pixels)
+        modality = plan.modality()
+        found |= modality.summarize(plan.given, data_dir, max_pixels)
     except DataError as e:  # what can still be done: photos taken into a folder's classes
         capture = source.is_dir() and any(REGISTRY[name].captures for name in REGISTRY)
         return found | {
             "problem": str(e),
             "choices": {"fine_tune": False, "compare": False, "capture": capture},
         }
+    if "n" in found and "count" not in found:  # "72 images"; a series says its own
+        found["count"] = f"{found['n']:,} {found['noun']}"
+    return found | _groups(modality, plan, source)
+
+
+def _groups(modality, plan: Plan, source: Path) -> dict:
+    """{"groups": {"word", "n", "names", "label"}} where files are named {label}_{group}_{n}
+    after at least MIN_GROUPS groups (speakers), so that a run can test on groups it never
+    trained on (--group-split); else nothing."""
+    if not source.is_dir():
+        return {}
+    examples = modality.read_labeled(plan.given)
+    if not isinstance(examples.items, list) or not examples.labels:
+        return {}
+    values = layout_groups(examples.items, examples.labels)
+    names = sorted({v for v in values if v}) if values is not None else []
+    if len(names) < MIN_GROUPS:
+        return {}
+    word = modality.group_word
+    label = f"Test on {word}s it has never trained on ({len(names)} {word}s found in the file names)"
+    return {"groups": {"word": word, "n": len(names), "names": names[:50], "label": label}}
 
 
 class _Notes(logging.Handler):

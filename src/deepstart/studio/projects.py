@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from ..data.split import check_class_sizes
 from ..errors import DataError, Refused
+from . import corrections
 from .access import json_body
 from .archive import extract_zip
 from .inspect import describe
@@ -95,6 +96,64 @@ async def capture(request: Request, project_id: int):
     finally:
         await form.close()
     return await asyncio.to_thread(_full, studio, project_id, True)
+
+
+@router.post("/{project_id}/examples")
+async def add_example(request: Request, project_id: int):
+    """ "This is actually X" (JSON): {"label": X, "input": a text or a row} adds an example
+    to the project's table; {"label": X, "run": N, "test": a test record's input} files
+    that test example of run N under X."""
+    studio = request.app.state.studio
+    project = _existing(studio, project_id)
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("label"), str):
+        raise Refused(422, 'Send a JSON object with "label" and either "input" or "run" and "test".')
+    detection = studio.detection(project)
+    if "test" in body:
+        record = _test_record(studio, project_id, body.get("run"), body["test"])
+        change, given = corrections.correct, (record, body["label"])
+    else:
+        change, given = corrections.add_item, (body["label"], body.get("input"))
+    args = (studio.workspace, project, detection, *given)
+    return await asyncio.to_thread(_changed, studio, project_id, change, args)
+
+
+@router.post("/{project_id}/examples/file")
+async def add_example_file(request: Request, project_id: int):
+    """ "This is actually X" for a photo or a recording tried in the page: fields "label"
+    and "file", saved in the class's folder."""
+    studio = request.app.state.studio
+    project = _existing(studio, project_id)
+    form = await _form(request, studio.limits)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Refused(422, "Send the example as the field 'file' and its class as 'label'.")
+        data, label = await upload.read(), str(form.get("label") or "")
+        args = (studio.workspace, project, label, upload.filename or "", data)
+        return await asyncio.to_thread(_changed, studio, project_id, corrections.add_file, args)
+    finally:
+        await form.close()
+
+
+def _test_record(studio, project_id: int, run_id, given) -> dict:
+    """The test record of one of the project's runs whose input is given."""
+    run = studio.store.run(run_id) if isinstance(run_id, int) else None
+    if run is None or run["project_id"] != project_id:
+        raise Refused(404, "There is no such run in this project.")
+    path = studio.workspace.run_dir(run_id) / "test_records.json"
+    records = json.loads(path.read_text()) if path.is_file() else []
+    found = next((r for r in records if r["input"] == given), None)
+    if found is None:
+        raise Refused(404, "That example is not among the run's test examples.")
+    return found
+
+
+def _changed(studio, project_id: int, change, args) -> dict:
+    """The change made, and what is pending for the next run; the detection is read again."""
+    pending = change(*args)
+    (studio.workspace.project_dir(project_id) / "detection.json").unlink(missing_ok=True)
+    return {"changes": pending}
 
 
 @router.get("/{project_id}/files/{name:path}")
@@ -219,4 +278,6 @@ def _brief(studio, project: dict) -> dict:
 
 def _full(studio, project_id: int, fresh: bool = False) -> dict:
     project = _existing(studio, project_id)
-    return {**project, "detection": detection(studio, project, fresh), "runs": studio.store.runs(project_id)}
+    found = detection(studio, project, fresh)
+    changes = corrections.pending(studio.workspace, project_id)
+    return {**project, "detection": found, "runs": studio.store.runs(project_id), "changes": changes}

@@ -19,12 +19,14 @@ from ..serve.routes import NO_EXPLAINER
 from ..settings import Settings
 from .access import json_body
 from .events import follow
+from .examples import EXAMPLE
+from .workspace import clean_parts
 
 REPORT_POLICY = (
     "default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; sandbox; "
     "frame-ancestors 'none'"
 )
-SETTINGS = {"time_limit", "fine_tune", "test_size", "epochs", "seed"}  # what the page may set
+SETTINGS = {"time_limit", "fine_tune", "test_size", "epochs", "seed", "group_split"}  # what the page may set
 
 
 router = APIRouter(prefix="/api")
@@ -32,13 +34,18 @@ router = APIRouter(prefix="/api")
 
 @router.post("/projects/{project_id}/runs")
 async def train(request: Request, project_id: int):
-    """Queue a training run: {"time_limit": seconds, "fine_tune": bool, "test_size": 0.2}."""
+    """Queue a training run: {"time_limit": seconds, "fine_tune": bool, "test_size": 0.2,
+    "group_split": true (test on groups, such as speakers, it never trained on)}."""
     studio = request.app.state.studio
     project = _project(studio, project_id)
     settings = await _settings(request)
-    problem = studio.detection(project).get("problem")
-    if problem:
-        raise Refused(422, problem)
+    detection = studio.detection(project)
+    if detection.get("problem"):
+        raise Refused(422, detection["problem"])
+    if settings.pop("group_split", False):
+        if not detection.get("groups"):
+            raise Refused(422, "The data does not say which examples belong together; train without it.")
+        settings["group_split"] = detection["groups"]["word"]
     return studio.store.run(studio.store.add_run(project_id, "train", settings))
 
 
@@ -115,9 +122,22 @@ async def curve(request: Request, run_id: int):
 
 @router.get("/runs/{run_id}/metadata")
 async def metadata(request: Request, run_id: int):
+    """What the model takes and says (as serve's /metadata), with a test example to start from."""
     studio = request.app.state.studio
     model = await studio.models.get(run_id)
-    return studio.models.metadata(run_id, model)
+    return studio.models.metadata(run_id, model) | {"example": _example(studio, run_id)}
+
+
+@router.get("/runs/{run_id}/example-file")
+async def example_file(request: Request, run_id: int):
+    """The run's example file (a photo, a recording from its test split)."""
+    studio = request.app.state.studio
+    found = _example(studio, run_id) or {}
+    folder = studio.workspace.run_dir(run_id) / "example"
+    if not found.get("file") or not (folder / clean_parts(found["file"])[-1]).is_file():
+        raise Refused(404, "This run keeps no example file.")
+    policy = "default-src 'none'; frame-ancestors 'none'"
+    return FileResponse(folder / clean_parts(found["file"])[-1], headers={"Content-Security-Policy": policy})
 
 
 @router.post("/runs/{run_id}/predict")
@@ -172,7 +192,8 @@ async def download_export(request: Request, run_id: int):
 @router.post("/runs/{run_id}/serve")
 async def serve(request: Request, run_id: int):
     studio = request.app.state.studio
-    return await asyncio.to_thread(studio.serving.start, run_id, _model(studio, run_id))
+    folder = _model(studio, run_id)
+    return await asyncio.to_thread(studio.serving.start, run_id, folder, _example(studio, run_id))
 
 
 @router.delete("/runs/{run_id}/serve")
@@ -186,8 +207,15 @@ async def _settings(request: Request) -> dict:
     if not isinstance(body, dict) or not set(body) <= SETTINGS:
         raise Refused(422, f"Send a JSON object with some of: {', '.join(sorted(SETTINGS))}.")
     settings = {k: v for k, v in body.items() if v is not None}
-    Settings(**settings)  # refused here, in one line, rather than in the worker
+    if not isinstance(settings.get("group_split", False), bool):
+        raise Refused(422, "group_split is true or false.")
+    Settings(**{k: v for k, v in settings.items() if k != "group_split"})  # refused here, in one line
     return settings
+
+
+def _example(studio, run_id: int) -> dict | None:
+    path = studio.workspace.run_dir(run_id) / EXAMPLE
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def _project(studio, project_id: int) -> dict:

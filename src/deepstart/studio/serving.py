@@ -26,8 +26,9 @@ class Serving:
         self.workspace = workspace
         self.services: dict[int, tuple[subprocess.Popen, dict]] = {}
 
-    def start(self, run_id: int, folder) -> dict:
-        """{"url", "token", "curl"} of the run's service, started if it is not running."""
+    def start(self, run_id: int, folder, example: dict | None = None) -> dict:
+        """{"url", "token", "curl"} of the run's service, started if it is not running; the
+        curl line sends the run's example (a file of that name, or its JSON)."""
         if run_id in self.services and self.services[run_id][0].poll() is None:
             return self.services[run_id][1]
         port, token = _free_port(), secrets.token_urlsafe(24)
@@ -60,7 +61,7 @@ class Serving:
         found = {
             "url": url,
             "token": token,
-            "curl": curl_line(REGISTRY[info["modality"]].service, info, url, token),
+            "curl": curl_line(REGISTRY[info["modality"]].service, info, url, token, example),
         }
         self.services[run_id] = (worker, found)
         return found
@@ -79,13 +80,18 @@ class Serving:
             self.stop(run_id)
 
 
-def curl_line(service, info: dict, url: str, token: str) -> str:
-    """How to call the service from a terminal (service: the model's modality's)."""
+def curl_line(service, info: dict, url: str, token: str, example: dict | None = None) -> str:
+    """How to call the service from a terminal (service: the model's modality's), with the
+    run's example: its file (downloaded beside the line) or its text, row or history."""
     auth = f"-H 'Authorization: Bearer {token}'"
     if service.uploads:
-        return f"curl {auth} -F file=@your-file {url}predict"
-    body = json.dumps(service.example_body(info))
-    return f"curl {auth} -H 'content-type: application/json' -d {shlex.quote(body)} {url}predict"
+        name = (example or {}).get("file") or "your-file"
+        return f"curl {auth} -F file=@{shlex.quote(name)} {url}predict"
+    if example and "input" in example and info.get("try", {}).get("field"):
+        body = {info["try"]["field"]: example["input"]}
+    else:
+        body = service.example_body(info)
+    return f"curl {auth} -H 'content-type: application/json' -d {shlex.quote(json.dumps(body))} {url}predict"
 
 
 def _free_port() -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
@@ -22,10 +23,12 @@ from ..budget import limited
 from ..data.confine import data_folder
 from ..errors import DeepstartError
 from ..loading import train as train_model
-from ..log import emit, listening, logger
+from ..log import emit, listening, logger, say
 from ..modalities import REGISTRY
 from ..pipeline.plan import Plan
 from ..settings import speaking_to
+from .corrections import restore, said, taken
+from .examples import save_example, test_data
 from .store import Store
 from .workspace import Workspace
 
@@ -51,7 +54,11 @@ class Messages(logging.Handler):
 
 
 def train(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
-    options = project["options"]
+    options, settings = _options(workspace, project), dict(run["settings"])
+    group_split = settings.pop("group_split", None)  # the word the detection offered: "speaker"
+    changes = taken(workspace, project["id"])  # added or corrected in the page since the last run
+    if changes:
+        say(said(changes))
     plan = Plan(
         Path(project["source"]),  # relative to the project's folder, the worker's own
         target=options.get("target") or None,
@@ -59,15 +66,30 @@ def train(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
         time=options.get("time") or None,
         id=options.get("id") or None,
         horizon=options.get("horizon") or None,
-        settings=run["settings"],
+        group_split=group_split,
+        settings=settings,
     )
-    with limited(run["settings"].get("time_limit"), STARTED):  # the budget counts from the job's start
-        model = train_model(plan)
-        model.save(out / "model")
+    try:
+        with limited(settings.get("time_limit"), STARTED):  # the budget counts from the job's start
+            model = train_model(plan)
+            model.save(out / "model")
+    except BaseException:
+        restore(workspace, project["id"], changes)  # the next run learns from them
+        raise
     data = workspace.data_dir(project["id"]).resolve()
     records = [r | {"input": _relative(r["input"], data)} for r in model.test_records_]
     (out / "test_records.json").write_text(json.dumps(records))
-    return summary_of(model.manifest())
+    save_example(model, records, data, Path(project["source"]).resolve(), out)
+    return summary_of(model.manifest()) | ({"changes": changes} if changes else {})
+
+
+def _options(workspace: Workspace, project: dict) -> dict:
+    """How to read the data: as chosen in the page, else as the page showed it (a control's
+    value, such as the steps ahead of a forecast, counts as chosen)."""
+    path = workspace.project_dir(project["id"]) / "detection.json"
+    shown = json.loads(path.read_text()).get("controls") or [] if path.is_file() else []
+    given = {c["name"]: c["value"] for c in shown if c.get("value") not in (None, "")}
+    return given | {k: v for k, v in project["options"].items() if v not in (None, "")}
 
 
 def _relative(name, data: Path):
@@ -97,11 +119,25 @@ def summary_of(manifest: dict) -> dict:
 
 
 def export(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
+    """The int8 ONNX export, checked on the run's test split where it can be rebuilt."""
     from ..export import export_model
+    from ..loading import load_model
 
-    model = workspace.run_dir(run["parent_id"]) / "model"
-    runtime = export_model(model, out / "export", int8=True)
-    return {"check": runtime["check"], "quantization": runtime.get("quantization"), "notes": runtime["notes"]}
+    parent = workspace.run_dir(run["parent_id"])
+    records_file = parent / "test_records.json"
+    records = json.loads(records_file.read_text()) if records_file.is_file() else []
+    data, source = workspace.data_dir(project["id"]).resolve(), Path(project["source"]).resolve()
+    model = load_model(parent / "model")
+    held = test_data(model, records, data, source, out / "test-data")
+    given = {"data": held[0], **held[1]} if held else {}
+    try:
+        runtime = export_model(parent / "model", out / "export", int8=True, **given)
+    finally:
+        shutil.rmtree(out / "test-data", ignore_errors=True)
+    check = runtime["check"]
+    if held:  # said as people read it, not as the folder it was checked in
+        check["data"] = f"the test split ({check['n']:,} {model.modality.noun})"
+    return {"check": check, "quantization": runtime.get("quantization"), "notes": runtime["notes"]}
 
 
 def compare(workspace: Workspace, project: dict, run: dict, out: Path) -> dict:
