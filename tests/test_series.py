@@ -56,9 +56,12 @@ def test_forecaster_end_to_end(forecaster):
     manifest = json.loads(run_cli("info", str(root / "m"), "--json")[1])
     assert manifest["task"] == "forecasting" and manifest["encoder"]["season"] == 7
     board = manifest["leaderboard"]
-    statistical = {"naive", "seasonal-naive", "ets", "theta", "arima"}
+    statistical = {"naive", "seasonal-naive", "ets", "theta", "arima", "combination"}
     assert {r["name"] for r in board} == {"deep", "linear-ar", "ensemble", *statistical}
-    assert board[0]["validation_mase"] == min(r["validation_mase"] for r in board)
+    assert board[0]["chosen"] and board[0]["name"] == manifest["choice"]
+    others = [r["validation_mase"] for r in board[1:]]
+    assert others == sorted(others)  # the others by validation MASE
+    assert manifest["net"]["name"] == "mlp-forecaster" and manifest["model"]["name"] == "mlp-forecaster"
     assert manifest["metrics"]["test"]["mase"] < 1  # a clear weekly pattern beats the naive forecast
     deep = next(r for r in board if r["name"] == "deep")
     assert deep["test_mase"] < 1  # the GRU itself learned the pattern

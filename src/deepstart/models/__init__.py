@@ -10,7 +10,7 @@ from torch import nn
 from ..artifact import ONNX
 from .cnn import SmallCNN
 from .finetune import FineTuneNet
-from .forecast import GRUForecaster, SequenceClassifier
+from .forecast import GRUForecaster, MLPForecaster, SequenceClassifier
 from .heads import LinearHead
 from .mlp import TabularMLP
 from .text_finetune import TextFineTuneNet
@@ -22,6 +22,7 @@ NETS = {
     "text-fine-tune": TextFineTuneNet,
     "mlp": TabularMLP,
     "gru-forecaster": GRUForecaster,
+    "mlp-forecaster": MLPForecaster,
     "sequence-cnn": SequenceClassifier,
 }
 

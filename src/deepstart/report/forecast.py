@@ -18,9 +18,11 @@ N_PLOTTED = 3  # series in the plot of the last test window
 MAX_HISTORY = 400  # steps of history before it
 
 
-def last_window(forecaster, series) -> list[dict]:
+def last_window(forecaster, series, fitted_to: list[int] | None = None) -> list[dict]:
     """For the first few series: the last H steps (the truth), the chosen model's and
-    seasonal naive's forecasts of them from the steps before, and some of that history."""
+    seasonal naive's forecasts of them from the steps before, and some of that history. A
+    statistical model is fitted on the steps before fitted_to[k] (by default, the window's
+    start) and run on over the rest."""
     h, found = forecaster.horizon_, []
     for k in range(min(N_PLOTTED, len(series.ids))):
         v = series.values[k]
@@ -28,7 +30,8 @@ def last_window(forecaster, series) -> list[dict]:
         shown = min(origin, max(forecaster.lookback_, 3 * h), MAX_HISTORY)
         history = v[origin - forecaster.lookback_ : origin][None]
         scale = np.array([forecaster.scales_[k]])
-        whole = (series.values, [(k, origin, origin)])  # a statistical model reads all the steps before
+        fitted = origin if fitted_to is None else fitted_to[k]
+        whole = (series.values, [(k, fitted, origin)])  # a statistical model reads all the steps before
         forecast = forecaster.predict_windows(history, scale, forecaster.choice_, *whole)[0]
         naive = forecaster.predict_windows(history, scale, "seasonal-naive")[0]
         times = [_time(series.starts[k] + series.step * i) for i in range(origin - shown, len(v))]

@@ -255,7 +255,7 @@ def forecast_summary(manifest: dict, out: str | None = None) -> str:
         f"Trained a forecaster of '{manifest['columns']['target']}', {encoder['horizon']} steps ahead, on "
         f"{series} ({data['n_steps']:,} steps). The last {window} steps{each} test it, the "
         f"{validation_steps(data, encoder)} before them validate, the rest trains.",
-        f"Deep model: a GRU network over windows, because {manifest['model']['reason']}.",
+        f"Deep model: a network over windows, because {manifest['model']['reason']}.",
         f"Training: best epoch {history['best_epoch']} of {len(history['epochs'])} ({history['stopped']}).",
         *budget_text(manifest["training"].get("budget")),
     ]

@@ -1,7 +1,8 @@
 """Time series: forecasts of the next H steps of one series or many (deepstart.Forecaster),
-by a recurrent network over windows beside seasonal naive and a linear autoregressive
-model. Recognised where a series is described (--time, --horizon, --id, --season), or
-asked for (--task timeseries): a table of numbers over time is a table too."""
+by a network over windows (N-HiTS multilayer perceptrons; a GRU in older model folders)
+beside the naive forecasts, a linear autoregressive model and the statistical models.
+Recognised where a series is described (--time, --horizon, --id, --season), or asked
+for (--task timeseries): a table of numbers over time is a table too."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ class Series(Modality):
     name = "series"
     noun = "series"
     predict_example = "<table of recent history>"
-    models = {"gru-forecaster": ("a GRU network over windows", "GRU over windows (deep)")}
+    models = {
+        "mlp-forecaster": ("N-HiTS multilayer perceptrons over windows", "N-HiTS over windows (deep)"),
+        "gru-forecaster": ("a GRU network over windows", "GRU over windows (deep)"),
+    }
     service = Role("serve", "SeriesService")
     explainer = None  # no explanations yet
     exporter = Role("export", "SeriesExporter")

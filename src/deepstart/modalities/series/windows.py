@@ -1,8 +1,9 @@
 """Series cut into windows: the inputs a forecaster reads (the last `lookback` steps,
 centred on their own mean and divided by the series' spread) and the `horizon` steps
 after them; forecasts from rolling origins (up to ORIGINS per window, evenly spaced) by
-every model, the statistical ones fitted once on the history before the window; their
-metrics against seasonal naive, and the leaderboard."""
+every model, the statistical ones fitted once on the history before the window (or
+before an earlier one: their state is run on over the steps between), and their metrics
+against seasonal naive. Which models are scored and kept: board.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...budget import current
 from ...classical import statistical
 from ...errors import DataError
 from ...evaluate import forecast_metrics, naive_error
@@ -21,8 +21,12 @@ ORIGINS = 20  # forecast origins per series and window, evenly spaced
 VALIDATION_SPAN = 2  # the validation window is up to this many times the test window, history allowing
 LONG_SEASON = 200  # a season longer than this is left to the statistical models, not the GRU's window
 WINDOW_MODELS = ("deep", "naive", "seasonal-naive", "linear-ar")  # forecast from the last window
+NETWORKS = {  # the deep model's title, by network (older model folders hold the GRU)
+    "mlp-forecaster": "N-HiTS multilayer perceptrons over windows (deep)",
+    "gru-forecaster": "GRU over windows (deep)",
+}
 TITLES = {
-    "deep": "GRU over windows (deep)",
+    "deep": NETWORKS["mlp-forecaster"],
     "seasonal-naive": "seasonal naive",
     "linear-ar": "linear autoregressive (ridge)",
     **statistical.TITLES,
@@ -106,9 +110,10 @@ def origins(fc, start: int, k: int) -> np.ndarray:
     return start + np.unique(np.linspace(0, span - 1, min(span, ORIGINS)).round().astype(int))
 
 
-def rolling(fc, values, starts: list[int], model: str | None, scales: list[float], k: int):
+def rolling(fc, values, starts: list[int], model: str | None, scales: list[float], k: int, fitted_to=None):
     """Forecasts by model from the origins of each series' window of k x H steps from
-    starts[i]: (truths, forecasts, series index); model None: the truths only."""
+    starts[i]: (truths, forecasts, series index); model None: the truths only. A
+    statistical model is fitted on the steps before fitted_to[i] (starts[i] by default)."""
     truth, inputs, window_scales, which, histories = [], [], [], [], []
     for i, (v, a) in enumerate(zip(values, starts)):
         for t in origins(fc, a, k):
@@ -116,7 +121,7 @@ def rolling(fc, values, starts: list[int], model: str | None, scales: list[float
             truth.append(v[t : t + fc.horizon_])
             window_scales.append(scales[i])
             which.append(i)
-            histories.append((i, a, t))
+            histories.append((i, a if fitted_to is None else fitted_to[i], t))
     if model is None:
         return np.array(truth), None, np.array(which)
     forecasts = fc.predict_windows(np.array(inputs), np.array(window_scales), model, values, histories)
@@ -124,8 +129,8 @@ def rolling(fc, values, starts: list[int], model: str | None, scales: list[float
 
 
 def statistical_forecasts(fc, name: str, values, histories: list[tuple]) -> np.ndarray:
-    """A statistical model's forecasts from each origin (series i, window start a, origin t):
-    fitted once per series on the steps before the window, run on to each origin."""
+    """A statistical model's forecasts from each origin (series i, fitted to a, origin t):
+    fitted once per series on the steps before a, run on to each origin."""
     out = []
     for i, a, t in histories:
         key = (name, i, a, id(values))
@@ -142,77 +147,14 @@ def metrics(fc, series, starts: list[int], model: str, k: int, scales: list[floa
     scales = scales or fc.scales_
     truth, forecast, which = rolling(fc, series.values, starts, model, scales, k)
     _, naive, _ = rolling(fc, series.values, starts, "seasonal-naive", scales, k)
+    return scored(fc, series, starts, k, (truth, forecast, which), naive)
+
+
+def scored(fc, series, starts: list[int], k: int, forecasts: tuple, naive: np.ndarray) -> dict:
+    """metrics() of forecasts already made: (truths, forecasts, series index) and seasonal
+    naive's forecasts from the same origins."""
+    truth, forecast, which = forecasts
     given = series.observed or [np.ones(len(v), bool) for v in series.values]
-    scored, _, _ = rolling(fc, given, starts, None, scales, k)
+    observed, _, _ = rolling(fc, given, starts, None, [1.0] * len(given), k)  # where truths were given
     scale = np.array([naive_error(v[:a], fc.season_) for v, a in zip(series.values, starts)])
-    return forecast_metrics(truth, forecast, naive, which, scored.astype(bool), scale)
-
-
-def candidates(fc) -> list[str]:
-    """The models scored on validation: the GRU, the window baselines, the statistical ones
-    (those that were tried: affordable())."""
-    every = [*WINDOW_MODELS, *statistical.names(fc.seasons_)[1:]]  # naive is a window model
-    tried = getattr(fc, "candidates_", None)
-    return [name for name in every if name in tried] if tried else every
-
-
-def affordable(fc, series, train_end: list[int]) -> list[str]:
-    """The candidates tried within the run's time limit: the window models always, each
-    statistical model while time is left (fitted now, on the validation window; scored
-    later from fc.fits_)."""
-    tried = list(WINDOW_MODELS)
-    for name in statistical.names(fc.seasons_)[1:]:
-        if current().over():
-            current().cut(f"{TITLES[name].split(' (')[0]} was not tried")
-            continue
-        metrics(fc, series, train_end, name, fc.kv_)
-        tried.append(name)
-    return tried
-
-
-def best_partner(fc, series, train_end: list[int]) -> str:
-    """The non-deep model with the lowest validation MASE (the naive forecast aside): the
-    GRU's partner in the ensemble."""
-    others = [n for n in candidates(fc) if n not in ("deep", "naive")]
-    return min(others, key=lambda name: metrics(fc, series, train_end, name, fc.kv_)["mase"])
-
-
-def leaderboard(fc, series, train_end: list[int], seconds: dict) -> list[dict]:
-    """Every model scored by MASE on the validation window (from rolling origins), best
-    first; the ensemble averages the GRU with fc.partner_."""
-    val_end = [e + fc.kv_ * fc.horizon_ for e in train_end]
-    scores = {name: metrics(fc, series, train_end, name, fc.kv_) for name in (*candidates(fc), "ensemble")}
-    rows = []
-    for name, val in scores.items():
-        test = metrics(fc, series, val_end, name, fc.k_)
-        title = TITLES.get(name) or f"{TITLES['deep']} and {TITLES[fc.partner_]}, averaged"
-        took = seconds.get(name, 0.0) + (seconds["deep"] if name == "ensemble" else 0)
-        rows.append(
-            {
-                "name": name,
-                "model": title,
-                "validation_mase": val["mase"],
-                "test_mase": test["mase"],
-                "test_smape": test["smape"],
-                "seconds": round(took, 2),
-            }
-        )
-    order = sorted(range(len(rows)), key=lambda i: (rows[i]["validation_mase"], i))
-    best = rows[order[0]]["name"]
-    if best != "naive" and not beats_naive(fc, series, train_end, best):
-        order.remove(naive := next(i for i, r in enumerate(rows) if r["name"] == "naive"))
-        order.insert(0, naive)
-    return [rows[i] | {"chosen": rank == 0} for rank, i in enumerate(order)]
-
-
-def beats_naive(fc, series, train_end: list[int], name: str) -> bool:
-    """Whether the model's errors on the validation window are lower than the naive
-    forecast's by more than their noise: the mean paired difference of scaled errors,
-    below zero by more than one standard error (counting the window's kv x H steps per
-    series as kv independent windows, since forecasts from nearby origins overlap)."""
-    truth, ours, which = rolling(fc, series.values, train_end, name, fc.scales_, fc.kv_)
-    _, naive, _ = rolling(fc, series.values, train_end, "naive", fc.scales_, fc.kv_)
-    scale = np.array([naive_error(v[:a], fc.season_) for v, a in zip(series.values, train_end)])[which]
-    gaps = (np.abs(truth - ours) - np.abs(truth - naive)) / scale[:, None]  # (origins, H)
-    independent = max(len(series.values) * fc.kv_, 2)
-    return float(gaps.mean() + gaps.std() / np.sqrt(independent)) < 0
+    return forecast_metrics(truth, forecast, naive, which, observed.astype(bool), scale)
