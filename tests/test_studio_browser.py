@@ -1,7 +1,8 @@
 """deepstart studio in headless Chromium (Debian's chromium, through Playwright), on a
 fresh workspace, against a real server on 127.0.0.1: the whole path for images (a .zip
-of digits), a table and texts; photos from chromium's fake webcam; Cancel; a restart on
-the same workspace; a refused upload and a class name that is markup, shown as text."""
+of digits) and a table; photos from chromium's fake webcam; Cancel; a restart on the same
+workspace; a refused upload and a class name that is markup, shown as text; the banner
+when the studio cannot be reached. Try for every kind of data: test_studio_try.py."""
 
 import zipfile
 
@@ -49,7 +50,7 @@ def new_project(page, url, name: str, path) -> None:
 
 
 def train(page) -> None:
-    page.fill("#budget", "2")
+    page.fill("#budget", "1")  # a minute at most (a budget is a ceiling)
     page.click("#train")
     expect(page.locator("#status")).to_contain_text("done", timeout=TRAINING_MS)
 
@@ -97,26 +98,12 @@ def test_a_table_with_a_chosen_target_then_a_row(studio, page, tmp_path):
         timeout=ANSWER_MS
     )
     page.click("#tab-try")
-    for column, value in (("age", "70"), ("plan", "pro"), ("active", "no"), ("signup", "2020-03-01")):
+    for column, value in (("age", "70"), ("active", "no"), ("signup", "2020-03-01")):
         page.fill(f"#try-row input[data-column='{column}']", value)
+    page.select_option("#try-row select[data-column='plan']", "pro")  # a category: chosen among its values
     page.click("#try-go")
     expect(page.locator("#label")).to_contain_text("Prediction", timeout=ANSWER_MS)
     expect(page.locator("#contributions li").first).to_be_visible(timeout=ANSWER_MS)
-
-
-def test_texts_then_coloured_words(studio, page, tmp_path):
-    path = tmp_path / "reviews.csv"
-    reviews(80).to_csv(path, index=False)
-    new_project(page, studio, "reviews", path)
-    expect(page.locator("#kind")).to_contain_text("2 classes")
-    train(page)
-    page.click("#tab-try")
-    page.fill("#try-text", "the film was superb and moving")
-    page.click("#try-go")
-    expect(page.locator("#label")).to_contain_text("pos", timeout=ANSWER_MS)
-    words = page.locator("#words span")
-    expect(words).to_have_count(6, timeout=ANSWER_MS)
-    assert "0, 160, 0" in words.nth(3).evaluate("s => s.style.background")  # green: for "pos"
 
 
 def test_the_webcam_takes_photos_for_a_class(studio, page):
@@ -215,3 +202,23 @@ setTimeout(() => document.getElementById("f").submit(), 1500);
         page.wait_for_url(base + "api/projects", timeout=ANSWER_MS)  # where the form went
     assert "other web sites" in page.content()
     assert page.request.get(base + "api/projects").json() == before
+
+
+def test_a_banner_says_when_the_studio_cannot_be_reached(page, tmp_path):
+    """The studio stops while its page is open on a run: a banner says so, and the run's
+    status says it is not known rather than "queued" or "running"."""
+    import httpx
+
+    app = create_studio(tmp_path, host="127.0.0.1", jobs=0)  # nothing runs: the run stays queued
+    with live_server(app) as url:
+        auth = {"Authorization": f"Bearer {app.state.session.token}"}
+        csv = reviews(20).to_csv(index=False).encode()
+        project = httpx.post(
+            url + "api/projects", files=[("files", ("r.csv", csv, "text/csv"))], headers=auth
+        )
+        run = httpx.post(url + f"api/projects/{project.json()['id']}/runs", json={}, headers=auth).json()
+        page.goto(app.state.session.link(url) + f"#/run/{run['id']}")
+        expect(page.locator("#status")).to_contain_text("queued", timeout=ANSWER_MS)
+        expect(page.locator("#offline")).to_be_hidden()
+    expect(page.locator("#offline")).to_be_visible(timeout=ANSWER_MS)  # the studio stopped
+    expect(page.locator("#status")).to_contain_text("cannot be reached")

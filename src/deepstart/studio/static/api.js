@@ -11,13 +11,37 @@ export function enterAgain() {
   return new Promise(() => {});
 }
 
+// Whether the studio answers: a banner says when it does not, and views listen for the
+// change ("studio-reachable" on window, its detail true or false).
+let reached = true;
+export function reachable(now) {
+  if (now === reached) return;
+  reached = now;
+  document.getElementById("offline").hidden = now;
+  window.dispatchEvent(new CustomEvent("studio-reachable", { detail: now }));
+}
+
+const UNREACHABLE = "The studio cannot be reached: it may have stopped. This page goes on once it runs again.";
+
+async function reach(path, options) {
+  try {
+    const answer = await fetch(path, options);
+    reachable(true);
+    return answer;
+  } catch (e) {
+    if (e.name === "AbortError") throw e;
+    reachable(false);
+    throw new Error(UNREACHABLE);
+  }
+}
+
 export async function api(path, { method = "GET", json, form } = {}) {
   const options = { method, headers: {} };
   if (json !== undefined) {
     options.headers["content-type"] = "application/json";
     options.body = JSON.stringify(json);
   } else if (form) options.body = form;
-  const answer = await fetch(path, options);
+  const answer = await reach(path, options);
   if (answer.status === 401) return enterAgain();
   const type = answer.headers.get("content-type") || "";
   const body = type.includes("json") ? await answer.json() : await answer.blob();
@@ -38,7 +62,7 @@ export function upload(path, form, progressBar) {
       if (request.status >= 200 && request.status < 300) resolve(body);
       else reject(new Error(body.error || `The studio answered ${request.status}.`));
     };
-    request.onerror = () => reject(new Error("The upload failed; is the studio running?"));
+    request.onerror = () => { reachable(false); reject(new Error(UNREACHABLE)); };
     request.send(form);
   });
 }
@@ -64,14 +88,28 @@ export function follow(path, onEvent, onEnd) {
   (async () => {
     try {
       for (;;) {
-        const answer = await fetch(`${path}?after=${seen}`, { signal: controller.signal });
+        let answer;
+        try {
+          answer = await reach(`${path}?after=${seen}`, { signal: controller.signal });
+        } catch (e) {
+          if (e.name === "AbortError") throw e;
+          await pause(2000);  // the studio is down: try again, from the last event seen
+          continue;
+        }
         if (answer.status === 401) return enterAgain();
         if (answer.status === 429) { await pause(5000); continue; }
         if (!answer.ok) throw new Error((await answer.json()).error || `The studio answered ${answer.status}.`);
         const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
         for (;;) {
-          const { value, done } = await reader.read();
+          let value, done;
+          try {
+            ({ value, done } = await reader.read());
+          } catch (e) {
+            if (e.name === "AbortError") throw e;
+            reachable(false);  // the stream broke off: the studio stopped
+            break;
+          }
           if (done) break;
           buffer += value;
           let cut;

@@ -3,24 +3,24 @@
 // data is set as text, never as HTML.
 
 import { api, blobUrl } from "./api.js";
-import { el, say } from "./dom.js";
+import { el, say, scrolling } from "./dom.js";
 
 export function detectionCard(project, d, rerun) {
   const card = el("div", { class: "card", id: "detection" }, el("h2", {}, "What the data is"));
-  if (d.kind) card.append(el("p", {}, `${d.n.toLocaleString()} ${d.noun}: `, el("strong", { id: "kind" }, d.what)));
+  if (d.kind) card.append(el("p", {}, `${d.count || `${d.n.toLocaleString()} ${d.noun}`}: `, el("strong", { id: "kind" }, d.what)));
   if (d.problem) card.append(el("p", { class: "problem", id: "problem" }, d.problem));
   if (d.columns) card.append(columnChoice(project, d, rerun));
   if (d.classes) {
     const top = Math.max(...d.classes.map((c) => c.count));
-    card.append(el("table", { class: "bars", id: "classes" }, el("tr", {}, el("th", {}, "class"), el("th", {}, "examples"), el("th", {})),
+    card.append(scrolling(el("table", { class: "bars", id: "classes" }, el("tr", {}, el("th", {}, "class"), el("th", {}, "examples"), el("th", {})),
       d.classes.map((c) => el("tr", {}, el("td", {}, c.name), el("td", { class: "num" }, c.count.toLocaleString()),
-        el("td", {}, el("div", { class: "bar", style: { width: `${(100 * c.count) / top}%` } }))))));
+        el("td", { class: "bar-cell" }, el("div", { class: "bar", style: { width: `${(100 * c.count) / top}%` } })))))));
   }
   if (d.imbalance) card.append(el("p", { class: "warn" }, `Imbalanced: ${d.imbalance}`));
   for (const note of d.notes || []) card.append(el("p", { class: "warn" }, note));
   if (d.numbers) card.append(el("p", {}, `Numbers to predict, from ${d.numbers.min} to ${d.numbers.max} (mean ${d.numbers.mean.toPrecision(4)}).`));
   if (d.samples) card.append(samples(project.id, d.samples));
-  if (d.sample_rows && d.sample_rows.length) card.append(rowsTable(d.sample_rows));
+  if (d.sample_rows && d.sample_rows.length) card.append(scrolling(rowsTable(d.sample_rows)));
   if (d.column_types) card.append(el("p", { class: "muted" }, "Columns learned from: ", Object.entries(d.column_types).map(([c, t]) => `${c} (${t})`).join(", ")));
   if (d.left_out && d.left_out.length) card.append(el("p", { class: "muted" }, `Left out: ${d.left_out.join("; ")}`));
   if (d.n_skipped) card.append(el("details", {}, el("summary", { class: "warn" }, `${d.n_skipped} files will be skipped`),
@@ -39,7 +39,7 @@ function columnChoice(project, d, rerun) {
   };
   const tasks = el("select", { id: "task", onchange: (e) => choose({ task: e.target.value }) },
     (d.tasks || []).map((t) => el("option", { value: t.value, selected: t.value === (options.task || "auto") }, t.label)));
-  const box = el("div", {},
+  const box = el("div", { class: "choices" },
     select("target", "Column to predict: ", options.target || d.target || "", d.columns, "(detect)"),
     el("label", {}, "Read it as: ", tasks));
   for (const c of d.controls || []) {  // how this kind of data is read, as its modality asks

@@ -4,15 +4,16 @@
 
 export const main = document.getElementById("main");
 
-let leaving = () => {};  // stops what the current view follows (events) when the view changes
+let leaving = [];  // what stops what the current view follows (events, camera, timers) when it changes
 
 export function onLeaving(stop) {
-  leaving = stop;
+  leaving.push(stop);
 }
 
 export function leaveView() {
-  leaving();
-  leaving = () => {};
+  for (const stop of leaving.splice(0)) {
+    try { stop(); } catch { /* gone already */ }
+  }
 }
 
 export function el(tag, attrs = {}, ...children) {
@@ -36,6 +37,12 @@ export function say(text) {
   clearTimeout(say.timer);
   say.timer = setTimeout(() => (box.textContent = ""), 8000);
 }
+
+// A wide table scrolls inside its card, never the page.
+export const scrolling = (...children) => el("div", { class: "scroll" }, ...children);
+
+// A number as people read it: whole numbers as they are (a step is 1, not 1.0000).
+export const shown = (v) => (typeof v !== "number" ? v : Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5))));
 
 export const percent = (x) => `${(100 * x).toFixed(1)} %`;
 export const when = (t) => (t ? new Date(t * 1000).toLocaleString() : "");

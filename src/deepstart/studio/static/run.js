@@ -10,7 +10,7 @@ import { tryPanel } from "./try.js";
 export async function runView(id) {
   const run = await api(`/api/runs/${id}`);
   const status = el("p", { id: "status" });
-  const stage = el("p", { class: "muted", id: "stage" });
+  const stage = el("p", { class: "muted", id: "stage", "aria-live": "polite" });
   const bar = el("div", { class: "progress" }, el("div", { style: { width: "0%" } }));
   const curves = el("div", { id: "curves" });
   const log = el("ul", { class: "muted", id: "log" });
@@ -21,13 +21,16 @@ export async function runView(id) {
   main.replaceChildren(el("p", {}, el("a", { href: `#/project/${run.project_id}` }, "← Project")),
     el("h1", {}, `Run ${id}: ${run.kind === "train" ? "training" : run.kind}`), status, stage, bar, cancel, curves, log, after);
   const epochs = [];
-  const started = Date.now();
+  const clock = { started: run.started, budget: run.settings.time_limit, text: "", perEpoch: null, epochsLeft: 0, current: run.status };
   const show = (r) => {
+    clock.current = r.status;
     status.replaceChildren(el("span", { class: `status-${r.status}` }, r.status), r.error ? el("span", { class: "problem" }, ` — ${r.error}`) : "");
     cancel.hidden = !["queued", "running"].includes(r.status);
   };
   show(run);
+  const tick = setInterval(() => (stage.textContent = progressText(clock)), 1000);
   const finish = async () => {
+    clearInterval(tick);
     const now = await api(`/api/runs/${id}`);
     show(now);
     bar.hidden = stage.hidden = true;
@@ -35,23 +38,54 @@ export async function runView(id) {
   };
   const stop = follow(`/api/runs/${id}/events`, (event) => {
     if (event.event === "progress") {
-      stage.textContent = `${event.stage}: ${event.done}${event.total ? ` of ${event.total}` : ""} ${event.unit}`;
+      const unit = UNITS[event.unit] || event.unit;
+      clock.text = `${event.stage}: ${event.done}${event.total ? ` of ${event.total}` : ""} ${plural(unit, event.total || event.done)}`;
+      clock.onEpochs = event.unit === "epoch" && !event.finished;
       if (event.total) bar.firstChild.style.width = `${(100 * event.done) / event.total}%`;
     } else if (event.event === "epoch") {
       epochs.push(event);
-      const per = epochs.reduce((s, e) => s + e.seconds, 0) / epochs.length;
-      const left = Math.max(0, (event.epochs - event.epoch) * per);
-      stage.textContent = `Epoch ${event.epoch} of ${event.epochs} · about ${Math.round(left)} s left (at most; it may stop early)`;
-      bar.firstChild.style.width = `${(100 * event.epoch) / event.epochs}%`;
+      clock.perEpoch = epochs.reduce((s, e) => s + e.seconds, 0) / epochs.length;
+      clock.epochsLeft = event.epochs - event.epoch;
       drawCurves(curves, epochs);
     } else if (event.event === "message") {
       log.append(el("li", {}, event.text));
       while (log.children.length > 8) log.firstChild.remove();
     } else if (event.event === "started") {
-      status.textContent = `running (waited ${Math.round((Date.now() - started) / 1000)} s)`;
+      clock.started = event.time;
+      status.textContent = `running (waited ${Math.max(0, Math.round(event.time - run.created))} s in the queue)`;
     }
+    stage.textContent = progressText(clock);
   }, finish);
-  onLeaving(stop);
+  const lost = (e) => {  // the studio is down: what the run does is not known here
+    if (!["queued", "running"].includes(clock.current)) return;
+    if (e.detail) api(`/api/runs/${id}`).then(show).catch(() => {});
+    else status.replaceChildren(el("span", { class: "problem" }, `not known: the studio cannot be reached (the run was ${clock.current})`));
+  };
+  window.addEventListener("studio-reachable", lost);
+  onLeaving(() => { stop(); clearInterval(tick); window.removeEventListener("studio-reachable", lost); });
+}
+
+const UNITS = { img: "image", it: "step" };  // progress's short units, as words
+
+const plural = (word, n) => (n === 1 ? word : /(s|x|ch|sh)$/.test(word) ? `${word}es` : `${word}s`);
+
+const seconds = (s) => (s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`);
+
+function progressText(clock) {
+  // one wording throughout: "Training: 3 of 20 epoch · 12 s so far · about 30 s left"
+  if (!clock.started || !["running", "queued"].includes(clock.current)) return clock.text;
+  const spent = Date.now() / 1000 - clock.started;
+  const budget = clock.budget ? Math.max(0, clock.budget - spent) : Infinity;
+  const estimate = clock.onEpochs && clock.perEpoch ? clock.epochsLeft * clock.perEpoch : Infinity;
+  const left = Math.min(budget, estimate);
+  const tail = Number.isFinite(left) ? ` · about ${seconds(left)} left${left === budget ? " (the budget)" : ""}` : "";
+  return `${clock.text || "Starting"} · ${seconds(spent)} so far${tail}`;
+}
+
+export function learnedFrom(changes) {
+  const part = (n, what) => (n ? `${n} example${n === 1 ? "" : "s"} ${what}` : null);
+  const parts = [part(changes.added, "added"), part(changes.corrected, "corrected")].filter(Boolean);
+  return `This run learned from ${parts.join(" and ")} in the page since the run before.`;
 }
 
 function drawCurves(box, epochs) {
@@ -70,6 +104,7 @@ function chart(title, epochs, key) {
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("class", "curve");
   svg.setAttribute("width", W);
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("height", H);
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", `${title}, per epoch`);
@@ -100,12 +135,18 @@ async function finished(run, box) {
   const panels = { Report: reportPanel, Try: tryPanel, Ship: shipPanel };
   const tabs = el("div", { class: "tabs", role: "tablist" });
   const panel = el("div", { role: "tabpanel", id: "panel" });
+  let opened = null;  // the tab asked for last: a slower one that answers later is not shown
   const open = async (name) => {
+    opened = name;
     for (const b of tabs.children) b.setAttribute("aria-selected", b.textContent === name);
     panel.replaceChildren(el("p", { class: "muted" }, "…"));
-    try { panel.replaceChildren(await panels[name](run)); } catch (e) { panel.replaceChildren(el("p", { class: "problem" }, e.message)); }
+    let shownNow;
+    try { shownNow = await panels[name](run); } catch (e) { shownNow = el("p", { class: "problem" }, e.message); }
+    if (opened === name) panel.replaceChildren(shownNow);
   };
   for (const name of Object.keys(panels)) tabs.append(el("button", { role: "tab", id: `tab-${name.toLowerCase()}`, "aria-selected": "false", onclick: () => open(name) }, name));
-  box.replaceChildren(el("p", { id: "result" }, `${run.summary.model}: ${metricText(run.summary.test)} on the test data`), tabs, panel);
+  const n = run.summary.test.n ? ` (${run.summary.test.n.toLocaleString()} examples)` : "";
+  const changes = run.summary.changes ? el("p", { class: "muted", id: "changes" }, learnedFrom(run.summary.changes)) : null;
+  box.replaceChildren(el("p", { id: "result" }, `${run.summary.model}: ${metricText(run.summary.test)} on the test data${n}`), ...(changes ? [changes] : []), tabs, panel);
   await open("Report");
 }

@@ -29,7 +29,9 @@ async function showQueue() {
     const running = queue.running.map((r) => `run ${r.id}`).join(", ");
     document.getElementById("queue").textContent =
       (running ? `training: ${running}` : "nothing training") + (queue.queued.length ? `; waiting: ${queue.queued.length}` : "");
-  } catch { /* the studio stopped */ }
+  } catch {  // the studio stopped: the banner says so (api.js)
+    document.getElementById("queue").textContent = "";
+  }
 }
 
 window.addEventListener("hashchange", route);
