@@ -79,8 +79,9 @@ def _groups(modality, plan: Plan, source: Path) -> dict:
     if len(names) < MIN_GROUPS:
         return {}
     word = modality.group_word
-    label = f"Test on {word}s it has never trained on ({len(names)} {word}s found in the file names)"
-    return {"groups": {"word": word, "n": len(names), "names": names[:50], "label": label}}
+    label = f"Test on {word}s it has never heard"  # as messages name the box (settings.CONTROLS)
+    note = f"{len(names)} {word}s in the file names: {', '.join(names[:5])}{', …' if len(names) > 5 else ''}"
+    return {"groups": {"word": word, "n": len(names), "names": names[:50], "label": label, "note": note}}
 
 
 class _Notes(logging.Handler):

@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 
 from ..budget import limited
+from ..cache import log_warnings
 from ..data.confine import data_folder
 from ..errors import DeepstartError
 from ..loading import train as train_model
@@ -179,6 +180,7 @@ def main(argv: list[str]) -> int:
     logger.handlers[:] = [Messages()]
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    log_warnings()  # libraries' warnings to the cache's warnings.log, as the CLI does
     events = Events(out / "events.jsonl")
     store.set_status(run_id, "running", started=time.time(), pid=os.getpid())
     data = workspace.data_dir(project["id"])

@@ -27,7 +27,7 @@ function forecast(rows, info, history) {
   const target = (columns.find((c) => c.type === "target") || {}).name;
   const past = (history || []).map((r) => ({ x: r[time], y: Number(r[target]) })).filter((p) => Number.isFinite(p.y));
   const ahead = rows.map((r) => ({ x: r[time] ?? `+${r.step}`, y: Number(r[target]) }));
-  const title = `${target}: the history, then the forecast of the next ${rows.length} steps`;
+  const title = `${target}: its history, then the forecast`;
   return el("div", {}, el("p", { id: "label" }, `Forecast of the next ${rows.length} steps:`),
     chart(title, [{ name: "history", color: "#1f77b4", points: past }, { name: "forecast", color: "#d62728", points: ahead, dashed: true }], "forecast-chart"),
     el("details", {}, el("summary", {}, "The forecast as numbers"),
@@ -50,7 +50,7 @@ export function explanation(why, label) {
   if (why.contributions) {
     const how = label === undefined ? "+ raised the number, − lowered it" : `+ pushed toward '${label}', − away from it`;
     return el("div", {}, el("p", { class: "muted", id: "contributions-key" }, `The values that weighed most, each hidden in turn (${how}):`),
-      el("ul", { id: "contributions" }, Object.entries(why.contributions).slice(0, 6).map(([c, v]) => el("li", {}, `${c}: ${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(3)}`))));
+      el("ul", { id: "contributions" }, Object.entries(why.contributions).slice(0, 6).map(([c, v]) => el("li", {}, `${c}: ${Math.abs(v) < 0.0005 ? "" : v > 0 ? "+" : "−"}${Math.abs(v).toFixed(3)}`))));
   }
   return el("div");
 }

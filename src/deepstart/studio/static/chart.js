@@ -11,7 +11,7 @@ function node(tag, attrs, text) {
 }
 
 export function chart(title, lines, id) {
-  const W = 640, H = 240, L = 52, R = 12, T = 30, B = 28;
+  const W = Math.max(300, Math.min(640, innerWidth - 40)), H = 250, L = 52, R = 12, T = 44, B = 28;  // text stays readable on a phone
   const all = lines.flatMap((l) => l.points);
   const values = all.map((p) => p.y).filter(Number.isFinite);
   const low = Math.min(...values), high = Math.max(...values);
@@ -32,7 +32,7 @@ export function chart(title, lines, id) {
     const joined = last && line.points.length ? [last, ...points] : points;  // one line goes on from the other
     svg.append(node("polyline", { points: joined.map(([a, b]) => `${a},${b}`).join(" "), fill: "none", stroke: line.color, "stroke-width": 2,
       ...(line.dashed ? { "stroke-dasharray": "6 4" } : {}), class: `line-${line.name}` }));
-    svg.append(node("text", { x: W - R - 120 * (lines.length - n), y: 16, "font-size": 12, fill: line.color }, line.name));
+    svg.append(node("text", { x: L + 90 * n, y: 34, "font-size": 12, fill: line.color }, `${line.dashed ? "- - " : "— "}${line.name}`));
     at += line.points.length;
     if (points.length) last = points[points.length - 1];
   });

@@ -63,7 +63,7 @@ function trainCard(project, d) {
     el("label", {}, "Time budget (minutes) ", minutes),
     can.fine_tune ? el("label", {}, fineTune, "Fine-tune the pretrained network (slower, sometimes better)") : null,
     el("label", {}, "Test share (%) ", share),
-    d.groups ? el("label", { title: `${d.groups.n} found: ${d.groups.names.join(", ")}` }, groups, d.groups.label) : null,
+    d.groups ? el("label", {}, groups, d.groups.label, el("span", { class: "muted" }, `(${d.groups.note})`)) : null,
     pending, el("div", {}, train, " ", compare));
 }
 

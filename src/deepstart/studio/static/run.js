@@ -145,7 +145,8 @@ async function finished(run, box) {
     if (opened === name) panel.replaceChildren(shownNow);
   };
   for (const name of Object.keys(panels)) tabs.append(el("button", { role: "tab", id: `tab-${name.toLowerCase()}`, "aria-selected": "false", onclick: () => open(name) }, name));
-  const n = run.summary.test.n ? ` (${run.summary.test.n.toLocaleString()} examples)` : "";
+  const counted = run.summary.test.n && !("mase" in run.summary.test);  // a forecast's n counts steps
+  const n = counted ? ` (${run.summary.test.n.toLocaleString()} examples)` : "";
   const changes = run.summary.changes ? el("p", { class: "muted", id: "changes" }, learnedFrom(run.summary.changes)) : null;
   box.replaceChildren(el("p", { id: "result" }, `${run.summary.model}: ${metricText(run.summary.test)} on the test data${n}`), ...(changes ? [changes] : []), tabs, panel);
   await open("Report");

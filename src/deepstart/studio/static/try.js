@@ -25,13 +25,15 @@ export async function tryPanel(run) {
       answer.replaceChildren(...parts, el("p", { class: "muted" }, "Why…"));
       if (info.explain) parts.push(explanation(await api(`/api/runs/${run.id}/explain`, send()), found.label));
       parts.push(correction(info.classes, found.label, adding));
-      answer.replaceChildren(...parts);
+      answer.replaceChildren(...parts.filter(Boolean));
     } catch (e) { answer.replaceChildren(el("p", { class: "problem" }, e.message)); }
   };
   const form = FORMS[info.try.form] || FORMS.upload;
   const example = info.example || {};
-  const from = example.truth !== undefined ? el("p", { class: "muted", id: "example-note" }, `Filled in with an example of the test data (its true class: '${example.truth}'); change it as you like.`) : null;
-  return el("div", { id: "try" }, el("p", { class: "muted" }, `This model predicts ${info.predicts} from ${info.noun}.`),
+  const from = example.input !== undefined ? el("p", { class: "muted", id: "example-note" },
+    example.truth !== undefined ? `Filled in with an example of the test data (its true class: '${example.truth}'); change it as you like.`
+      : "Filled in with the last steps of the data; change them as you like.") : null;
+  return el("div", { id: "try" }, el("p", { class: "muted" }, `This model, trained on ${info.noun}, predicts ${info.predicts}.`),
     from, form(info, ask, add, run), answer);
 }
 
@@ -51,7 +53,7 @@ const FORMS = {
     const example = (info.example || {}).file;
     if (example) {
       parts.push(el("button", { class: "secondary", id: "try-example", onclick: async () => send(await api(`/api/runs/${run.id}/example-file`), example) },
-        `Try an example of the test data (${example})`));
+        `Try an example of the test data (${example}${info.example.truth !== undefined ? `, a '${info.example.truth}'` : ""})`));
     }
     if (info.try.capture === "microphone") parts.push(microphone((blob, name) => send(blob, name)));
     const box = el("div", { class: "drop", ondragover: (e) => e.preventDefault(), ondrop: (e) => { e.preventDefault(); const f = e.dataTransfer.files[0]; if (f) send(f, f.name); } }, parts);
@@ -88,7 +90,7 @@ const FORMS = {
     const rows = (info.example || {}).input || [];
     text.value = rows.length ? [names.join(","), ...rows.map((r) => names.map((n) => r[n]).join(","))].join("\n") : `${names.join(",")}\n`;
     const need = info.lookback ? ` (at least ${info.lookback} steps)` : "";
-    return el("div", {}, el("p", { class: "muted" }, `The recent history as CSV with a header (${names.join(", ")})${need}: filled in with the last steps of the data.`), text,
+    return el("div", {}, el("p", { class: "muted" }, `The recent history as CSV with a header (${names.join(", ")})${need}.`), text,
       go("Forecast", () => { const history = csvRows(text.value); ask(() => ({ [info.try.field]: history }), null, history); }));
   },
 };
