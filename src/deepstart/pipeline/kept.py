@@ -21,6 +21,10 @@ from .fit import refit_net, train_net
 from .prepare import Targets
 from .select import select as select_on_validation
 
+CV_ROWS = (
+    1500  # rows to learn from up to which models are compared across folds (a modality's cross_validates)
+)
+
 
 def select(model, modality: Modality, recipe, split, seconds: float, cv: bool = True) -> np.ndarray:
     """The deep model beside the modality's classical ones: the best on validation (or,
@@ -30,7 +34,8 @@ def select(model, modality: Modality, recipe, split, seconds: float, cv: bool = 
     deep = Candidate("deep", modality.model_title(recipe.name), out["val"], out["test"], seconds)
     dev = np.concatenate([split.train[1], split.val[1]])  # the rows cross-validation scores on
     seed = model.settings.seed
-    folds = folds_of(dev, split.regression, seed) if cv and modality.cross_validates else None
+    small = len(dev) <= CV_ROWS  # larger tables' validation rows rank models well enough, for far less
+    folds = folds_of(dev, split.regression, seed) if cv and modality.cross_validates and small else None
     if folds is not None and current().left() < 1.1 * len(folds) * model.history_.seconds:
         current().cut(f"the models were compared on the validation rows, not across {len(folds)} folds")
         folds = None
@@ -76,12 +81,17 @@ def _cross_validate(model, modality: Modality, deep: Candidate, recipe, split, f
 
 
 def _fold_net(model, recipe):
-    """fit(train, val) -> outputs(x): the recipe's network trained on one fold's rows."""
-    n_outputs = model.targets_.n_outputs
+    """fit(train, val, share) -> outputs(x): the recipe's network trained on one fold's
+    rows for the epochs the first network's early stopping chose (shared early stopping,
+    as AutoGluon's bagged networks share theirs): each fold then trains that many epochs
+    instead of up to the recipe's many with patience."""
+    n_outputs, history = model.targets_.n_outputs, model.history_
+    epochs = max(3, history.best_epoch or len(history.epochs))
+    settings = replace(model.settings, epochs=epochs, patience=epochs)
 
     def fit(train: tuple, val: tuple, share: float):
         train, val = scaled(model, train), scaled(model, val)
-        net, _, _ = train_net(recipe, n_outputs, train, val, model.settings, model.task_, share=share)
+        net, _, _ = train_net(recipe, n_outputs, train, val, settings, model.task_, share=share)
         return lambda x: model.network_outputs(x, net)
 
     return fit

@@ -59,7 +59,8 @@ def run(plan: Plan, model):
         trained_on = split.balanced(data.weighed[0].iloc[split.train_positions].to_numpy(), s.seed)
     # cross-validation would score repeated examples on their own copies: validation chooses instead
     cv = plan.val is None and plan.balance is None and by is None  # folds would mix the groups
-    later = (cv and data.modality.cross_validates) or recipe.refit  # more networks to train after this one
+    folds = cv and data.modality.cross_validates and len(split.train[1]) + len(split.val[1]) <= kept.CV_ROWS
+    later = folds or recipe.refit  # more networks to train after this one
     net_plan = train_network(
         model, recipe, trained_on, targets, plan.checkpoint, plan.resume, share=0.35 if later else 0.7
     )
