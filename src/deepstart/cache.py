@@ -1,5 +1,6 @@
-"""A feature cache keyed by content hash, so a second run on the same images skips
-the expensive network. One SQLite file: safe to share between runs."""
+"""deepstart's cache folder: a feature cache keyed by content hash, so a second run on
+the same images skips the expensive network (one SQLite file: safe to share between
+runs), networks prepared for this machine (onnx/), and libraries' warnings (warnings.log)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .log import warn
+from .log import warn, warnings_to
 
 
 def cache_dir() -> Path:
@@ -18,6 +19,12 @@ def cache_dir() -> Path:
         return Path(os.environ["DEEPSTART_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "deepstart"
+
+
+def log_warnings() -> bool:
+    """Python's warnings into cache_dir() / "warnings.log", not onto the terminal (the
+    CLI and the studio's jobs call this first); False where that file cannot be written."""
+    return warnings_to(cache_dir() / "warnings.log")
 
 
 class FeatureCache:

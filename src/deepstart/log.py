@@ -11,6 +11,8 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 logger = logging.getLogger("deepstart")
 _listeners: list[Callable[[dict], None]] = []
@@ -78,6 +80,31 @@ def setup(verbose: bool = True) -> None:
     _listeners[:] = [listener for listener in _listeners if not isinstance(listener, TerminalBars)]
     if verbose:
         _listeners.append(TerminalBars())
+
+
+_WARNINGS = "deepstart.warnings"  # the name of the handler warnings_to installs
+
+
+def warnings_to(path: Path) -> bool:
+    """Python's warnings (warnings.warn: torch.onnx's, scikit-learn's...) appended to the
+    file at path instead of printed: the terminal is for deepstart's own messages, whose
+    logger keeps its handler. Called again, the file changes; False, and nothing
+    changed, if the file cannot be opened."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=1, encoding="utf-8")
+    except OSError:
+        return False
+    handler.name = _WARNINGS
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    found = logging.getLogger("py.warnings")  # the logger logging.captureWarnings writes to
+    for old in [h for h in found.handlers if h.name == _WARNINGS]:
+        found.removeHandler(old)
+        old.close()
+    found.addHandler(handler)
+    found.propagate = False
+    logging.captureWarnings(True)
+    return True
 
 
 def say(message: str) -> None:

@@ -10,6 +10,7 @@ import sys
 import click
 
 from .. import log
+from ..cache import log_warnings
 from ..errors import DeepstartError, TrainingInterrupted
 from ..version import __version__
 from .deploy import export, serve
@@ -46,8 +47,9 @@ for command in (train, tune, evaluate, predict, info, explain, compare, export, 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input ends with one line on stderr and exit code 2 (a URL's
-    password in it written as ***)."""
+    password in it written as ***). Libraries' warnings go to the cache's warnings.log."""
     log.setup()
+    log_warnings()
     args = sys.argv[1:] if argv is None else argv
     try:
         # make_context + invoke rather than cli.main: click would turn Ctrl-C into a bare Abort.
