@@ -127,6 +127,9 @@ class PixelEncoder(Encoder):
         """transform() of the batch of these items (whose names an encoder may note)."""
         return self.transform(batch)
 
+    def prepare(self) -> None:
+        """Make ready what transform needs (a network), before the first batch asks."""
+
     def _compute(self, pool, items, todo: list[int], hashes: list, desc: str):
         """Read, hash and decode chunks in threads, a few chunks ahead of the transform
         (the network), which runs on batches of BATCH. Fills in hashes as it goes."""
@@ -144,6 +147,7 @@ class PixelEncoder(Encoder):
                 )
 
         refill()
+        self.prepare()  # while the first chunks decode
         with progress(total=len(todo), desc=desc, unit="img") as bar:
             while pending:
                 idx, future = pending.popleft()
@@ -204,6 +208,11 @@ class FeatureEncoder(PixelEncoder):
                 efficientnet.build_features, key=self.cache_key(), example=torch.zeros(1, 3, size, size)
             )
         return self._network
+
+    def prepare(self) -> None:
+        """The network's session, and on a machine's first run its ONNX export (1-2 s on
+        one core), made while the first photos decode."""
+        self.network  # noqa: B018 - made on first use
 
     def transform(self, batch: np.ndarray) -> np.ndarray:
         return self.network(efficientnet.normalize(batch))
