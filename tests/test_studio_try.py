@@ -278,6 +278,8 @@ def test_a_wide_table_and_the_runs_hold_their_layout(studio, runs, page, tmp_pat
     wide["label"] = np.where(wide["measurement_0"] > 0, "high", "low")
     wide.to_csv(tmp_path / "wide.csv", index=False)
     page.goto(studio.link)
+    expect(page.locator("#projects")).to_be_visible(timeout=ANSWER_MS)
+    no_sideways_scroll(page)  # the home page, its projects
     page.set_input_files("#pick-file", str(tmp_path / "wide.csv"))
     expect(page.locator("#detection")).to_be_visible(timeout=ANSWER_MS)
     no_sideways_scroll(page)
