@@ -2,6 +2,7 @@
 saving, evaluating and forecasting end to end; and the bad inputs, each one line."""
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -277,3 +278,76 @@ def test_forecast_times_keep_one_format_per_column():
     assert pd.to_datetime(pd.Series(_times(hours))).tolist() == hours  # pandas reads the column back
     assert _times(list(pd.date_range("2010-12-30", periods=2, freq="D"))) == ["2010-12-30", "2010-12-31"]
     assert _times([2009.0, 2010.0]) == [2009, 2010] and _times([1.5, 2.0]) == [1.5, 2.0]
+
+
+def test_statistical_forms_are_json_and_refit_without_the_search():
+    """What AutoARIMA and AutoETS found is kept as JSON; fitted again in that form on a
+    longer history, the forecast is finite; a form that does not read as one (a manifest
+    from elsewhere) falls back to the search."""
+    from deepstart.classical import statistical
+
+    t = np.arange(96)
+    y = 10 + 0.05 * t + np.array([0, 3, 1, -2])[t % 4] + np.random.default_rng(0).normal(0, 0.3, 96)
+    for name in ("arima", "ets", "combination"):
+        fitted = statistical.fit(name, y[:80], [4])
+        form = json.loads(json.dumps(statistical.form(name, fitted)))
+        assert form and (name != "combination" or set(form) == set(statistical.COMBINED)), form
+        again = statistical.fit(name, y, [4], form)
+        ahead = statistical.forward(again, y, 4)
+        assert ahead.shape == (4,) and np.isfinite(ahead).all()
+        assert np.abs(ahead - statistical.forecast(name, y, [4], 4)).max() < 3  # close to the search's
+    bad = {"order": [99, "x", 1], "seasonal_order": [0, 0, 0], "season": 4, "mean": True, "drift": False}
+    assert statistical.fit("arima", y, [4], bad) is not None
+
+
+def test_a_long_fit_keeps_reporting_and_can_be_left():
+    from deepstart.classical.statistical import watched
+
+    beats = []
+    assert watched(lambda: time.sleep(0.35) or 7, beats.append, every=0.1) == (True, 7)
+    assert len(beats) >= 2  # a progress event while the work runs, not only at its end
+    start = time.perf_counter()
+    assert watched(lambda: time.sleep(5), lambda s: None, every=0.05, give_up=lambda: True) == (False, None)
+    assert time.perf_counter() - start < 1  # left to finish on its own: the run goes on
+
+
+class _Board:
+    """A backtest whose gaps between models are given: {(model, other): (mean gap, noise)}."""
+
+    def __init__(self, gaps: dict, naive_mase: float = 1.0):
+        self._gaps, self.naive_mase = gaps, naive_mase
+
+    def gaps(self, model, other):
+        return self._gaps[model, other]
+
+    def metrics(self, model, window):
+        return {"mase": self.naive_mase}
+
+
+def test_the_naive_forecast_is_kept_only_when_really_as_good():
+    from deepstart.modalities.series.board import kept
+
+    ranked = ["ets", "combination", "naive"]
+    assert kept(_Board({("ets", "naive"): (-0.5, 0.1)}), ranked) == "ets"
+    # far better than naive but noisy (one short window): no longer the naive forecast
+    assert kept(_Board({("ets", "naive"): (-0.4, 0.6)}), ranked) == "ets"
+    assert kept(_Board({("ets", "naive"): (-0.01, 0.02)}), ranked) == "naive"  # within the noise and 3 %
+    assert kept(_Board({("ets", "naive"): (-0.01, 0.005)}), ranked) == "ets"  # small but beyond the noise
+
+
+def test_each_kind_of_kept_model_forecasts_after_loading(forecaster, tmp_path):
+    root, _ = forecaster
+    loaded = Forecaster.load(root / "m")
+    for choice in (
+        "combination",
+        "arima",
+        "ets",
+        "theta",
+        "ensemble",
+        "linear-ar",
+        "seasonal-naive",
+        "naive",
+    ):
+        loaded.choice_ = choice
+        units = [r["units"] for r in loaded.forecast(root / "sales.csv")]
+        assert len(units) == 14 and np.isfinite(units).all(), choice

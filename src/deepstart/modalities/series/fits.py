@@ -14,7 +14,7 @@ import time
 from ...budget import current
 from ...classical import statistical
 from ...log import progress
-from .windows import TITLES
+from .windows import TITLES, calendar
 
 HEARTBEAT = 2.0  # seconds between progress events while a statistical model is fitted
 # What a run must keep, beyond the budget's own reserve, for what follows the last stage: the
@@ -43,7 +43,7 @@ def fit_statistical(fc, series, train_end: list[int]) -> dict[str, float]:
     with progress(total=len(names) * len(lengths), desc="Statistical models", unit="fit") as bar:
         ready = _import(bar)
         for name in names:
-            work = statistical.cost(name, fc.seasons_, lengths)
+            work = statistical.cost(name, fc.seasons_, lengths, calendar(fc))
             title = TITLES[name].split(" (")[0]
             if not ready or left() <= 0 or (rate is not None and rate * work > left()):
                 current().cut(f"{title} was not tried")
@@ -54,7 +54,7 @@ def fit_statistical(fc, series, train_end: list[int]) -> dict[str, float]:
                 current().cut(f"{title} was stopped at the time limit and left out")
                 continue
             tried[name] = took
-            done = sum(statistical.cost(n, fc.seasons_, lengths) for n in tried)
+            done = sum(statistical.cost(n, fc.seasons_, lengths, calendar(fc)) for n in tried)
             rate = sum(tried.values()) / max(done, 1e-9)  # seconds per step of ETS fitting, here
     if all(m in tried for m in statistical.COMBINED):
         for i, end in enumerate(train_end):
@@ -89,7 +89,7 @@ def _fit_each(fc, name: str, series, train_end: list[int], bar) -> float | None:
             bar.set_postfix({"model": name, "seconds": round(seconds)})
 
         def work(values=values, end=end):
-            return statistical.fit(name, values[:end], fc.seasons_)
+            return statistical.fit(name, values[:end], fc.seasons_, calendar=calendar(fc))
 
         finished, fitted = statistical.watched(work, beat, HEARTBEAT, _late)
         if not finished:
@@ -121,5 +121,5 @@ def fit_kept(fc, series, ends: list[int]) -> None:
     for name in used(fc.choice_, fc.partner_):
         forms = fc.forms_.get(name, {})
         for i, (key, values, end) in enumerate(zip(series.ids, series.values, ends)):
-            fitted = statistical.fit(name, values[:end], fc.seasons_, forms.get(key))
+            fitted = statistical.fit(name, values[:end], fc.seasons_, forms.get(key), calendar(fc))
             fc.fits_[(name, i, end, id(series.values))] = fitted

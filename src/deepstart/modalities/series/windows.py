@@ -131,13 +131,19 @@ def rolling(fc, values, starts: list[int], model: str | None, scales: list[float
 def statistical_forecasts(fc, name: str, values, histories: list[tuple]) -> np.ndarray:
     """A statistical model's forecasts from each origin (series i, fitted to a, origin t):
     fitted once per series on the steps before a, run on to each origin."""
-    out = []
+    out, keep = [], statistical.recent(name, fc.seasons_)
     for i, a, t in histories:
         key = (name, i, a, id(values))
         if key not in fc.fits_:
-            fc.fits_[key] = statistical.fit(name, values[i][:a], fc.seasons_)
-        out.append(statistical.forward(fc.fits_[key], values[i][:t], fc.horizon_))
+            fc.fits_[key] = statistical.fit(name, values[i][:a], fc.seasons_, calendar=calendar(fc))
+        history = values[i][:t]
+        out.append(statistical.forward(fc.fits_[key], history[-keep:] if keep else history, fc.horizon_))
     return np.array(out)
+
+
+def calendar(fc) -> bool:
+    """Whether the forecaster's seasons are the calendar's or given, not found in the data."""
+    return fc.season_source_ != "detected"
 
 
 def metrics(fc, series, starts: list[int], model: str, k: int, scales: list[float] | None = None) -> dict:
