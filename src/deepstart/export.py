@@ -42,7 +42,10 @@ def export_model(
         raise ConfigError(f"Models of {p.modality.noun} cannot be exported to ONNX yet.")
     manifest, tensors = artifact.load(model)
     columns = {"target": target, "images": images, "text": text}
-    check = (SeriesCheck if p.forecasts else ExamplesCheck)(p, _paths_read(manifest, data), data, columns)
+    readable = _paths_read(manifest, data)
+    check = p.modality.exporter.check(p, readable, data, columns) or (
+        SeriesCheck if p.forecasts else ExamplesCheck
+    )(p, readable, data, columns)
     graph, encoder = p.modality.exporter.export_graph(p, check.examples)
     say(f"Checking the export on {check.label}...")
     runtime = {"engine": "onnxruntime", "exported_from": str(model), "int8": False, "notes": _notes(p)}

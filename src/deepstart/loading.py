@@ -14,7 +14,7 @@ from .errors import ModelFileError
 from .modalities import REGISTRY, Modality
 from .pipeline.plan import Plan
 
-TRAINERS = {  # Modality.trainer -> the class that trains and loads such models
+TRAINERS = {  # Modality.trainer -> the class that trains and loads such models (or its own, dotted)
     "predictor": "deepstart.predictor:Predictor",  # a label or a number per input
     "forecaster": "deepstart.forecaster:Forecaster",  # the next steps of each series
 }
@@ -47,8 +47,16 @@ class Model(Protocol):
 
 
 def trainer(modality: Modality) -> type:
-    """The class that trains and loads the modality's models (imported when asked for)."""
-    module, name = TRAINERS[modality.trainer].split(":")
+    """The class that trains and loads the modality's models (imported when asked for):
+    one of TRAINERS by name, or a class a modality (or a plug-in) brings itself, named by
+    its dotted path "package.module:Class"."""
+    path = TRAINERS.get(modality.trainer, modality.trainer)
+    module, _, name = path.partition(":")
+    if not module or not name:
+        raise TypeError(
+            f"the modality {modality.name!r} names its trainer {modality.trainer!r}: give one of "
+            f"{', '.join(TRAINERS)} or a dotted path 'package.module:Class'"
+        )
     return getattr(import_module(module), name)
 
 

@@ -182,7 +182,7 @@ class Selection(Open):
 class Manifest(Open):
     format_version: int
     weights_sha256: str
-    task: Literal["classification", "regression", "forecasting"] = "classification"
+    task: Literal["classification", "regression", "forecasting", "detection"] = "classification"
     modality: Text
     classes: Annotated[list[Text], Field(max_length=MAX_CLASSES)]
     model: Recipe
@@ -238,11 +238,13 @@ DEEP_ROW = {  # whether the task's leaderboard always holds the network's row, "
     "classification": True,
     "regression": True,
     "forecasting": False,  # a forecaster's network may be left out where the history cannot feed it
+    "detection": True,
 }
 SCORES = {  # what each task's metrics hold, the leaderboard's score first
     "classification": ("accuracy", "macro_f1"),
     "regression": ("rmse", "mae", "r2"),
     "forecasting": ("mase", "smape", "mae"),
+    "detection": ("map50", "map"),  # COCO's mean average precision at IoU 0.5, and over 0.5 to 0.95
 }
 
 

@@ -82,7 +82,7 @@ class Predictor:
         if modality.trainer != "predictor":
             raise ConfigError(
                 f"{modality.noun.capitalize()} are not trained by deepstart.Predictor; use "
-                f"deepstart.{modality.trainer.capitalize()}, or deepstart train, which chooses."
+                f"{_trainer_name(modality.trainer)}, or deepstart train, which chooses."
             )
         with within(self.settings.time_limit, plan.started):
             return run(plan, self)
@@ -242,3 +242,9 @@ class Predictor:
         self.metrics_, self.data_ = manifest.get("metrics", {}), manifest.get("data", {})
         self.diagnostics_, self.training_ = manifest.get("diagnostics", []), manifest.get("training", {})
         return self
+
+
+def _trainer_name(trainer: str) -> str:
+    """How a user names a trainer (Modality.trainer): deepstart.Forecaster for deepstart's
+    own by name, else its dotted path ("package.module:Class" -> package.module.Class)."""
+    return trainer.replace(":", ".") if ":" in trainer else f"deepstart.{trainer.capitalize()}"

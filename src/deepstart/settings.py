@@ -16,7 +16,9 @@ from .log import redacted
 
 MODELS = ("auto", "transfer", "cnn", "fine-tune", "faces")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "sigmoid")  # deepstart.models.layers has each
-TASKS = ("image", "text", "tabular", "regression", "classification", "sequence", "timeseries")  # --task
+TASKS = (  # --task
+    "image", "text", "tabular", "regression", "classification", "sequence", "timeseries", "detection",
+)  # fmt: skip
 # Each option as a person sets it: on the command line, and in the studio's page. Messages
 # name an option through named(), which says it for whoever reads them (speaking_to()).
 CONTROLS = {
@@ -70,6 +72,7 @@ TASK_WORDS = {  # each --task in words, for the studio's menu
     "sequence": "each row a sequence of numbers",
     "timeseries": "a time series to forecast",
     "image": "images",
+    "detection": "photos with boxes around objects",
 }
 # --task -> (the kind of data, the task forced on a table's target)
 TASK_KINDS = {
@@ -79,6 +82,7 @@ TASK_KINDS = {
     "classification": (None, "classification"),
     "sequence": ("sequence", "classification"),
     "timeseries": ("series", None),
+    "detection": ("detection", None),
 }
 
 

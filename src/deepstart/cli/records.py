@@ -1,8 +1,9 @@
 """What `predict` prints and writes. A model's records are of two shapes: one per input
 ({"input", "label", "probabilities"} or {"input", "prediction"}, or {"input", "error"}
 when it was skipped), or rows of a table with no input of their own (a forecaster's:
-series, time, step, value). --out is written by its suffix: .json (the records as they
-are), .parquet, anything else CSV; in CSV a text a spreadsheet would run gets a leading '."""
+series, time, step, value; a detector's: file, label, score and corners, one per box).
+--out is written by its suffix: .json (the records as they are), .parquet, anything else
+CSV; in CSV a text a spreadsheet would run gets a leading '."""
 
 from __future__ import annotations
 
@@ -21,10 +22,20 @@ def lines(records: list[dict]) -> list[str]:
     """One line per record, for a terminal: names and labels from data cannot break a line
     or drive the terminal."""
     if records and "input" not in records[0]:  # rows of a table: a header, then the rows
-        keys = list(records[0])
-        rows = ["\t".join(printable(r.get(k, ""), lines=False) for k in keys) for r in records]
+        keys = columns(records)
+        rows = ["\t".join(printable(_shown(r.get(k)), lines=False) for k in keys) for r in records]
         return ["\t".join(printable(k, lines=False) for k in keys), *rows]
     return [_line(r) for r in records]
+
+
+def columns(records: list[dict]) -> list[str]:
+    """Every key of the rows, in the order they first appear (a detector's row of a photo
+    it could not read has "error" where the others have a box)."""
+    return list(dict.fromkeys(k for r in records for k in r))
+
+
+def _shown(value) -> str:
+    return "" if value is None else value
 
 
 def _line(r: dict) -> str:
@@ -40,7 +51,7 @@ def _line(r: dict) -> str:
 def table(records: list[dict], classes: list[str]) -> tuple[list[str], list[list]]:
     """(header, rows): records as a table, probabilities as one column per class."""
     if records and "input" not in records[0]:
-        keys = list(records[0])
+        keys = columns(records)
         return keys, [[r.get(k) for k in keys] for r in records]
     if not classes:  # numbers: one predicted number per input
         return ["input", "prediction", "error"], [

@@ -32,6 +32,12 @@ class Exporter:
         """What a user should know of this export, beyond what every export says."""
         return []
 
+    def check(self, model, manifest: dict, data, columns: dict):
+        """How the export is checked, where a modality checks its own way (boxes, by their
+        mAP): an object with examples, label, calibration, calibrated_on and compare(exported);
+        None: as every model's outputs are (export.py)."""
+        return None
+
 
 def first(examples: Examples):
     """The first input, as a batch of one that the encoder reads (a file, a text, a row)."""

@@ -177,7 +177,10 @@ def metadata(model: Model, limits: Limits, auth: bool) -> dict:
 
 
 def _predicts(model: Model, info: dict) -> str:
-    """What the model predicts, in words: "one of 3 classes", "a number", "the next 14 steps"."""
+    """What the model predicts, in words: "one of 3 classes", "a number", "the next 14 steps",
+    or as its modality's service says it (describe_inputs' "predicts": boxes around objects)."""
+    if info.get("predicts"):
+        return info["predicts"]
     if model.forecasts:
         return f"the next {info.get('horizon')} steps of each series"
     n = len(model.classes_)

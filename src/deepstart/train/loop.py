@@ -60,10 +60,23 @@ class Plan:
     clean_epochs: int = 0  # the last epochs train on the inputs as they are, without augment
     agree: object = None  # distributed training: record -> the first worker's record, so all stop alike
     seconds: float = math.inf  # the time this training has (a run's --time-limit: budget.current().share)
+    loss: object = None  # (outputs, targets) -> the batch's mean loss, for a network with an objective
+    # of its own (a detector's); None: cross-entropy or mean squared error, as task says
 
     @property
     def regression(self) -> bool:
         return self.task == "regression"
+
+    @property
+    def scored(self) -> bool:
+        """Whether accuracy (or R²) is measured beside the loss: not for an objective of its own."""
+        return self.loss is None
+
+    def loss_of(self, out: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+        if self.loss is None:
+            return loss_of(out, y, self.regression, reduction)
+        mean = self.loss(out.float(), y)
+        return mean * len(y) if reduction == "sum" else mean
 
 
 @dataclass
@@ -154,6 +167,8 @@ def _epoch(model, train, val, plan: Plan, optimizer, schedule, history: History)
         f"val_{key}": val_score,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    if not plan.scored:  # only the loss means something
+        del record[f"train_{key}"], record[f"val_{key}"]
     history.epochs.append(record)
     history.grad_norms.append(norms)
     return record
@@ -239,7 +254,7 @@ def _train_epoch(model, train, plan: Plan, augment, optimizer, schedule):
         fast = x.is_cuda and torch.cuda.get_device_capability(x.device)[0] >= 8
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=fast):
             logits = model(x)
-            loss = loss_of(logits, y, plan.regression)
+            loss = plan.loss_of(logits, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if step % every == 0:
@@ -249,7 +264,7 @@ def _train_epoch(model, train, plan: Plan, augment, optimizer, schedule):
         optimizer.step()
         schedule.step()
         total_loss = total_loss + loss.detach().float() * len(idx)
-        if not plan.regression:
+        if not plan.regression and plan.scored:
             correct = correct + (logits.argmax(1) == y).sum()
     total_loss, correct = float(total_loss), int(correct)
     score = _score(total_loss / len(y_all), correct, y_all, plan.regression)
@@ -304,9 +319,9 @@ def evaluate(model: nn.Module, data: tuple, plan: Plan) -> tuple[float, float]:
         idx = torch.arange(s, min(s + batch, len(y_all)))
         x, y = inputs(x_all, idx, model, plan.layout), y_all[idx].to(device_of(model))
         logits = model(x).float()
-        total += loss_of(logits, y, plan.regression, "sum").item()
-        correct += _hits(logits, y, plan.regression)
-    mean_loss = total / max(y_all.numel(), 1)  # per class index, or per predicted number
+        total += plan.loss_of(logits, y, "sum").item()
+        correct += _hits(logits, y, plan.regression) if plan.scored else 0
+    mean_loss = total / max(y_all.numel() if plan.scored else len(y_all), 1)  # per class index, number, input
     return mean_loss, _score(mean_loss, correct, y_all, plan.regression)
 
 
