@@ -104,6 +104,19 @@ def _audio(root: Path, digits_root: Path) -> dict:
     }
 
 
+def _detection(root: Path, digits_root: Path) -> dict:
+    from test_detection import shapes, voc
+
+    voc(root / "boxes", shapes(40))
+    files = sorted((root / "boxes" / "JPEGImages").iterdir())
+    return {
+        "train": [str(root / "boxes"), "--epochs", "20"],
+        "labelled": str(root / "boxes"),
+        "inputs": [str(f) for f in files[:2]],
+        "request": {"files": [("file", ("a.png", files[0].read_bytes(), "image/png"))]},
+    }
+
+
 TINY = {
     "image": _images,
     "text": _texts,
@@ -111,6 +124,7 @@ TINY = {
     "sequence": _sequences,
     "series": _series,
     "audio": _audio,
+    "detection": _detection,
 }
 
 
@@ -144,7 +158,7 @@ def test_evaluates(tiny):
     code, out, err = run_cli("evaluate", str(root / "model"), data["labelled"], "--json")
     assert code == 0, err
     metrics = json.loads(out)
-    assert {"accuracy", "rmse", "mase"} & set(metrics) and metrics["n"] > 0
+    assert {"accuracy", "rmse", "mase", "map50"} & set(metrics) and metrics["n"] > 0
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])

@@ -7,6 +7,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DeepstartError",
+    "Detector",
     "Forecaster",
     "ModelFileError",
     "NotFittedError",
@@ -26,6 +27,10 @@ def __getattr__(name: str):
         from .forecaster import Forecaster
 
         return Forecaster
+    if name == "Detector":
+        from .modalities.detection.detector import Detector
+
+        return Detector
     if name == "load_model":
         from .loading import load_model
 

@@ -24,7 +24,8 @@ from .options import csv_options, held_out_options, out_option, setting_options,
     show_default=True,
     help="What the data is; auto detects it. tabular: a table's rows are the examples; regression "
     "or classification: the same, with the target read as numbers or as classes; sequence: each row is a "
-    "sequence of numbers; timeseries: forecast --target from --time, --horizon steps ahead.",
+    "sequence of numbers; timeseries: forecast --target from --time, --horizon steps ahead; detection: "
+    "photos with boxes (Pascal VOC, COCO, YOLO or a CSV of boxes), found without asking where it is clear.",
 )
 @click.option(
     "--time",

@@ -51,6 +51,13 @@ def evaluate(model, data, target, text, images, as_json, group):
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the predictions as one JSON list.")
 @click.option(
+    "--draw",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write each input with what was found drawn on it, as PNG files in this folder (detectors: "
+    "photos with their boxes).",
+)
+@click.option(
     "--cluster",
     metavar="ADDRESS",
     default=None,
@@ -64,12 +71,14 @@ def evaluate(model, data, target, text, images, as_json, group):
     default=None,
     help="With --cluster: Ray workers (default: all CPUs).",
 )
-def predict(model, inputs, out, text, as_json, cluster, workers):
+def predict(model, inputs, out, text, as_json, draw, cluster, workers):
     """Predict the class (or number) of each input: image files or folders of them; for a
     text model, texts or tables of texts; for a table model, tables of rows."""
     from ..loading import load_model
 
     if cluster is not None or workers is not None:
+        if draw is not None:
+            raise ConfigError("--draw is not used with --cluster; drop one of them.")
         _predict_on_cluster(load_model, model, inputs, out, text, as_json, cluster, workers)
         return
     if out is not None and (not is_regular_or_absent(out) or not out.absolute().parent.is_dir()):
@@ -79,6 +88,12 @@ def predict(model, inputs, out, text, as_json, cluster, workers):
         from ..cluster.remote import without_cluster
 
         without_cluster(inputs, predictor.modality)
+    if draw is not None and not callable(getattr(predictor, "draw", None)):
+        raise ConfigError(
+            f"--draw is for models that find things in photos; this one reads {predictor.modality.noun}."
+        )
+    if draw is not None and (draw.exists() and not draw.is_dir()):
+        raise ConfigError(f"--draw {draw} is a file; give a folder for the drawn photos.")
     records = predictor.predict_records(inputs, text=text)
     if out is not None:
         try:
@@ -87,6 +102,9 @@ def predict(model, inputs, out, text, as_json, cluster, workers):
             raise ConfigError(f"--out {out} cannot be written ({e.strerror}); give another path.") from None
     for line in [json.dumps(records)] if as_json else written.lines(records):
         click.echo(line)
+    if draw is not None:
+        drawn = predictor.draw(inputs, draw, records)
+        show(f"Drew {len(drawn)} input{'s' * (len(drawn) != 1)} with what was found, in {draw}.", err=True)
     if all("error" in r for r in records):
         raise DeepstartError(predictor.modality.none_read)
 

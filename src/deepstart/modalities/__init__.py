@@ -71,9 +71,11 @@ REGISTRY = Registry(
     sequence="sequences",
     series="series",
     audio="audio",
+    detection="detection",
 )
 ORDER = (
     "series",  # first: only where a series is described (--time, --horizon) or asked for
+    "detection",  # photos with boxes (VOC, COCO, YOLO, a CSV of boxes): before photos and tables
     "audio",  # a table that lists sound files may have a column of transcripts too
     "text",
     "sequence",

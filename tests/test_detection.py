@@ -1,0 +1,344 @@
+"""Object detection on generated photos (squares and circles of two colours on noise, their
+boxes known): every layout read as it comes, bad boxes fixed or skipped with one line each
+kind, and a detector trained, scored, predicted with, drawn, exported and served."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from deepstart.modalities import REGISTRY, detect
+from deepstart.modalities.given import Given
+
+from conftest import run_cli
+
+SIZE = (128, 96)  # photos' width and height
+CLASSES = ("circle", "square")
+
+
+def shapes(n: int, seed: int = 0, size=SIZE) -> list[tuple[Image.Image, list[tuple]]]:
+    """n photos of noise with one to three shapes each (a square or a circle, red or blue,
+    20 to 36 pixels a side, apart): [(photo, [(label, x0, y0, x1, y1), ...])]."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        pixels = rng.integers(90, 170, (size[1], size[0], 3), dtype=np.uint8)
+        photo, boxes = Image.fromarray(pixels), []
+        pen = ImageDraw.Draw(photo)
+        for _ in range(rng.integers(1, 4)):
+            side = int(rng.integers(20, 37))
+            for _ in range(20):  # a place that overlaps no shape drawn already
+                x0, y0 = int(rng.integers(0, size[0] - side)), int(rng.integers(0, size[1] - side))
+                box = (x0, y0, x0 + side, y0 + side)
+                if all(x0 >= b[3] or b[1] >= box[2] or y0 >= b[4] or b[2] >= box[3] for b in boxes):
+                    break
+            else:
+                continue
+            label = CLASSES[int(rng.integers(0, 2))]
+            fill = (220, 40, 40) if rng.random() < 0.5 else (40, 60, 220)
+            (pen.ellipse if label == "circle" else pen.rectangle)(box, fill=fill)
+            boxes.append((label, *box))
+        out.append((photo, boxes))
+    return out
+
+
+def voc(root: Path, photos, annotations: str = "Annotations", images: str = "JPEGImages") -> Path:
+    """Pascal VOC: photos in images/, one XML each in annotations/ (or beside them)."""
+    (root / images).mkdir(parents=True, exist_ok=True)
+    (root / annotations).mkdir(parents=True, exist_ok=True)
+    for i, (photo, boxes) in enumerate(photos):
+        photo.save(root / images / f"p{i:03d}.png")
+        tree = ET.Element("annotation")
+        ET.SubElement(tree, "filename").text = f"p{i:03d}.png"
+        size = ET.SubElement(tree, "size")
+        for key, value in zip(("width", "height", "depth"), (*photo.size, 3)):
+            ET.SubElement(size, key).text = str(value)
+        for label, *corners in boxes:
+            obj = ET.SubElement(tree, "object")
+            ET.SubElement(obj, "name").text = label
+            where = ET.SubElement(obj, "bndbox")
+            for key, value in zip(("xmin", "ymin", "xmax", "ymax"), corners):
+                ET.SubElement(where, key).text = str(value)
+        ET.ElementTree(tree).write(root / annotations / f"p{i:03d}.xml")
+    return root
+
+
+def coco(root: Path, photos, name: str = "annotations/instances.json") -> Path:
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    found = {
+        "images": [],
+        "annotations": [],
+        "categories": [{"id": k + 1, "name": c} for k, c in enumerate(CLASSES)],
+    }
+    for i, (photo, boxes) in enumerate(photos):
+        photo.save(root / "images" / f"p{i:03d}.png")
+        found["images"].append(
+            {"id": i, "file_name": f"p{i:03d}.png", "width": photo.width, "height": photo.height}
+        )
+        for label, x0, y0, x1, y1 in boxes:
+            found["annotations"].append(
+                {"id": len(found["annotations"]), "image_id": i, "category_id": CLASSES.index(label) + 1,
+                 "bbox": [x0, y0, x1 - x0, y1 - y0], "area": (x1 - x0) * (y1 - y0), "iscrowd": 0}
+            )  # fmt: skip
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(json.dumps(found))
+    return root
+
+
+def yolo(root: Path, photos, names: str = "data.yaml") -> Path:
+    """YOLO: images/train/*.png, labels/train/*.txt (class cx cy w h, as fractions), the names."""
+    for folder in ("images/train", "labels/train"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for i, (photo, boxes) in enumerate(photos):
+        photo.save(root / "images/train" / f"p{i:03d}.png")
+        w, h = photo.size
+        lines = [
+            f"{CLASSES.index(label)} {(x0 + x1) / 2 / w:.6f} {(y0 + y1) / 2 / h:.6f} {(x1 - x0) / w:.6f} "
+            f"{(y1 - y0) / h:.6f}"
+            for label, x0, y0, x1, y1 in boxes
+        ]
+        (root / "labels/train" / f"p{i:03d}.txt").write_text("\n".join(lines) + "\n")
+    if names == "data.yaml":
+        (root / "data.yaml").write_text(f"train: images/train\nnames: [{', '.join(CLASSES)}]\n")
+    else:
+        (root / names).write_text("\n".join(CLASSES) + "\n")
+    return root
+
+
+def table(root: Path, photos, name: str = "boxes.csv") -> Path:
+    (root / "photos").mkdir(parents=True, exist_ok=True)
+    lines = ["filename,xmin,ymin,xmax,ymax,label"]
+    for i, (photo, boxes) in enumerate(photos):
+        photo.save(root / "photos" / f"p{i:03d}.png")
+        lines += [f"p{i:03d}.png,{x0},{y0},{x1},{y1},{label}" for label, x0, y0, x1, y1 in boxes]
+    (root / name).write_text("\n".join(lines) + "\n")
+    return root / name
+
+
+LAYOUTS = {"voc": voc, "coco": coco, "yolo": yolo, "table": table}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_each_layout_is_detected_and_read_with_its_boxes(layout, tmp_path):
+    photos = shapes(6)
+    source = LAYOUTS[layout](tmp_path / layout, photos)
+    given = Given(source)
+    assert detect(given) is REGISTRY["detection"]
+    examples = REGISTRY["detection"].read_labeled(given)
+    assert len(examples.items) == 6
+    read = {Path(f).name: sorted((b.label, *(round(v) for v in b.to_list())) for b in boxes)
+            for f, boxes in zip(examples.items, examples.labels)}  # fmt: skip
+    for i, (_, boxes) in enumerate(photos):
+        assert read[f"p{i:03d}.png"] == sorted(boxes)
+
+
+def test_voc_beside_the_photos_and_yolo_with_classes_txt(tmp_path):
+    photos = shapes(4)
+    beside = voc(tmp_path / "beside", photos, annotations="photos", images="photos")
+    assert len(REGISTRY["detection"].read_labeled(Given(beside)).items) == 4
+    named = yolo(tmp_path / "named", photos, names="classes.txt")
+    examples = REGISTRY["detection"].read_labeled(Given(named))
+    assert {b.label for boxes in examples.labels for b in boxes} <= set(CLASSES)
+
+
+def test_a_folder_of_class_subfolders_is_still_photos_to_classify(tmp_path):
+    for label in ("a", "b"):
+        (tmp_path / label).mkdir()
+        for i, (photo, _) in enumerate(shapes(2)):
+            photo.save(tmp_path / label / f"{i}.png")
+    assert detect(Given(tmp_path)) is REGISTRY["image"]
+
+
+# -- bad boxes --------------------------------------------------------------------------
+def _said(source) -> list[str]:
+    """What reading the data warned of, one line each."""
+    from deepstart.studio.inspect import noted
+
+    with noted() as said:
+        REGISTRY["detection"].read_labeled(Given(source))
+    return said
+
+
+def test_bad_boxes_are_fixed_or_skipped_one_line_each_kind(tmp_path):
+    photos = shapes(5)
+    photos[0][1].append(("square", 100, 70, 140, 110))  # reaches outside the 128x96 photo: clipped
+    photos[1][1].append(("circle", 30, 30, 30, 50))  # no area: skipped
+    photos[2][1].append(("circle", 50, 40, 20, 10))  # corners swapped: swapped back
+    photos[3][1].append(("square", 200, 200, 240, 240))  # wholly outside: skipped
+    root = voc(tmp_path / "voc", photos)
+    photos[4][0].save(root / "JPEGImages" / "unlabelled.png")  # no annotation: not used
+    said = _said(root)
+    assert len(said) == 4, said
+    assert any("reaches outside" in line and "clipped" in line for line in said)
+    assert any("2 boxes have no area" in line and "skipped" in line for line in said)
+    assert any("swapped" in line for line in said)
+    assert any("1 photo has no annotation" in line and "not used" in line for line in said)
+    examples = REGISTRY["detection"].read_labeled(Given(root))
+    boxes = {Path(f).name: b for f, b in zip(examples.items, examples.labels)}
+    assert max(b.x1 for b in boxes["p000.png"]) == 128 and max(b.y1 for b in boxes["p000.png"]) == 96
+    assert ("circle", 20, 10, 50, 40) in [(b.label, b.x0, b.y0, b.x1, b.y1) for b in boxes["p002.png"]]
+    assert "unlabelled.png" not in boxes
+
+
+def test_yolo_unknown_classes_and_photos_without_labels(tmp_path):
+    root = yolo(tmp_path / "yolo", shapes(4))
+    (root / "labels/train/p000.txt").write_text("7 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2 0.2\n")  # id 7: unknown
+    (root / "labels/train/p001.txt").unlink()  # no label file: a photo with no object
+    said = _said(root)
+    assert any("1 box is of a class not among the class names" in line for line in said), said
+    assert any("1 photo has no annotation" in line and "no object" in line for line in said), said
+    examples = REGISTRY["detection"].read_labeled(Given(root))
+    assert len(examples.items) == 4 and [] in examples.labels
+
+
+def test_coco_unknown_categories_and_missing_photos(tmp_path):
+    root = coco(tmp_path / "coco", shapes(3))
+    found = json.loads((root / "annotations/instances.json").read_text())
+    found["annotations"].append(
+        {"id": 99, "image_id": 0, "category_id": 9, "bbox": [1, 1, 5, 5], "iscrowd": 0}
+    )
+    found["images"].append({"id": 7, "file_name": "gone.png", "width": 128, "height": 96})
+    (root / "annotations/instances.json").write_text(json.dumps(found))
+    said = _said(root)
+    assert any("1 box is of a class not known" in line for line in said), said
+    assert any("names a photo that is not there" in line for line in said), said
+
+
+def test_data_without_any_box_is_refused_in_one_line(tmp_path):
+    (tmp_path / "boxes.csv").write_text("filename,xmin,ymin,xmax,ymax,label\nnone.png,1,2,3,4,a\n")
+    code, _, err = run_cli("train", str(tmp_path / "boxes.csv"), "--out", str(tmp_path / "m"))
+    assert code == 2 and err.count("\n") <= 2 and "Traceback" not in err
+
+
+# -- a detector, trained once -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    root = tmp_path_factory.mktemp("detector")
+    voc(root / "data", shapes(48))
+    voc(root / "test", shapes(12, seed=1))
+    code, out, err = run_cli(
+        "train",
+        str(root / "data"),
+        "--test",
+        str(root / "test"),
+        "--out",
+        str(root / "model"),
+        "--epochs",
+        "25",
+    )
+    assert code == 0, err
+    return root, out
+
+
+def test_it_learns_and_says_how_good_it_is(model):
+    root, said = model
+    assert "mAP at IoU 0.5" in said and "report.html" in said
+    manifest = json.loads((root / "model" / "manifest.json").read_text())
+    assert manifest["task"] == "detection" and manifest["classes"] == list(CLASSES)
+    assert manifest["metrics"]["test"]["map50"] > 0.6, manifest["metrics"]["test"]
+    assert manifest["data"]["n_test"] == 12
+    page = (root / "model" / "report.html").read_text()
+    assert "AP at IoU 0.5" in page and ("data:image/jpeg;base64" in page or "every test box" in page)
+
+
+def test_evaluate_gives_coco_scores_per_class(model):
+    root, _ = model
+    code, out, err = run_cli("evaluate", str(root / "model"), str(root / "test"), "--json")
+    assert code == 0, err
+    metrics = json.loads(out)
+    assert 0 <= metrics["map"] <= metrics["map50"] <= 1 and metrics["n"] == 12
+    assert set(metrics["per_class"]) == set(CLASSES)
+    assert all(
+        {"ap50", "ap", "support", "precision", "recall"} <= set(c) for c in metrics["per_class"].values()
+    )
+    code, _, err = run_cli("evaluate", str(root / "model"), str(root / "test"), "--group", "x")
+    assert code == 2 and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
+def test_predict_writes_one_row_per_box_and_draws_them(model, suffix):
+    import pandas as pd
+
+    root, _ = model
+    photos = sorted((root / "test" / "JPEGImages").iterdir())[:3]
+    out, drawn = root / f"boxes{suffix}", root / f"drawn{suffix[1:]}"
+    code, _, err = run_cli(
+        "predict", str(root / "model"), *map(str, photos), "--out", str(out), "--draw", str(drawn)
+    )
+    assert code == 0, err
+    rows = json.loads(out.read_text()) if suffix == ".json" else (
+        pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)).to_dict("records")  # fmt: skip
+    assert rows and {"file", "label", "score", "xmin", "ymin", "xmax", "ymax"} <= set(rows[0])
+    assert {Path(r["file"]).name for r in rows} == {p.name for p in photos}
+    assert sorted(p.name for p in drawn.iterdir()) == [f"{p.stem}.png" for p in photos]
+
+
+def test_draw_is_refused_for_a_classifier_in_one_line(trained, digits_root, tmp_path):
+    photo = sorted((digits_root / "7").iterdir())[0]
+    code, _, err = run_cli("predict", str(trained), str(photo), "--draw", str(tmp_path / "d"))
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_export_int8_predicts_alike(model):
+    root, _ = model
+    code, out, err = run_cli("export", str(root / "model"), "--out", str(root / "onnx"), "--int8")
+    assert code == 0, err
+    check = json.loads((root / "onnx" / "manifest.json").read_text())["runtime"]["check"]
+    assert check["metric"] == "map50" and check["max_abs_difference"] < 1.0
+    assert abs(check["int8"]["map50_exported"] - check["map50_pytorch"]) < 0.1
+    photos = [str(p) for p in sorted((root / "test" / "JPEGImages").iterdir())[:2]]
+    from deepstart import load_model
+
+    assert load_model(root / "onnx").predict_records(photos)
+
+
+def test_serve_answers_boxes_and_its_page_is_told_to_draw_them(model):
+    from fastapi.testclient import TestClient
+
+    from deepstart.serve import create_app
+
+    root, _ = model
+    photo = sorted((root / "test" / "JPEGImages").iterdir())[0].read_bytes()
+    with TestClient(create_app(root / "model")) as client:
+        meta = client.get("/metadata").json()
+        assert meta["try"] == {"form": "upload", "accept": "image/*", "capture": None, "shows": "boxes"}
+        assert "boxes" in meta["predicts"]
+        answer = client.post("/predict", files=[("file", ("a.png", photo, "image/png"))]).json()
+        boxes = answer["predictions"][0]["boxes"]
+        assert all({"label", "score", "box"} <= set(b) and len(b["box"]) == 4 for b in boxes)
+        refused = client.post("/explain", files=[("file", ("a.png", photo, "image/png"))])
+        assert refused.status_code == 422
+
+
+def test_what_a_detector_does_not_do_is_refused_in_one_line(model, tmp_path):
+    root, _ = model
+    for option in (["--group", "x"], ["--cluster", "local:1"], ["--target", "label"]):
+        code, _, err = run_cli("train", str(root / "data"), "--out", str(tmp_path / "m"), *option)
+        assert code == 2 and err.count("\n") == 1, (option, err)
+
+
+def test_the_time_limit_is_kept(tmp_path):
+    import time
+
+    voc(tmp_path / "data", shapes(30, seed=3))
+    started = time.perf_counter()
+    code, out, err = run_cli(
+        "train", str(tmp_path / "data"), "--out", str(tmp_path / "m"), "--time-limit", "20s"
+    )
+    assert code == 0, err
+    assert time.perf_counter() - started < 30  # the limit, and what loading PyTorch takes
+
+
+def test_the_studio_shows_boxes_on_its_samples(tmp_path):
+    from deepstart.studio.inspect import describe
+
+    root = voc(tmp_path / "data" / "cells", shapes(8))
+    found = describe(root, tmp_path / "data", {}, 50_000_000)
+    assert found["kind"] == "detection" and found["shows"] == "boxes" and "problem" not in found
+    sample = found["samples"]["square"][0]
+    assert found["boxes"][sample] and all(len(b["box"]) == 4 for b in found["boxes"][sample])
