@@ -2,17 +2,24 @@
 // forecast (a table), a number, or a label with each class's probability as a bar; why:
 // a heatmap, coloured words, or each value's effect.
 import {$, el} from "./dom.js";
+import {boxesFound, drawBoxes} from "./boxes.js";
 
 const percent = (p) => (p < 0.001 ? "< 0.1 %" : (100 * p).toFixed(1) + " %");
 const points = (e) => (e >= 0 ? "+" : "\u2212") + Math.abs(100 * e).toFixed(1) + " pts";
 const signed = (e) => (e >= 0 ? "+" : "\u2212") + Math.abs(e).toPrecision(3);
 const capitalized = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
-// One prediction; predicts: /metadata's phrase for what the model predicts.
-export function showAnswer(prediction, predicts) {
+// One prediction; predicts: /metadata's phrase for what the model predicts; classes: its classes.
+export function showAnswer(prediction, predicts, classes) {
   $("waiting").hidden = true; $("result").hidden = false;
   $("bars").textContent = "";
-  if (prediction.forecast !== undefined) {
+  if (prediction.boxes !== undefined) {  // boxes: drawn over the photo sent
+    const n = prediction.boxes.length;
+    $("label").textContent = n ? n + " found" : "Nothing found";
+    $("sure").textContent = n ? "(boxes drawn on the photo)" : "";
+    $("bars").append(boxesFound(prediction.boxes, classes || []));
+    drawBoxes($("preview"), prediction.boxes, classes || []);
+  } else if (prediction.forecast !== undefined) {
     $("label").textContent = capitalized(predicts || "the forecast");
     $("sure").textContent = "";
     $("bars").append(forecastTable(prediction.forecast));

@@ -5,7 +5,7 @@ import {useMicrophone} from "./record.js";
 
 const KINDS = {numeric: ["number", "a number"], categorical: ["category", "a category"],
                boolean: ["yes / no", "yes or no"], datetime: ["date", "a date, e.g. 2024-05-31"]};
-const MEDIA = {picture: "preview", sound: "playback"};  // where an upload is shown, by try.shows
+const MEDIA = {picture: "preview", sound: "playback", boxes: "preview"};  // where an upload is shown, by try.shows
 const json = (field, value) => JSON.stringify({[field]: value});
 
 export const FORMS = {upload, prose, fields, numbers, history: pastHistory};

@@ -54,7 +54,8 @@ function describe() {
   const m = meta.test_metrics || {};
   const tested = m.accuracy !== undefined ? "right " + (100 * m.accuracy).toFixed(1).replace(/\.0$/, "") + " % of the time"
     : m.rmse !== undefined ? "off by " + m.rmse.toPrecision(3) + " on average (RMSE)"
-    : m.mase !== undefined ? "at MASE " + m.mase.toPrecision(3) + " (below 1 beats seasonal naive)" : "";
+    : m.mase !== undefined ? "at MASE " + m.mase.toPrecision(3) + " (below 1 beats seasonal naive)"
+    : m.map50 !== undefined ? "at " + (100 * m.map50).toFixed(1) + " % mAP (boxes right at IoU 0.5)" : "";
   $("details").textContent = "Model: " + meta.model + (meta.int8 ? " (8-bit)" : "") + " \u00b7 run by " +
     (ENGINES[meta.engine] || meta.engine) +
     (tested ? " \u00b7 on " + (m.n ? m.n + " " : "") + "held-out examples it was " + tested : "") + ".";
@@ -83,7 +84,7 @@ async function send(body, contentType, sent) {
     const prediction = answer.predictions[0];
     if (prediction.error) throw new Error(prediction.error);
     say("");
-    showAnswer(prediction, meta.predicts);
+    showAnswer(prediction, meta.predicts, meta.classes);
     $("result").style.opacity = 1;
     const box = $("answer-box").getBoundingClientRect();
     if (box.top > window.innerHeight - 80) $("answer-box").scrollIntoView({behavior: "smooth"});

@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { el, percent, scrolling, shown } from "./dom.js";
+import { boxesFound } from "./boxes.js";
 import { chart } from "./chart.js";
 
 export function bars(probabilities) {
@@ -16,6 +17,7 @@ export function bars(probabilities) {
 export function prediction(p, info, history) {
   if (p.error) return el("p", { class: "problem" }, p.error);
   if (p.forecast) return forecast(p.forecast, info, history);
+  if (p.boxes) return boxesFound(p, info);  // drawn over the photo tried
   if ("prediction" in p) return el("p", { id: "label" }, "Prediction: ", el("strong", {}, shown(Number(p.prediction))));
   return el("div", {}, el("p", { id: "label" }, "Prediction: ", el("strong", {}, p.label)), bars(p.probabilities));
 }
@@ -57,7 +59,7 @@ export function explanation(why, label) {
 
 // "This is actually X": the example tried (send(label) posts it) joins the project's data.
 export function correction(classes, predicted, send) {
-  if (!classes || !classes.length || !send) return null;
+  if (!classes || !classes.length || !send || predicted === undefined) return null;  // no label to correct (boxes)
   const choice = el("select", { id: "actually", "aria-label": "the right class" }, classes.map((c) => el("option", { value: c, selected: c === predicted }, c)));
   const said = el("span", { class: "muted", id: "added" });
   const add = el("button", { class: "secondary", id: "add-example", onclick: async () => {

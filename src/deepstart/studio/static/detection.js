@@ -3,6 +3,7 @@
 // data is set as text, never as HTML.
 
 import { api, blobUrl } from "./api.js";
+import { boxesOn } from "./boxes.js";
 import { el, say, scrolling } from "./dom.js";
 
 export function detectionCard(project, d, rerun) {
@@ -19,7 +20,7 @@ export function detectionCard(project, d, rerun) {
   if (d.imbalance) card.append(el("p", { class: "warn" }, `Imbalanced: ${d.imbalance}`));
   for (const note of d.notes || []) card.append(el("p", { class: "warn" }, note));
   if (d.numbers) card.append(el("p", {}, `Numbers to predict, from ${d.numbers.min} to ${d.numbers.max} (mean ${d.numbers.mean.toPrecision(4)}).`));
-  if (d.samples) card.append(samples(project.id, d.samples));
+  if (d.samples) card.append(samples(project.id, d.samples, d.boxes));
   if (d.sample_rows && d.sample_rows.length) card.append(scrolling(rowsTable(d.sample_rows)));
   if (d.column_types) card.append(el("p", { class: "muted" }, "Columns learned from: ", Object.entries(d.column_types).map(([c, t]) => `${c} (${t})`).join(", ")));
   if (d.left_out && d.left_out.length) card.append(el("p", { class: "muted" }, `Left out: ${d.left_out.join("; ")}`));
@@ -50,12 +51,13 @@ function columnChoice(project, d, rerun) {
   return box;
 }
 
-function samples(projectId, perClass) {
+function samples(projectId, perClass, boxes) {
   const box = el("div", { class: "thumbs", id: "samples" });
   for (const [name, files] of Object.entries(perClass)) {
     const row = el("div", {}, el("span", { class: "muted" }, name, ": "));
     for (const f of files) {
       const img = el("img", { alt: `${name}: ${f}` });
+      if (boxes && boxes[f]) boxesOn(img, boxes[f], Object.keys(perClass));  // photos with boxes: drawn on them
       blobUrl(`/api/projects/${projectId}/files/${f.split("/").map(encodeURIComponent).join("/")}`).then((u) => (img.src = u)).catch(() => {});
       row.append(img);
     }

@@ -45,7 +45,7 @@ const FORMS = {
     const send = (blob, name) => {
       const url = URL.createObjectURL(blob);
       preview.replaceChildren(info.try.shows === "sound" ? el("audio", { controls: true, src: url, id: "try-sound" })
-        : info.try.shows === "picture" ? el("img", { src: url, alt: `the ${info.noun} tried`, class: "tried" }) : el("p", { class: "muted" }, name));
+        : ["picture", "boxes"].includes(info.try.shows) ? el("img", { src: url, alt: `the ${info.noun} tried`, class: "tried" }) : el("p", { class: "muted" }, name));
       ask(() => { const form = new FormData(); form.append("file", blob, name); return form; }, add.file(blob, name));
     };
     const file = el("input", { type: "file", id: "try-file", accept: info.try.accept || null, onchange: () => file.files[0] && send(file.files[0], file.files[0].name) });
