@@ -5,6 +5,7 @@ kind, and a detector trained, scored, predicted with, drawn, exported and served
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -322,6 +323,18 @@ def test_what_a_detector_does_not_do_is_refused_in_one_line(model, tmp_path):
         assert code == 2 and err.count("\n") == 1, (option, err)
 
 
+def test_tune_and_predict_on_a_cluster_say_why_not_in_one_line(model, tmp_path):
+    root, _ = model
+    photo = str(sorted((root / "test" / "JPEGImages").iterdir())[0])
+    out = str(tmp_path / "p.parquet")
+    for args in (
+        ["predict", str(root / "model"), photo, "--cluster", "local:1", "--out", out],
+        ["tune", str(root / "data"), "--out", str(tmp_path / "t"), "--trials", "2"],
+    ):
+        code, _, err = run_cli(*args)
+        assert code == 2 and err.count("\n") == 1, (args, err)
+
+
 def test_the_time_limit_is_kept(tmp_path):
     import time
 
@@ -342,3 +355,74 @@ def test_the_studio_shows_boxes_on_its_samples(tmp_path):
     assert found["kind"] == "detection" and found["shows"] == "boxes" and "problem" not in found
     sample = found["samples"]["square"][0]
     assert found["boxes"][sample] and all(len(b["box"]) == 4 for b in found["boxes"][sample])
+
+
+def test_serves_page_draws_the_boxes_over_the_photo(model, browser):
+    from playwright.sync_api import expect
+
+    from deepstart.serve import create_app
+
+    from conftest import CHROMIUM, live_server
+
+    if CHROMIUM is None:
+        pytest.skip("no chromium executable on PATH (Debian: apt-get install chromium)")
+    root, _ = model
+    photo = sorted((root / "test" / "JPEGImages").iterdir())[0]
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page, errors = context.new_page(), []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    with live_server(create_app(root / "model")) as url:
+        page.goto(url)
+        expect(page.locator("#about")).to_contain_text("boxes")
+        page.set_input_files("#file", str(photo))
+        expect(page.locator("#label")).to_contain_text("found", timeout=20_000)
+        preview = page.locator("#preview")
+        expect(preview).to_have_attribute("src", re.compile("^data:image/png"), timeout=20_000)
+        assert preview.evaluate("img => img.naturalWidth") == SIZE[0]  # the photo, with its boxes drawn
+    context.close()
+    assert not errors, errors
+
+
+def test_the_studio_takes_a_zip_trains_tries_and_exports(tmp_path):
+    import io
+    import time
+    import zipfile
+
+    from fastapi.testclient import TestClient
+
+    from deepstart.studio.app import create_studio
+    from deepstart.studio.workspace import Limits
+
+    source = yolo(tmp_path / "cells", shapes(30, seed=4))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"cells/{path.relative_to(source).as_posix()}")
+
+    def finished(client, run_id: int) -> dict:
+        deadline = time.monotonic() + 300
+        while (run := client.get(f"/api/runs/{run_id}").json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, run
+            time.sleep(0.5)
+        return run
+
+    app = create_studio(tmp_path / "studio", limits=Limits(max_upload=20_000_000))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.get(f"/?token={client.app.state.session.token}")
+        files = [("files", ("cells.zip", buffer.getvalue(), "application/zip"))]
+        project = client.post("/api/projects", data={"name": "cells"}, files=files).json()
+        found = client.get(f"/api/projects/{project['id']}").json()["detection"]
+        assert found["kind"] == "detection" and found["shows"] == "boxes", found
+        assert all(found["boxes"][f] for files in found["samples"].values() for f in files)
+        run = finished(
+            client, client.post(f"/api/projects/{project['id']}/runs", json={"epochs": 5}).json()["id"]
+        )
+        assert run["status"] == "done" and "map50" in run["summary"]["test"], run
+        meta = client.get(f"/api/runs/{run['id']}/metadata").json()
+        assert meta["try"]["shows"] == "boxes"
+        photo = sorted((source / "images/train").iterdir())[0].read_bytes()
+        answer = client.post(f"/api/runs/{run['id']}/predict", files={"file": ("a.png", photo, "image/png")})
+        assert answer.status_code == 200 and "boxes" in answer.json()["predictions"][0], answer.text
+        job = finished(client, client.post(f"/api/runs/{run['id']}/export").json()["id"])
+        assert job["status"] == "done" and job["summary"]["check"]["metric"] == "map50", job

@@ -66,9 +66,12 @@ def tune(data, out, budget, trials, storage, resume, test, val, target, images, 
     artifact.check_out_dir(out)
     fit_args = {"target": target, "test": test, "val": val, "images": images, "text": text, "task": task}
     modality = Plan(data, **fit_args).modality()
-    if trainer(modality).forecasts:
+    if trainer(modality).forecasts or modality.trainer != "predictor":
+        how = (
+            "forecast" if trainer(modality).forecasts else f"learned by {modality.trainer.rpartition(':')[2]}"
+        )
         raise ConfigError(
-            f"tune searches the settings of models that label each input; {modality.noun} are forecast: "
+            f"tune searches the settings of models that label each input; {modality.noun} are {how}: "
             "train them with deepstart train."
         )
     found = search(data, fit_args, settings, budget, trials, storage, resume)

@@ -80,6 +80,10 @@ def predict_to_parquet(load, folder: Path, inputs, out: Path, address: str, work
     model = load(folder)  # checked once here, before the cluster loads it on every actor
     if model.forecasts:
         raise ConfigError("A forecaster predicts from its series on one machine; drop --cluster.")
+    if not getattr(model, "one_row_per_input", True):  # a detector's rows: one per box found
+        raise ConfigError(
+            f"predict --cluster writes one row per input; predict {model.modality.noun} without it."
+        )
     actor, uris = PredictActor, [v for v in inputs if remote.is_uri(v)]
     if uris and model.modality.service.uploads:  # objects in storage, listed here, read by the actors
         if len(uris) != len(inputs):

@@ -40,6 +40,7 @@ class Detector:
     runtime_ = None  # for an exported model: its engine, and how the export was checked
     test_records_: list = []  # boxes have no confusion matrix to click through
     forecasts = False
+    one_row_per_input = False  # predict's rows: one per box (predict --cluster writes one per input)
     task = "detection"
     kind_ = KIND
 
