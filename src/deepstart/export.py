@@ -246,5 +246,6 @@ def _quantize(graph: bytes, p, fp32, check) -> tuple[bytes, str]:
     if p.modality.exporter.int8 == "static":
         x = fp32.encoder_.encode(check.calibration.items, "Calibrating").features
         method = f"static: int8 weights (per channel) and activations, calibrated on {check.calibrated_on}"
-        return quantize_static(graph, fp32.net_.inputs[0], x), method
+        keep = p.modality.exporter.float_nodes(graph)
+        return quantize_static(graph, fp32.net_.inputs[0], x, keep), method
     return quantize_dynamic(graph), "dynamic: int8 weights, activations quantised on the fly"

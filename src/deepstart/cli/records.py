@@ -34,8 +34,11 @@ def columns(records: list[dict]) -> list[str]:
     return list(dict.fromkeys(k for r in records for k in r))
 
 
-def _shown(value) -> str:
-    return "" if value is None else value
+def _shown(value):
+    """A cell for a terminal: nothing for None, a number to 6 significant digits."""
+    if value is None:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else value
 
 
 def _line(r: dict) -> str:

@@ -16,6 +16,10 @@ class Exporter:
 
     int8 = "dynamic"  # how export quantises: "dynamic" (weights) or "static" (activations too)
 
+    def float_nodes(self, graph: bytes) -> tuple[str, ...]:
+        """The nodes of the ONNX graph that static int8 quantisation leaves in floats."""
+        return ()
+
     def export_graph(self, model, check: Examples) -> tuple[bytes, dict]:
         """(the ONNX network from the encoder's arrays to the outputs, the spec of the
         encoder that makes those arrays); check: examples to trace the network on."""

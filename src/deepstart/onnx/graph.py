@@ -117,9 +117,10 @@ def quantize_dynamic(graph: bytes) -> bytes:
         return target.read_bytes()
 
 
-def quantize_static(graph: bytes, input_name: str, x: np.ndarray) -> bytes:
+def quantize_static(graph: bytes, input_name: str, x: np.ndarray, keep: tuple = ()) -> bytes:
     """int8 weights (per channel) and activations, their ranges calibrated on x; softmax
-    stays fp32 (int8 would round probabilities to steps of 1/255)."""
+    stays fp32 (int8 would round probabilities to steps of 1/255), as do the nodes named
+    in keep (a detector's decoding of boxes and scores)."""
     import onnx
     from onnxruntime.quantization import QuantFormat, QuantType
     from onnxruntime.quantization import quantize_static as quantize
@@ -137,7 +138,9 @@ def quantize_static(graph: bytes, input_name: str, x: np.ndarray) -> bytes:
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
-            nodes_to_exclude=[n.name for n in onnx.load(prepared).graph.node if n.op_type == "Softmax"],
+            nodes_to_exclude=[
+                n.name for n in onnx.load(prepared).graph.node if n.op_type == "Softmax" or n.name in keep
+            ],
         )
         return target.read_bytes()
 

@@ -62,6 +62,8 @@ class Plan:
     seconds: float = math.inf  # the time this training has (a run's --time-limit: budget.current().share)
     loss: object = None  # (outputs, targets) -> the batch's mean loss, for a network with an objective
     # of its own (a detector's); None: cross-entropy or mean squared error, as task says
+    last: bool = False  # keep the last epoch (the schedule's end), not the lowest validation loss, and
+    # never stop early: where that loss does not follow the score that matters (a detector's mAP)
 
     @property
     def regression(self) -> bool:
@@ -133,7 +135,7 @@ def fit(
             bar.set_postfix({k: v for k, v in record.items() if k.startswith("val_")})
             bar.update(1)
             emit("epoch", epochs=plan.epochs, **record)
-            if best.offer(record["val_loss"], model):
+            if best.offer(-record["epoch"] if plan.last else record["val_loss"], model):
                 history.best_epoch = epoch + 1
             history.seconds = time.perf_counter() - clock
             history.stopped = _stop_reason(history, settings, plan, epoch + 1, record["train_loss"])
@@ -300,7 +302,7 @@ def _stop_reason(history: History, settings, plan: Plan, done: int, train_loss: 
     # Early stopping waits for the second half of the one-cycle schedule, when the learning rate
     # has come down: while it is high, validation loss is noisy and may not improve for a while.
     epochs = plan.epochs
-    if done - history.best_epoch >= settings.patience and epochs / 2 <= done < epochs:
+    if done - history.best_epoch >= settings.patience and epochs / 2 <= done < epochs and not plan.last:
         return "early stopping"
     if history.seconds * (done + 1) / done > plan.seconds and done < epochs:  # no time for one more
         current().cut(f"the network stopped after {done} of {epochs} epochs")
