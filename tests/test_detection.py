@@ -426,3 +426,21 @@ def test_the_studio_takes_a_zip_trains_tries_and_exports(tmp_path):
         assert answer.status_code == 200 and "boxes" in answer.json()["predictions"][0], answer.text
         job = finished(client, client.post(f"/api/runs/{run['id']}/export").json()["id"])
         assert job["status"] == "done" and job["summary"]["check"]["metric"] == "map50", job
+
+
+def test_coco_scores_on_known_cases():
+    """pycocotools' mAP: perfect boxes score 1; a box found at IoU 0.6 counts at the
+    thresholds 0.5, 0.55 and 0.6 but not from 0.65 on, so its AP over 0.5:0.95 is 3 of 10."""
+    from deepstart.modalities.detection.boxes import Box
+    from deepstart.modalities.detection.metrics import coco_scores
+
+    truth = [[Box("a", 0, 0, 100, 100)], [Box("b", 10, 10, 60, 60)]]
+    perfect = [
+        [{"label": "a", "score": 0.9, "box": [0, 0, 100, 100]}],
+        [{"label": "b", "score": 0.8, "box": [10, 10, 60, 60]}],
+    ]
+    assert coco_scores(truth, perfect, ["a", "b"])["map"] == pytest.approx(1.0)
+    shifted = [[{"label": "a", "score": 0.9, "box": [0, 0, 100, 60]}], []]  # IoU 0.6 with a; b missed
+    found = coco_scores(truth, shifted, ["a", "b"])
+    assert found["per_class"]["a"]["ap50"] == pytest.approx(1.0) and found["per_class"]["b"]["ap50"] == 0
+    assert found["per_class"]["a"]["ap"] == pytest.approx(0.3) and found["map50"] == pytest.approx(0.5)

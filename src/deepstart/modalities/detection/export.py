@@ -26,7 +26,22 @@ CALIBRATION = 32  # training photos that set the int8 ranges of the network's ac
 
 
 class DetectionExporter(Exporter):
-    int8 = "dynamic"  # int8 weights; the decoding of boxes and scores stays in floats
+    int8 = "static"  # convolutions keep their accuracy with int8 activations, calibrated
+
+    def float_nodes(self, graph: bytes) -> tuple[str, ...]:
+        """What turns the head's outputs into boxes and scores (exp, sigmoid, sqrt; the nodes
+        outside the backbone and the head) and the head's last convolutions stay in floats:
+        in int8 every score came out as one of a few steps (measured: all 0.6253 on shapes),
+        and with dynamic quantisation BCCD's mAP@0.5 fell from 0.816 to 0.532."""
+        import onnx
+
+        last = ("/head/score/", "/head/sides/", "/head/centre/")
+        nodes = onnx.load_from_string(graph).graph.node
+        return tuple(
+            n.name
+            for n in nodes
+            if not n.name.startswith(("/backbone/", "/head/")) or n.name.startswith(last)
+        )
 
     def export_graph(self, model, check) -> tuple[bytes, dict]:
         e = model.encoder_

@@ -114,6 +114,7 @@ def train_head(detector, recipe, train: tuple, val: tuple):
         task="detection",
         seconds=current().share(0.85),
         loss=targets.loss,
+        last=True,  # the schedule's end: on BCCD, validation loss was lowest at epoch 16 of 36, mAP rose on
     )
     say(
         f"Training the detection head on {len(train[0]):,} photos and mirror images, for up to {epochs} "
