@@ -444,3 +444,41 @@ def test_coco_scores_on_known_cases():
     found = coco_scores(truth, shifted, ["a", "b"])
     assert found["per_class"]["a"]["ap50"] == pytest.approx(1.0) and found["per_class"]["b"]["ap50"] == 0
     assert found["per_class"]["a"]["ap"] == pytest.approx(0.3) and found["map50"] == pytest.approx(0.5)
+
+
+def test_the_studio_page_draws_boxes_on_samples_and_on_the_photo_tried(browser, tmp_path):
+    import zipfile
+
+    from playwright.sync_api import expect
+
+    from deepstart.studio.app import create_studio
+
+    from conftest import CHROMIUM, live_server
+
+    if CHROMIUM is None:
+        pytest.skip("no chromium executable on PATH (Debian: apt-get install chromium)")
+    source = voc(tmp_path / "cells", shapes(30, seed=5))
+    archive = tmp_path / "cells.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in sorted(p for p in source.rglob("*") if p.is_file()):
+            z.write(f, f"cells/{f.relative_to(source)}")
+    app = create_studio(tmp_path / "ws", host="127.0.0.1")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page, problems = context.new_page(), []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    drawn = re.compile("^data:image/png")
+    with live_server(app) as url:
+        page.goto(app.state.session.link(url))
+        page.fill("#project-name", "cells")
+        page.set_input_files("#pick-file", str(archive))
+        expect(page.locator("#detection")).to_be_visible(timeout=30_000)
+        expect(page.locator("#samples img").first).to_have_attribute("src", drawn, timeout=30_000)
+        page.fill("#budget", "1")
+        page.click("#train")
+        expect(page.locator("#status")).to_contain_text("done", timeout=240_000)
+        page.click("#tab-try")
+        page.set_input_files("#try-file", str(sorted((source / "JPEGImages").iterdir())[0]))
+        expect(page.locator("#boxes-found")).to_be_visible(timeout=30_000)
+        expect(page.locator("#try-preview img")).to_have_attribute("src", drawn, timeout=30_000)
+    context.close()
+    assert not problems, problems
