@@ -30,8 +30,8 @@ def test_a_run_ends_within_its_time_limit_and_says_what_it_cut(kind, tmp_path):
         customers(400).drop(columns=["spend_next"]).to_csv(tmp_path / "d.csv", index=False)
         args = [str(tmp_path / "d.csv"), "--target", "churned"]
     elif kind == "text":
-        reviews(80).to_csv(tmp_path / "d.csv", index=False)
-        args = [str(tmp_path / "d.csv"), "--target", "sentiment"]
+        reviews(80).to_csv(tmp_path / "d.csv", index=False)  # its embeddings may be cached: many epochs
+        args = [str(tmp_path / "d.csv"), "--target", "sentiment", "--epochs", "5000", "--patience", "5000"]
     else:
         sales(300).to_csv(tmp_path / "d.csv", index=False)
         args = [

@@ -16,7 +16,7 @@ def text_column(table: pd.DataFrame, origin: str, given: str | None = None, excl
     """The column of free text: --text, else the column whose values are longest among
     those that look like prose (mostly several words, mostly distinct)."""
     if given is not None:
-        return require_column(table, given, origin, "--text")
+        return require_column(table, given, origin, "text")
     found = find_text_column(table, exclude)
     if found is None:
         raise DataError(

@@ -51,16 +51,22 @@ def tokenizer():
 def build_transformer(pretrained: bool = True) -> nn.Module:
     """The BERT body: token ids -> one 384-d vector per token."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
-    from safetensors.torch import load_file
     from transformers import BertConfig, BertModel
 
     config = BertConfig.from_json_file(str(model_dir() / "config.json"))
     model = BertModel(config, add_pooling_layer=False)
     if pretrained:
-        state = load_file(model_dir() / "model.safetensors")
-        unused = ("pooler.", "embeddings.position_ids")  # a head deepstart does not use; a buffer
-        model.load_state_dict({k: v for k, v in state.items() if not k.startswith(unused)}, strict=True)
+        model.load_state_dict(pretrained_state(), strict=True)
     return model.eval()
+
+
+def pretrained_state() -> dict[str, torch.Tensor]:
+    """The shipped weights of the BERT body, by the names build_transformer() gives them."""
+    from safetensors.torch import load_file
+
+    state = load_file(model_dir() / "model.safetensors")
+    unused = ("pooler.", "embeddings.position_ids")  # a head deepstart does not use; a buffer
+    return {k: v for k, v in state.items() if not k.startswith(unused)}
 
 
 class SentenceEmbedding(nn.Module):

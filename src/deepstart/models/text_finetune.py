@@ -20,7 +20,7 @@ class TextFineTuneNet(nn.Module):
 
     def load_pretrained(self) -> None:
         """Start from the sentence-transformers weights (before fine-tuning)."""
-        self.body.transformer.load_state_dict(minilm.build_transformer(pretrained=True).state_dict())
+        self.body.transformer.load_state_dict(minilm.pretrained_state(), strict=True)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         mask = ids != minilm.PAD_ID
