@@ -1,6 +1,7 @@
 """Run in AutoGluon's own venv by bench/tables.py (never imported by deepstart):
-fit TabularPredictor's medium_quality preset on FOLDER/train.csv within SECONDS and
-print one JSON line: the test accuracy or RMSE on FOLDER/test.csv, and the wall time.
+fit TabularPredictor's medium_quality preset on FOLDER/train.csv within SECONDS (0: no
+limit, the preset's own time) and print one JSON line: the test accuracy or RMSE on
+FOLDER/test.csv, and the wall time.
 
     python autogluon_fit.py FOLDER TARGET classification|regression SECONDS
 """
@@ -22,7 +23,7 @@ with tempfile.TemporaryDirectory() as path:
     kind = kind or ("binary" if task == "classification" else "regression")
     metric = "accuracy" if task == "classification" else "root_mean_squared_error"
     model = TabularPredictor(target, problem_type=kind, eval_metric=metric, path=path, verbosity=0)
-    model.fit(train, presets="medium_quality", time_limit=max(seconds, 10))
+    model.fit(train, presets="medium_quality", time_limit=max(seconds, 10) if seconds else None)
     predicted = model.predict(test.drop(columns=target))
 took = time.perf_counter() - start
 if task == "classification":

@@ -70,3 +70,18 @@ def test_a_budget_keeps_a_reserve_for_saving_and_records_its_cuts():
     assert Budget().left() == float("inf") and not Budget().over() and Budget().record() is None
     with limited(10, started=time.perf_counter() - 20) as late:
         assert late.over() and late.share(0.5) == 0
+
+
+def test_compare_keeps_to_its_time_limit_and_says_which_shares_it_left_out(tmp_path):
+    customers(400).drop(columns=["spend_next"]).to_csv(tmp_path / "c.csv", index=False)
+    start = time.perf_counter()  # without a limit this comparison takes about 30 s here
+    code, said, err = run_cli(
+        "compare", str(tmp_path / "c.csv"), "--target", "churned", "--time-limit", "8s",
+        "--out", str(tmp_path / "cmp"),
+    )  # fmt: skip
+    took = time.perf_counter() - start
+    assert code == 0, err
+    assert took <= 1.1 * 8, f"{took:.1f} s for a limit of 8 s"
+    points = json.loads((tmp_path / "cmp" / "compare.json").read_text())["points"]
+    assert 1 <= len(points) < 6 and "the larger shares were not trained" in said + err
+    assert run_cli("compare", str(tmp_path / "c.csv"), "--time-limit", "soon")[0] == 2

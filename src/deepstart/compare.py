@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .budget import current
 from .data.tables import as_text_table, read_table
 from .errors import DataError
 from .log import quiet, say
@@ -42,7 +43,11 @@ def learning_curves(data, target: str | None = None, task: str = "auto", seed: i
 
 
 def _fit(data, settings: dict, **options) -> Predictor:
-    """A model trained as Predictor(**settings).fit(data, **options) trains one."""
+    """A model trained as Predictor(**settings).fit(data, **options) trains one; refused
+    (DataError: the share is skipped) once the comparison's time limit is spent."""
+    if current().over():
+        current().cut("the larger shares were not trained")
+        raise DataError("not trained: the time limit was reached")
     return Predictor(**settings).fit(data, **options)
 
 

@@ -84,14 +84,23 @@ def explain(model, inputs, out, overall, data, target, class_name):
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Random seed of the split and the shares."
 )
-def compare(data, target, task, model, out, seed):
+@click.option(
+    "--time-limit",
+    default=None,
+    metavar="DURATION",
+    help="The whole comparison's time: 90s, 10m, 2h (a bare number is seconds); the shares "
+    "that do not fit are left out, and said.",
+)
+def compare(data, target, task, model, out, seed, time_limit):
     """Is deep learning worth it on DATA (a folder of class subfolders of images, or a
     table of rows or texts)? Trains the deep and the classical models on 2, 5, 10, 25,
     50 and 100 % of the training examples, scores them on the same test examples, and
     writes learning_curve.png and compare.json to --out."""
+    from ..budget import duration, limited
     from ..compare import curve_png, learning_curves
 
-    result = learning_curves(data, target, task, seed, model=model)
+    with limited(None if time_limit is None else duration(time_limit)):
+        result = learning_curves(data, target, task, seed, model=model)
     _write_json(out, "compare.json", result)
     (out / "learning_curve.png").write_bytes(curve_png(result))
     show(result["recommendation"])
