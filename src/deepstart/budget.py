@@ -117,3 +117,12 @@ def describe(seconds: float | None) -> str:
         return "none"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest} s" if minutes and rest else f"{minutes} min" if minutes else f"{rest} s"
+
+
+def budget_text(budget: dict | None) -> list[str]:
+    """A summary's line for a manifest's budget record: the time limit, the time it took,
+    and what was cut to keep to it (none without a limit)."""
+    if not budget:
+        return []
+    cuts = "; ".join(budget["cuts"]) or "nothing was cut"
+    return [f"Time limit {describe(budget['limit'])}: trained in {budget['spent']:.0f} s; {cuts}."]

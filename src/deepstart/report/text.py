@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..budget import describe
+from ..budget import budget_text
 from ..modalities import REGISTRY
 from ..settings import named
 
@@ -132,14 +132,6 @@ def _training_text(manifest: dict, modality) -> list[str]:
         lines.append(f"Skipped {len(data['skipped'])} unusable {what} (all listed in manifest.json):")
         lines += [f"  {s['file']}: {s['reason']}" for s in data["skipped"][:5]]
     return lines
-
-
-def budget_text(budget: dict | None) -> list[str]:
-    """The time limit, the time it took, and what was cut to keep to it."""
-    if not budget:
-        return []
-    cuts = "; ".join(budget["cuts"]) or "nothing was cut"
-    return [f"Time limit {describe(budget['limit'])}: trained in {budget['spent']:.0f} s; {cuts}."]
 
 
 def _test_text(manifest: dict, noun: str) -> list[str]:

@@ -8,6 +8,7 @@ import base64
 import io
 from html import escape
 
+from ...budget import budget_text
 from .draw import COLOURS, data_url, drawn
 
 MODEL = "EfficientNet-Lite0 pretrained on ImageNet (frozen) + an anchor-free detection head (as FCOS)"
@@ -91,8 +92,7 @@ def summary_text(manifest: dict, out: str | None = None) -> str:
         f"Training: best epoch {history.get('best_epoch')} of {len(history['epochs'])} "
         f"({history.get('stopped')}).",
     ]
-    for cut in (manifest["training"].get("budget") or {}).get("cuts", []):
-        lines.append(f"To keep to the time limit, {cut}.")
+    lines += budget_text(manifest["training"].get("budget"))  # as every summary says it
     lines.append(
         f"Boxes are kept from a score of {manifest['threshold']:.2f}: the threshold that found most boxes "
         "rightly on "
