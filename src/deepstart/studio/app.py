@@ -31,6 +31,7 @@ from .workspace import Limits, Workspace
 
 log = logging.getLogger("deepstart.studio")
 STATIC = Path(__file__).with_name("static")
+SERVE_PAGE = Path(__file__).parent.parent / "serve" / "page"  # serve's page: its wav.js
 
 
 class Studio:
@@ -73,6 +74,7 @@ def create_studio(
     app.include_router(projects.router)
     app.include_router(runs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/page", StaticFiles(directory=SERVE_PAGE), name="page")  # modules both pages use
 
     @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     async def page(request: Request):
@@ -84,7 +86,7 @@ def create_studio(
         return {"status": "ok", "queued": len(studio.jobs.waiting())}
 
     add_error_handlers(app, studio.serve_limits)
-    open_paths = ("/", "/health", "/static/")
+    open_paths = ("/", "/health", "/static/", "/page/")
     app.add_middleware(
         Guard,
         limits=studio.serve_limits,

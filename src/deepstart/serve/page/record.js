@@ -1,6 +1,7 @@
 // Recording from the microphone with the Web Audio API, sent as a 16 kHz, 16-bit WAV file
 // (MediaRecorder gives WebM/Opus, which the server's libsndfile cannot decode).
 import {$, fail} from "./dom.js";
+import {downsampled, wavFile} from "./wav.js";
 
 const MAX_RECORD_S = 30, WAV_RATE = 16000;
 let recorder = null;
@@ -59,30 +60,4 @@ async function stopRecording(onSound) {
   if (samples.length < rate / 4) { fail("The recording is too short; record for a second or more."); return; }
   onSound(new Blob([wavFile(downsampled(samples, rate, WAV_RATE), WAV_RATE)], {type: "audio/wav"}),
           "recording.wav");
-}
-
-function downsampled(samples, from, to) {
-  if (from <= to) return samples;
-  const ratio = from / to, out = new Float32Array(Math.floor(samples.length / ratio));
-  for (let i = 0; i < out.length; i++) {  // the mean of the samples each new one stands for
-    const a = Math.floor(i * ratio), b = Math.min(samples.length, Math.floor((i + 1) * ratio));
-    let sum = 0;
-    for (let j = a; j < b; j++) sum += samples[j];
-    out[i] = sum / Math.max(1, b - a);
-  }
-  return out;
-}
-
-function wavFile(samples, rate) {
-  const view = new DataView(new ArrayBuffer(44 + 2 * samples.length));
-  const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
-  text(0, "RIFF"); view.setUint32(4, 36 + 2 * samples.length, true); text(8, "WAVE");
-  text(12, "fmt "); view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
-  view.setUint32(24, rate, true); view.setUint32(28, 2 * rate, true); view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true); text(36, "data"); view.setUint32(40, 2 * samples.length, true);
-  for (let i = 0; i < samples.length; i++) {
-    const s = Math.max(-1, Math.min(1, samples[i]));
-    view.setInt16(44 + 2 * i, s < 0 ? s * 0x8000 : s * 0x7fff, true);
-  }
-  return view.buffer;
 }

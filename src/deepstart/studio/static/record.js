@@ -3,6 +3,7 @@
 // WebM/Opus, which the server's libsndfile cannot decode). Record, Stop, play it back.
 
 import { el, onLeaving, say } from "./dom.js";
+import { downsampled, wavFile } from "/page/wav.js";  // serve's page's own
 
 const MAX_RECORD_S = 30, WAV_RATE = 16000;
 
@@ -59,30 +60,4 @@ export function microphone(onSound) {
   button.addEventListener("click", () => (recorder ? stop() : start()));
   onLeaving(() => recorder && recorder.stream.getTracks().forEach((t) => t.stop()));
   return el("div", { class: "recorder" }, button, note, el("div", {}, playback));
-}
-
-function downsampled(samples, from, to) {
-  if (from <= to) return samples;
-  const ratio = from / to, out = new Float32Array(Math.floor(samples.length / ratio));
-  for (let i = 0; i < out.length; i++) {  // the mean of the samples each new one stands for
-    const a = Math.floor(i * ratio), b = Math.min(samples.length, Math.floor((i + 1) * ratio));
-    let sum = 0;
-    for (let j = a; j < b; j++) sum += samples[j];
-    out[i] = sum / Math.max(1, b - a);
-  }
-  return out;
-}
-
-function wavFile(samples, rate) {
-  const view = new DataView(new ArrayBuffer(44 + 2 * samples.length));
-  const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
-  text(0, "RIFF"); view.setUint32(4, 36 + 2 * samples.length, true); text(8, "WAVE");
-  text(12, "fmt "); view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
-  view.setUint32(24, rate, true); view.setUint32(28, 2 * rate, true); view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true); text(36, "data"); view.setUint32(40, 2 * samples.length, true);
-  for (let i = 0; i < samples.length; i++) {
-    const s = Math.max(-1, Math.min(1, samples[i]));
-    view.setInt16(44 + 2 * i, s < 0 ? s * 0x8000 : s * 0x7fff, true);
-  }
-  return view.buffer;
 }
