@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import importlib
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from .modalities.series import board, fits
 from .modalities.series import windows as cut
 from .modalities.series.read import Series, describe_step, read_series_from
 from .models import build_net, load_network
+from .onnx.graph import one_thread
 from .pipeline.plan import Plan
 from .report.forecast import forecast_report_html, last_window
 from .report.plots import training_curve_png
@@ -413,19 +413,6 @@ class Forecaster:
         self.candidates_ = rows or None  # the models that were tried (all, in older folders)
         if self.choice_ not in (*cut.TITLES, "ensemble") or self.partner_ not in set(cut.TITLES) - {"deep"}:
             raise ValueError(f"an unknown model {self.choice_!r}")
-
-
-@contextmanager
-def one_thread():
-    """PyTorch on one thread for the time being: a forecaster's small networks train and
-    predict faster so (measured here: 10 ms a step against 185 ms on two busy cores, where
-    one thread waits for the other)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _times(stamps: list) -> list:

@@ -142,22 +142,14 @@ async def example_file(request: Request, run_id: int):
 
 @router.post("/runs/{run_id}/predict")
 async def predict(request: Request, run_id: int):
-    studio = request.app.state.studio
-    model = await studio.models.get(run_id)
-    items, names = await parse_inputs(
-        request, model.modality, studio.serve_limits, studio.models.info[run_id]
-    )
+    model, items, names = await _inputs(request, run_id)
     found = await asyncio.to_thread(model.modality.service.serve_predict, model, items)
     return {"predictions": [{**r, "input": n} for r, n in zip(found, names)]}
 
 
 @router.post("/runs/{run_id}/explain")
 async def explain(request: Request, run_id: int):
-    studio = request.app.state.studio
-    model = await studio.models.get(run_id)
-    items, names = await parse_inputs(
-        request, model.modality, studio.serve_limits, studio.models.info[run_id]
-    )
+    model, items, names = await _inputs(request, run_id)
     if len(items) != 1:
         raise Refused(422, "Send one input to explain.")
     explainer = model.modality.explainer
@@ -165,6 +157,15 @@ async def explain(request: Request, run_id: int):
         raise Refused(422, NO_EXPLAINER.format(model.modality.name))
     found = await asyncio.to_thread(explainer.explain_one, model, items[0])
     return {"input": names[0], **found}
+
+
+async def _inputs(request: Request, run_id: int):
+    """The run's model and the inputs a request to it sends, checked as serve checks them."""
+    studio = request.app.state.studio
+    model = await studio.models.get(run_id)
+    limits, info = studio.serve_limits, studio.models.info[run_id]
+    items, names = await parse_inputs(request, model.modality, limits, info)
+    return model, items, names
 
 
 @router.get("/runs/{run_id}/download")
