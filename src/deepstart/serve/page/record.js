@@ -1,9 +1,8 @@
 // Recording from the microphone with the Web Audio API, sent as a 16 kHz, 16-bit WAV file
 // (MediaRecorder gives WebM/Opus, which the server's libsndfile cannot decode).
 import {$, fail} from "./dom.js";
-import {downsampled, wavFile} from "./wav.js";
+import {MAX_RECORD_S, listen, recorded} from "./wav.js";
 
-const MAX_RECORD_S = 30, WAV_RATE = 16000;
 let recorder = null;
 
 // Shows the Record button; onSound(blob, name) gets each recording.
@@ -28,16 +27,7 @@ async function startRecording(onSound) {
   } finally {
     $("record").disabled = false;
   }
-  const context = new (window.AudioContext || window.webkitAudioContext)();
-  if (context.state === "suspended") await context.resume();  // after the permission prompt, it may start so
-  const source = context.createMediaStreamSource(stream);
-  const node = context.createScriptProcessor(4096, 1, 1);  // its output stays silent: no echo
-  const chunks = [];
-  node.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
-  source.connect(node);
-  node.connect(context.destination);
-  const timer = setTimeout(() => stopRecording(onSound), MAX_RECORD_S * 1000);
-  recorder = {stream, context, source, node, chunks, timer};
+  recorder = await listen(stream, () => stopRecording(onSound));
   $("record").textContent = "\u25A0 Stop";
   $("record").classList.add("recording");
   $("record-note").textContent = "Recording... press Stop when done (at most " + MAX_RECORD_S + " s).";
@@ -47,17 +37,10 @@ async function stopRecording(onSound) {
   if (!recorder) return;
   const r = recorder;
   recorder = null;
-  clearTimeout(r.timer);
-  r.node.disconnect(); r.source.disconnect();
-  r.stream.getTracks().forEach((track) => track.stop());
-  const rate = r.context.sampleRate;
-  await r.context.close();
+  const blob = await recorded(r);
   $("record").textContent = "\u25CF Record";
   $("record").classList.remove("recording");
   $("record-note").textContent = "Record again, or choose a file.";
-  const samples = new Float32Array(r.chunks.reduce((n, c) => n + c.length, 0));
-  r.chunks.reduce((at, c) => (samples.set(c, at), at + c.length), 0);
-  if (samples.length < rate / 4) { fail("The recording is too short; record for a second or more."); return; }
-  onSound(new Blob([wavFile(downsampled(samples, rate, WAV_RATE), WAV_RATE)], {type: "audio/wav"}),
-          "recording.wav");
+  if (!blob) { fail("The recording is too short; record for a second or more."); return; }
+  onSound(blob, "recording.wav");
 }

@@ -3,9 +3,7 @@
 // WebM/Opus, which the server's libsndfile cannot decode). Record, Stop, play it back.
 
 import { el, onLeaving, say } from "./dom.js";
-import { downsampled, wavFile } from "/page/wav.js";  // serve's page's own
-
-const MAX_RECORD_S = 30, WAV_RATE = 16000;
+import { MAX_RECORD_S, listen, recorded } from "/page/wav.js";  // serve's page's own
 
 // A Record/Stop button and a player; onSound(blob, name) gets each recording.
 export function microphone(onSound) {
@@ -26,15 +24,7 @@ export function microphone(onSound) {
     } finally {
       button.disabled = false;
     }
-    const context = new AudioContext();
-    if (context.state === "suspended") await context.resume();
-    const source = context.createMediaStreamSource(stream);
-    const node = context.createScriptProcessor(4096, 1, 1);  // its output stays silent: no echo
-    const chunks = [];
-    node.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
-    source.connect(node);
-    node.connect(context.destination);
-    recorder = { stream, context, source, node, chunks, timer: setTimeout(stop, MAX_RECORD_S * 1000) };
+    recorder = await listen(stream, stop);
     button.textContent = "■ Stop";
     note.textContent = ` Recording… press Stop when done (at most ${MAX_RECORD_S} s).`;
   };
@@ -42,17 +32,10 @@ export function microphone(onSound) {
     if (!recorder) return;
     const r = recorder;
     recorder = null;
-    clearTimeout(r.timer);
-    r.node.disconnect(); r.source.disconnect();
-    r.stream.getTracks().forEach((t) => t.stop());
-    const rate = r.context.sampleRate;
-    await r.context.close();
+    const blob = await recorded(r);
     button.textContent = "● Record";
     note.textContent = " Record again, or choose a file.";
-    const samples = new Float32Array(r.chunks.reduce((n, c) => n + c.length, 0));
-    r.chunks.reduce((at, c) => (samples.set(c, at), at + c.length), 0);
-    if (samples.length < rate / 4) return say("The recording is too short; record for a second or more.");
-    const blob = new Blob([wavFile(downsampled(samples, rate, WAV_RATE), WAV_RATE)], { type: "audio/wav" });
+    if (!blob) return say("The recording is too short; record for a second or more.");
     playback.src = URL.createObjectURL(blob);
     playback.hidden = false;
     onSound(blob, "recording.wav");
