@@ -95,3 +95,11 @@ def test_recommendation_names_photos_and_transfer_learning():
     assert "linear" in recommend(tied, {"linear": "linear", "gbm": "gbm"}, False, n_test=100).split(",")[1]
     one_image = [{"n_train": 50, "deep": 0.9, "linear": 0.872}]  # 1 of 36 test images
     assert "are level" in recommend(one_image, {"linear": "linear"}, False, n_test=36)
+
+
+def test_shares_cut_short_by_the_time_limit_are_left_out_of_the_recommendation():
+    titles = {"deep": "MLP (deep)", "linear": "logistic regression"}
+    points = [{"n_train": 32, "deep": 0.7, "linear": 0.8}, {"n_train": 80, "deep": 0.9}, {"n_train": 200}]
+    said = recommend(points, titles, False, n_test=100)
+    assert said.startswith("With 32 rows, logistic regression is 10.0 points ahead of the deep model")
+    assert "cannot be compared" in recommend(points[1:], titles, False, n_test=100)

@@ -69,8 +69,15 @@ def _row_curves(table, origin: str, probe, modality, task: str, seed: int, setti
             say(f"  {len(rows):,} {unit}: skipped ({problem})")
             continue
         key = "test_rmse" if regression else "test_accuracy"
-        point = {"n_train": int(len(rows))} | {r["name"]: r[key] for r in fitted.leaderboard_}
-        titles |= {r["name"]: _short(r["model"]) for r in fitted.leaderboard_}
+        # no leaderboard: the time limit left only the network (the classical models were cut)
+        alone = {
+            "name": "deep",
+            "model": titles.get("deep", "network (deep)"),
+            key: fitted.metrics_["test"][key[5:]],
+        }
+        board = fitted.leaderboard_ or [alone]
+        point = {"n_train": int(len(rows))} | {r["name"]: r[key] for r in board}
+        titles |= {r["name"]: _short(r["model"]) for r in board}
         # the members and weights may change with the share
         titles |= {"ensemble": "deep and classical, combined", "blend": "classical models, weighted"}
         points.append(point)
@@ -134,6 +141,15 @@ def recommend(
         )
         return gap, titles[best]
 
+    def both(point) -> bool:  # a time limit can leave a share with the deep model or the classical ones only
+        return "deep" in point and any(k not in ("n_train", "deep", "ensemble") for k in point)
+
+    points = [p for p in points if both(p)]
+    if not points:
+        return (
+            f"No share had both {deep} and a classical model trained, so they cannot be compared; "
+            "give it more time."
+        )
     level = 0.01 if regression else max(0.005, 1.5 / n_test if n_test else 0)  # gaps below: a tie
     n = points[-1]["n_train"]
     gap, best = lead(points[-1])
@@ -165,7 +181,7 @@ COLOURS["ensemble"] = "tab:purple"
 
 def curve_png(result: dict) -> bytes:
     points = result["points"]
-    names = [k for k in points[-1] if k != "n_train"]
+    names = list(dict.fromkeys(k for p in points for k in p if k != "n_train"))  # a cut share may lack some
     titles = result["models"]
     fig, ax = figure(figsize=(7.5, 4.2), dpi=100)
     for name in sorted(names, key=lambda k: k != "deep"):  # the deep model first, in the legend too
