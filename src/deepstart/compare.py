@@ -130,8 +130,11 @@ def recommend(
     ("rows", "photos"); deep: how a sentence names the deep model ("transfer learning").
     n_test: the test examples; accuracy gaps under 1.5 of them count as level."""
 
+    def classical_of(point) -> dict:
+        return {k: v for k, v in point.items() if k not in ("n_train", "deep", "ensemble")}
+
     def lead(point) -> tuple[float, str]:  # (> 0 when the deep model is ahead, the best classical)
-        classical = {k: v for k, v in point.items() if k not in ("n_train", "deep", "ensemble")}
+        classical = classical_of(point)
         rank = {k: SIMPLER_FIRST.index(k) if k in SIMPLER_FIRST else len(SIMPLER_FIRST) for k in classical}
         best = min(classical, key=lambda k: ((1 if regression else -1) * classical[k], rank[k]))
         gap = (
@@ -141,10 +144,8 @@ def recommend(
         )
         return gap, titles[best]
 
-    def both(point) -> bool:  # a time limit can leave a share with the deep model or the classical ones only
-        return "deep" in point and any(k not in ("n_train", "deep", "ensemble") for k in point)
-
-    points = [p for p in points if both(p)]
+    # a time limit can leave a share with the deep model or the classical ones only
+    points = [p for p in points if "deep" in p and classical_of(p)]
     if not points:
         return (
             f"No share had both {deep} and a classical model trained, so they cannot be compared; "
